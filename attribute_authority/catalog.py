@@ -1,0 +1,108 @@
+"""The catalog of target applications and their rights, kept by central administrators.
+
+An application's code names its metadata file, metadata/sp/<code>.xml; its rights' codes start
+with "<code>-" (DESIGN.md)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit, authz, clock
+from .audit import Change, snapshot
+from .errors import CatalogConflict, InvalidInput, NotFound
+from .models import Application, Right
+
+CAPACITIES = ("employee", "citizen", "any")
+CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def application_by_code(session: Session, code: str) -> Application:
+    app = session.scalars(select(Application).where(Application.code == code)).first()
+    if app is None:
+        raise NotFound(what="Toepassing", key=code)
+    return app
+
+
+def right_by_code(session: Session, code: str) -> Right:
+    right = session.scalars(select(Right).where(Right.code == code)).first()
+    if right is None:
+        raise NotFound(what="Recht", key=code)
+    return right
+
+
+def _check_code(code: str, what: str) -> None:
+    if not CODE.match(code or "") or len(code) > 60:
+        raise InvalidInput(detail=f"{what} bestaat uit kleine letters, cijfers en '-' "
+                                  f"(bijvoorbeeld demo-app), niet '{code}'")
+
+
+def register_application(session: Session, actor: authz.Actor, code: str, name: str,
+                         capacity: str = "employee", on: date | None = None) -> Application:
+    authz.require_central(session, actor, on or clock.today())
+    _check_code(code, "een toepassingscode")
+    if capacity not in CAPACITIES:
+        raise InvalidInput(detail=f"hoedanigheid moet een van {', '.join(CAPACITIES)} zijn")
+    if not name.strip():
+        raise InvalidInput(detail="een toepassing heeft een naam nodig")
+    if session.scalars(select(Application.id).where(Application.code == code)).first():
+        raise CatalogConflict(detail=f"Toepassing {code} bestaat al.")
+    app = Application(code=code, name=name.strip(), capacity=capacity)
+    session.add(app)
+    session.flush()
+    audit.record(session, actor.rrn, Change("application.registered", "application", app.id,
+                                            after=snapshot(app, "code", "name", "capacity")))
+    return app
+
+
+def update_application(session: Session, actor: authz.Actor, code: str, *, name: str,
+                       capacity: str, on: date | None = None) -> Application:
+    authz.require_central(session, actor, on or clock.today())
+    app = application_by_code(session, code)
+    if capacity not in CAPACITIES:
+        raise InvalidInput(detail=f"hoedanigheid moet een van {', '.join(CAPACITIES)} zijn")
+    before = snapshot(app, "name", "capacity")
+    app.name, app.capacity = name.strip() or app.name, capacity
+    audit.record(session, actor.rrn, Change("application.changed", "application", app.id,
+                                            before=before, after=snapshot(app, "name", "capacity")))
+    return app
+
+
+def add_right(session: Session, actor: authz.Actor, code: str, app_code: str, name: str,
+              max_days: int, on: date | None = None) -> Right:
+    authz.require_central(session, actor, on or clock.today())
+    app = application_by_code(session, app_code)
+    _check_code(code, "een rechtcode")
+    if not code.startswith(app.code + "-"):
+        raise InvalidInput(detail=f"de code van een recht van {app.code} begint met '{app.code}-'")
+    if not isinstance(max_days, int) or not 1 <= max_days <= 3660:
+        raise InvalidInput(detail="de maximale geldigheid ligt tussen 1 en 3660 dagen")
+    if session.scalars(select(Right.id).where(Right.code == code)).first():
+        raise CatalogConflict(detail=f"Recht {code} bestaat al.")
+    right = Right(code=code, application=app, name=name.strip() or code, max_days=max_days)
+    session.add(right)
+    session.flush()
+    audit.record(session, actor.rrn, Change("right.added", "right", right.id,
+                                            after={"application": app.code,
+                                                   **snapshot(right, "code", "name", "max_days")}))
+    return right
+
+
+def set_max_days(session: Session, actor: authz.Actor, code: str, max_days: int,
+                 on: date | None = None) -> Right:
+    """A new maximum applies to new grants and extensions; existing periods stay as granted."""
+    authz.require_central(session, actor, on or clock.today())
+    right = right_by_code(session, code)
+    if not 1 <= max_days <= 3660:
+        raise InvalidInput(detail="de maximale geldigheid ligt tussen 1 en 3660 dagen")
+    before = snapshot(right, "max_days")
+    right.max_days = max_days
+    audit.record(session, actor.rrn, Change("right.changed", "right", right.id,
+                                            before=before, after=snapshot(right, "max_days")))
+    return right
+
+
+def applications(session: Session) -> list[Application]:
+    return list(session.scalars(select(Application).order_by(Application.code)))

@@ -1,0 +1,120 @@
+"""Governments: the list of Flemish local governments, registration of a government and the
+record a central administrator needs before appointing its first local administrator (R9)."""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit, authz, clock
+from .audit import Change, snapshot
+from .errors import CatalogConflict, InvalidInput, NotFound
+from .models import Government, Person
+
+DATA_FILE = Path(__file__).parent / "data" / "governments.csv"
+KINDS = ("municipality", "ocmw", "province", "police", "central", "other")
+_CODE = re.compile(r"^[a-z0-9-]{2,40}$")
+_FIELDS = ("code", "name", "kind", "nis_code", "kbo_number", "province_code")
+_REGISTRATION = ("secretary_person_id", "form_signed_on", "terms_accepted_on",
+                 "acting_secretary", "council_minutes_ref")
+
+
+def by_code(session: Session, code: str) -> Government:
+    government = session.scalars(select(Government).where(Government.code == code)).first()
+    if government is None:
+        raise NotFound(what="Bestuur", key=code)
+    return government
+
+
+def read_data_file(path: Path = DATA_FILE) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+def load_reference_list(session: Session, path: Path = DATA_FILE) -> int:
+    """Insert the governments of the data file that are missing; returns how many were added.
+    Existing rows are left alone: their registration record belongs to the service."""
+    known = set(session.scalars(select(Government.code)))
+    added = [Government(**{k: (row[k] or None) for k in _FIELDS})
+             for row in read_data_file(path) if row["code"] not in known]
+    session.add_all(added)
+    if added:
+        session.flush()
+        audit.record(session, None, Change("governments.loaded", "government", None,
+                                           after={"count": len(added), "source": path.name}))
+    return len(added)
+
+
+def register(session: Session, actor: authz.Actor, code: str, name: str, kind: str,
+             nis_code: str | None = None, kbo_number: str | None = None,
+             on: date | None = None) -> Government:
+    """A central administrator adds a government that is not in the reference list."""
+    authz.require_central(session, actor, on or clock.today())
+    if not _CODE.match(code):
+        raise InvalidInput(detail="een bestuurscode bestaat uit kleine letters, cijfers en '-'")
+    if kind not in KINDS:
+        raise InvalidInput(detail=f"soort bestuur moet een van {', '.join(KINDS)} zijn")
+    if kbo_number is not None and not re.fullmatch(r"[01]\d{9}", kbo_number):
+        raise InvalidInput(detail="een KBO-nummer heeft 10 cijfers en begint met 0 of 1")
+    if session.scalars(select(Government.id).where(Government.code == code)).first():
+        raise CatalogConflict(detail=f"Bestuur {code} bestaat al.")
+    government = Government(code=code, name=name.strip(), kind=kind, nis_code=nis_code,
+                            kbo_number=kbo_number)
+    session.add(government)
+    session.flush()
+    audit.record(session, actor.rrn, Change("government.registered", "government", government.id,
+                                            government_id=government.id,
+                                            after=snapshot(government, *_FIELDS)))
+    return government
+
+
+@dataclass(frozen=True)
+class Registration:
+    secretary: Person
+    form_signed_on: date
+    terms_accepted_on: date
+    acting_secretary: bool = False
+    council_minutes_ref: str | None = None
+
+
+def record_registration(session: Session, actor: authz.Actor, government: Government,
+                        registration: Registration, reason: str | None = None,
+                        on: date | None = None) -> None:
+    """Record the signed registration form and terms of use (R9). An acting secretary also
+    needs the council minutes that appointed them."""
+    on = on or clock.today()
+    authz.require_central(session, actor, on)
+    if registration.form_signed_on > on or registration.terms_accepted_on > on:
+        raise InvalidInput(detail="de datum van het formulier of de voorwaarden ligt in de toekomst")
+    if registration.acting_secretary and not (registration.council_minutes_ref or "").strip():
+        raise InvalidInput(detail="voor een waarnemend algemeen directeur zijn de notulen van de "
+                                  "raad nodig")
+    before = snapshot(government, *_REGISTRATION)
+    government.secretary_person_id = registration.secretary.id
+    government.form_signed_on = registration.form_signed_on
+    government.terms_accepted_on = registration.terms_accepted_on
+    government.acting_secretary = registration.acting_secretary
+    government.council_minutes_ref = registration.council_minutes_ref
+    audit.record(session, actor.rrn, Change(
+        "government.registration", "government", government.id, government_id=government.id,
+        person_id=registration.secretary.id, before=before,
+        after=snapshot(government, *_REGISTRATION), reason=reason))
+
+
+def missing_registration(government: Government) -> list[str]:
+    """What still lacks before a first local administrator can be appointed."""
+    missing = []
+    if government.secretary_person_id is None:
+        missing.append("geen algemeen directeur of griffier geregistreerd")
+    if government.form_signed_on is None:
+        missing.append("geen ondertekend registratieformulier")
+    if government.terms_accepted_on is None:
+        missing.append("geen aanvaarde gebruiksvoorwaarden")
+    if government.acting_secretary and not government.council_minutes_ref:
+        missing.append("geen notulen van de raad voor de waarnemend directeur")
+    return missing

@@ -1,0 +1,275 @@
+"""Grants (R4–R7): a right given to a relation for [start, end], both days included.
+
+One place for the date rules: `max_end`, `check_period` and `state_of`/`state_condition`, which
+the tests hold against each other.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager
+
+from . import audit, authz, catalog, clock, governments, relations
+from .audit import Change, snapshot
+from .errors import (
+    EndBeforeStart,
+    GrantNotChangeable,
+    GrantTooLong,
+    InvalidInput,
+    NoOpenRelation,
+    NotFound,
+    RegistrationIncomplete,
+    RightNotForGovernment,
+)
+from .models import Government, Grant, Person, Relation, Right
+from .states import STATE_NL, not_revoked, state_condition, state_of
+
+_FIELDS = ("start", "end", "reason", "revoked_on", "revoke_reason")
+
+
+def max_end(start: date, max_days: int) -> date:
+    """R4: the latest allowed end. end = start + max is allowed; one day more is not."""
+    return start + timedelta(days=max_days)
+
+
+def check_period(right: Right, start: date, end: date) -> None:
+    if end < start:
+        raise EndBeforeStart(start=start.isoformat(), end=end.isoformat())
+    limit = max_end(start, right.max_days)
+    if end > limit:
+        raise GrantTooLong(right=right.code, max_days=right.max_days, max_end=limit.isoformat())
+
+
+def check_right_for(session: Session, actor: authz.Actor, right: Right,
+                     government: Government, on: date) -> None:
+    """Where the service's own rights may be held (R9)."""
+    if right.code == authz.CENTRAL_ADMIN_RIGHT:
+        if government.code != authz.CENTRAL_GOVERNMENT:
+            raise RightNotForGovernment(right=right.code, government=government.name)
+        authz.require_central(session, actor, on)
+    if right.code == authz.LOCAL_ADMIN_RIGHT:
+        if government.kind == "central":
+            raise RightNotForGovernment(right=right.code, government=government.name)
+        missing = governments.missing_registration(government)
+        if missing:
+            raise RegistrationIncomplete(government=government.name, missing="; ".join(missing))
+
+
+class GrantOverlaps(InvalidInput):
+    code = "grant_overlaps"
+    nl = ("{person} heeft het recht {right} al van {start} tot {end} (toekenning {id}). "
+          "Verleng die toekenning in plaats van een nieuwe te maken.")
+    en = ("{person} already holds {right} from {start} to {end} (grant {id}). Extend that grant "
+          "instead of creating a new one.")
+
+
+class StartInPast(InvalidInput):
+    code = "start_in_past"
+    nl = "De begindatum {start} ligt in het verleden. Kies vandaag of later."
+    en = "The start date {start} is in the past. Choose today or later."
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    pending: bool
+
+
+def plan_new(right: Right, start: date | None, end: date | None, on: date) -> Period:
+    """The period of a new grant: start defaults to today, end to start + maximum (R4)."""
+    start = start or on
+    if start < on:
+        raise StartInPast(start=start.isoformat())
+    end = end or max_end(start, right.max_days)
+    check_period(right, start, end)
+    return Period(start, end, start > on)
+
+
+def _prepare(session: Session, actor: authz.Actor, relation: Relation, right: Right,
+             start: date | None, end: date | None, on: date) -> Period:
+    authz.require_admin_of(session, actor, relation.government, on)
+    check_right_for(session, actor, right, relation.government, on)
+    period = plan_new(right, start, end, on)
+    if not relation.is_open:
+        raise NoOpenRelation(person=relation.person.full_name,
+                             government=relation.government.name)
+    clash = overlapping(session, [relation.id], right, period).get(relation.id)
+    if clash is not None:
+        raise overlap_error(relation, right, clash)
+    return period
+
+
+def overlapping(session: Session, relation_ids: list[int], right: Right,
+                period: Period) -> dict[int, Grant]:
+    """Live grants of the same right whose period meets the new one, by relation: a person
+    holds a right once at a time, longer stays go through extension."""
+    stmt = select(Grant).where(
+        Grant.relation_id.in_(relation_ids), Grant.right_id == right.id,
+        Grant.start <= period.end, Grant.end >= period.start,
+        not_revoked(period.start))
+    return {g.relation_id: g for g in session.scalars(stmt)}
+
+
+def overlap_error(relation: Relation, right: Right, clash: Grant) -> GrantOverlaps:
+    return GrantOverlaps(person=relation.person.full_name, right=right.code,
+                         start=clash.start.isoformat(), end=clash.end.isoformat(), id=clash.id)
+
+
+def create(session: Session, relation: Relation, right: Right, period: Period,
+            reason: str | None) -> Grant:
+    grant = Grant(relation=relation, right=right, start=period.start, end=period.end,
+                  reason=reason or None, created_at=clock.now())
+    session.add(grant)
+    return grant
+
+
+def added_change(grant: Grant) -> Change:
+    """The audit record of a new grant (after flush, so it has its id)."""
+    return Change("grant.added", "grant", grant.id, person_id=grant.relation.person_id,
+                  government_id=grant.relation.government_id, reason=grant.reason,
+                  after={"right": grant.right.code, **snapshot(grant, *_FIELDS)})
+
+
+def add(session: Session, actor: authz.Actor, rrn: str, government_code: str, right_code: str,
+        *, start: date | None = None, end: date | None = None, reason: str | None = None,
+        on: date | None = None) -> Grant:
+    on = on or clock.today()
+    government = governments.by_code(session, government_code)
+    authz.require_admin_of(session, actor, government, on)
+    right = catalog.right_by_code(session, right_code)
+    person = session.scalars(select(Person).where(Person.rrn == rrn)).first()
+    relation = relations.open_relation(session, person.id, government.id) if person else None
+    if relation is None:
+        raise NoOpenRelation(person=person.full_name if person else rrn, government=government.name)
+    period = _prepare(session, actor, relation, right, start, end, on)
+    grant = create(session, relation, right, period, reason)
+    session.flush()
+    audit.record(session, actor.rrn, added_change(grant))
+    return grant
+
+
+def get(session: Session, actor: authz.Actor, grant_id: int, on: date | None = None) -> Grant:
+    """A grant of one of the actor's governments; any other is NotFound."""
+    on = on or clock.today()
+    grant = session.get(Grant, grant_id)
+    if grant is None or not authz.scope_of(session, actor, on).covers(grant.relation.government_id):
+        raise NotFound(what="Toekenning", key=str(grant_id))
+    return grant
+
+
+@dataclass(frozen=True)
+class ExtensionPlan:
+    grant: Grant
+    start: date
+    end: date
+    pending: bool
+    """True when the new start lies in the future: the grant is pending until then (R6)."""
+
+
+def plan_extension(session: Session, actor: authz.Actor, grant_id: int, start: date, end: date,
+                   on: date | None = None) -> ExtensionPlan:
+    """Check an extension without changing anything, so the administrator can be told
+    before confirming that a future start leaves the grant pending (R6)."""
+    on = on or clock.today()
+    grant = get(session, actor, grant_id, on)
+    authz.require_admin_of(session, actor, grant.relation.government, on)
+    if state_of(grant, on) == "revoked":
+        raise GrantNotChangeable(state=STATE_NL["revoked"], action="verlengd")
+    if not grant.relation.is_open:
+        raise NoOpenRelation(person=grant.relation.person.full_name,
+                             government=grant.relation.government.name)
+    if start < min(grant.start, on):
+        raise StartInPast(start=start.isoformat())
+    check_period(grant.right, start, end)
+    if end < on:
+        raise InvalidInput(detail="de nieuwe einddatum ligt in het verleden")
+    return ExtensionPlan(grant, start, end, start > on)
+
+
+def extend(session: Session, actor: authz.Actor, grant_id: int, start: date, end: date,
+           reason: str | None = None, on: date | None = None) -> ExtensionPlan:
+    on = on or clock.today()
+    plan = plan_extension(session, actor, grant_id, start, end, on)
+    grant = plan.grant
+    before = snapshot(grant, *_FIELDS)
+    grant.start, grant.end = plan.start, plan.end
+    audit.record(session, actor.rrn, Change(
+        "grant.extended", "grant", grant.id, person_id=grant.relation.person_id,
+        government_id=grant.relation.government_id, before=before,
+        after={"right": grant.right.code, **snapshot(grant, *_FIELDS)}, reason=reason or None))
+    return plan
+
+
+def revoke(session: Session, actor: authz.Actor, grant_id: int, reason: str | None = None,
+           on: date | None = None) -> Grant:
+    """R7: takes effect at once; the grant stays on record as revoked."""
+    on = on or clock.today()
+    grant = get(session, actor, grant_id, on)
+    authz.require_admin_of(session, actor, grant.relation.government, on)
+    state = state_of(grant, on)
+    if state in ("revoked", "expired"):
+        raise GrantNotChangeable(state=STATE_NL[state], action="ingetrokken")
+    before = snapshot(grant, *_FIELDS)
+    grant.revoked_at, grant.revoked_on, grant.revoke_reason = clock.now(), on, reason or None
+    audit.record(session, actor.rrn, Change(
+        "grant.revoked", "grant", grant.id, person_id=grant.relation.person_id,
+        government_id=grant.relation.government_id, before=before,
+        after={"right": grant.right.code, **snapshot(grant, *_FIELDS)}, reason=reason or None))
+    return grant
+
+
+@dataclass(frozen=True)
+class GrantFilter:
+    rrn: str | None = None
+    government: str | None = None
+    state: str | None = None
+    right: str | None = None
+    category: str | None = None
+
+
+def search_statement(scope: authz.Scope, flt: GrantFilter, on: date):
+    """The grants within the scope that match the filter, latest end first."""
+    stmt = (select(Grant)
+            .join(Grant.relation).join(Relation.person).join(Relation.government)
+            .join(Grant.right)
+            .options(contains_eager(Grant.relation).contains_eager(Relation.person),
+                     contains_eager(Grant.relation).contains_eager(Relation.government),
+                     contains_eager(Grant.right))
+            .order_by(Grant.end.desc(), Grant.id.desc()))
+    if not scope.everything:
+        stmt = stmt.where(Relation.government_id.in_(scope.government_ids))
+    if flt.government:
+        stmt = stmt.where(Government.code == flt.government)
+    if flt.rrn:
+        stmt = stmt.where(Person.rrn == flt.rrn)
+    if flt.state:
+        stmt = stmt.where(state_condition(flt.state, on))
+    if flt.right:
+        stmt = stmt.where(Right.code == flt.right)
+    if flt.category:
+        stmt = stmt.where(Relation.category == flt.category)
+    return stmt
+
+
+def search(session: Session, scope: authz.Scope, flt: GrantFilter, on: date | None = None,
+           limit: int = 100, offset: int = 0) -> list[Grant]:
+    """Scope from authz.scope_of(actor) for an administrator, authz.EVERYTHING for the operator."""
+    on = on or clock.today()
+    stmt = search_statement(scope, flt, on).limit(limit).offset(offset)
+    return list(session.scalars(stmt))
+
+
+def as_dict(grant: Grant, on: date) -> dict:
+    """The machine-readable form (CLI --json, CSV export)."""
+    relation = grant.relation
+    return {
+        "id": grant.id, "rrn": relation.person.rrn, "name": relation.person.full_name,
+        "government": relation.government.code, "right": grant.right.code,
+        "category": relation.category, "start": grant.start.isoformat(),
+        "end": grant.end.isoformat(), "state": state_of(grant, on),
+        "revoked_on": grant.revoked_on.isoformat() if grant.revoked_on else None,
+        "reason": grant.reason,
+    }

@@ -1,0 +1,239 @@
+"""The schema of the rights store, as typed SQLAlchemy 2 models.
+
+Indexes sit next to the columns they serve. The hot read (AttributeQuery: the rights of one
+person for one application in one government on a day) walks
+person.rrn -> relation(person_id, government_id) -> grant(relation_id) -> right(application_id).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UtcDateTime = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Person(Base):
+    """Someone known to the national register (R1). Never deleted."""
+
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rrn: Mapped[str] = mapped_column(String(11), unique=True)
+    surname: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    is_bis: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str | None] = mapped_column(String(2))
+    aligned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    relations: Mapped[list[Relation]] = relationship(back_populates="person")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.surname}"
+
+
+class Government(Base):
+    """A local government (municipality, OCMW, province, …) or the central organisation.
+
+    code is the contract's government code: the NIS code, 'ocmw-' + NIS code, or 'vlaanderen'.
+    The registration record (R9) is what a central administrator needs before appointing the
+    first local administrator.
+    """
+
+    __tablename__ = "government"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    nis_code: Mapped[str | None] = mapped_column(String(5))
+    kbo_number: Mapped[str | None] = mapped_column(String(10))
+    province_code: Mapped[str | None] = mapped_column(String(5))
+    secretary_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    form_signed_on: Mapped[date | None] = mapped_column(Date)
+    terms_accepted_on: Mapped[date | None] = mapped_column(Date)
+    acting_secretary: Mapped[bool] = mapped_column(Boolean, default=False)
+    council_minutes_ref: Mapped[str | None] = mapped_column(String(200))
+
+    secretary: Mapped[Person | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("kind in ('municipality','ocmw','province','police','central','other')",
+                        name="kind"),
+    )
+
+
+class Relation(Base):
+    """A person's relation with one government (R2). At most one open per pair."""
+
+    __tablename__ = "relation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    government_id: Mapped[int] = mapped_column(ForeignKey("government.id"))
+    category: Mapped[str] = mapped_column(String(10))
+    type: Mapped[str] = mapped_column(String(10))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship(back_populates="relations")
+    government: Mapped[Government] = relationship()
+    grants: Mapped[list[Grant]] = relationship(back_populates="relation")
+
+    __table_args__ = (
+        CheckConstraint("category in ('employee','external')", name="category"),
+        CheckConstraint("type in ('standard','secretary')", name="type"),
+        Index("ix_relation_person_government", "person_id", "government_id"),
+        Index("ix_relation_government_open", "government_id", "ended_on"),
+        Index("uq_relation_open", "person_id", "government_id", unique=True,
+              sqlite_where=text("ended_on IS NULL"), postgresql_where=text("ended_on IS NULL")),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_on is None
+
+
+class Application(Base):
+    """A target application, registered by metadata/sp/<code>.xml and this catalog row."""
+
+    __tablename__ = "application"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[str] = mapped_column(String(10), default="employee")
+
+    rights: Mapped[list[Right]] = relationship(back_populates="application")
+
+    __table_args__ = (
+        CheckConstraint("capacity in ('employee','citizen','any')", name="capacity"),
+    )
+
+
+class Right(Base):
+    """A right of one application with its maximum validity in days (R4)."""
+
+    __tablename__ = "right"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    max_days: Mapped[int] = mapped_column(Integer)
+
+    application: Mapped[Application] = relationship(back_populates="rights")
+
+    __table_args__ = (CheckConstraint("max_days > 0", name="max_days_positive"),)
+
+
+class Grant(Base):
+    """A right given to a relation for [start, end], both days included (R4–R7).
+
+    Revocation is recorded, never deleted: revoked_on is the Brussels day it took effect.
+    """
+
+    __tablename__ = "grant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    relation_id: Mapped[int] = mapped_column(ForeignKey("relation.id"))
+    right_id: Mapped[int] = mapped_column(ForeignKey("right.id"))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+    relation: Mapped[Relation] = relationship(back_populates="grants")
+    right: Mapped[Right] = relationship()
+
+    __table_args__ = (
+        CheckConstraint('"end" >= start', name="period"),
+        Index("ix_grant_relation_end", "relation_id", "end"),
+        Index("ix_grant_end", "end"),
+        Index("ix_grant_right", "right_id"),
+    )
+
+
+class AuditEvent(Base):
+    """One recorded change (R7): who, when, what, before/after, why. Append-only; each row's
+    hash covers its content and the previous row's hash, so an edit anywhere breaks the chain."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_rrn: Mapped[str | None] = mapped_column(String(11))
+    action: Mapped[str] = mapped_column(String(60))
+    target_type: Mapped[str] = mapped_column(String(30))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    government_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_audit_event_person_at", "person_id", "at"),
+        Index("ix_audit_event_government_at", "government_id", "at"),
+    )
+
+
+class AuditHead(Base):
+    """The chain's last hash, one row; locked while appending so writers queue up."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SignInEvent(Base):
+    """One sign-in attempt (R14), written by the bridge, read by the helpdesk."""
+
+    __tablename__ = "sign_in_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    rrn: Mapped[str | None] = mapped_column(String(11))
+    method: Mapped[str | None] = mapped_column(String(10))
+    application: Mapped[str | None] = mapped_column(String(60))
+    capacity: Mapped[str | None] = mapped_column(String(60))
+    outcome: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        Index("ix_sign_in_event_rrn_at", "rrn", "at"),
+        Index("ix_sign_in_event_at", "at"),
+    )

@@ -1,0 +1,410 @@
+"""The `idbeheer` command (DESIGN.md "Configuration and CLI").
+
+Every refusal exits non-zero with one clear line on stderr and changes nothing: each command
+is one unit of work, rolled back on any error."""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import click
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from attribute_authority import (
+    audit,
+    authz,
+    catalog,
+    clock,
+    delegation,
+    demo,
+    governments,
+    grants,
+    people,
+    relations,
+)
+from attribute_authority.db import make_engine, session_factory, unit_of_work, upgrade
+from attribute_authority.errors import DomainError
+from attribute_authority.national_register import FileRegister
+from attribute_authority.states import STATES
+
+from .settings import Settings, from_env
+
+
+class Context:
+    def __init__(self) -> None:
+        self.settings: Settings = from_env()
+        self._factory = None
+
+    @property
+    def factory(self):
+        if self._factory is None:
+            self._factory = session_factory(make_engine(self.settings.database_url))
+        return self._factory
+
+    @contextmanager
+    def work(self) -> Iterator[Session]:
+        with unit_of_work(self.factory) as session:
+            yield session
+
+    def register(self) -> FileRegister:
+        return FileRegister()
+
+
+def _fail(message: str) -> None:
+    click.echo(f"idbeheer: {message}", err=True)
+    sys.exit(1)
+
+
+def refusals(fn: Callable) -> Callable:
+    """Map domain errors to one line on stderr and exit status 1."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as refusal:
+            _fail(refusal.message(os.environ.get("IDBEHEER_LANG", "nl")))
+    return wrapper
+
+
+def iso_date(_ctx, _param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is geen datum van de vorm JJJJ-MM-DD") from None
+
+
+ACTOR = click.option("--as", "actor_rrn", required=True, metavar="RRN",
+                     help="RRN of the acting administrator")
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group()
+def main() -> None:
+    """lb-idbeheer: identity and rights service of Flemish local governments."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@pass_ctx
+def run(ctx: Context, host: str, port: int) -> None:
+    """All-in-one server. First run: keys, database and demo data."""
+    from werkzeug.serving import run_simple
+
+    from .app import create_app
+
+    settings = ctx.settings
+    settings.home.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    with ctx.work() as session:
+        if session.scalar(select(governments.Government.id).limit(1)) is None:
+            counts = demo.seed(session, ctx.register())
+            click.echo(f"demo data loaded: {counts}")
+    app = create_app(settings)
+    click.echo(f"lb-idbeheer on http://{host}:{port} (mode {settings.mode}, data in {settings.home})")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: Context) -> None:
+    """Apply the migrations."""
+    ctx.settings.home.mkdir(parents=True, exist_ok=True)
+    upgrade(ctx.settings.database_url)
+    click.echo("database at the latest schema")
+
+
+@main.command("seed-demo")
+@pass_ctx
+def seed_demo(ctx: Context) -> None:
+    """Load the demo data (idempotent)."""
+    with ctx.work() as session:
+        if not inspect(session.connection()).has_table("person"):
+            _fail("de databank heeft nog geen schema: voer eerst 'idbeheer db upgrade' uit")
+        counts = demo.seed(session, ctx.register())
+    click.echo(" ".join(f"{k}+{v}" for k, v in counts.items()))
+
+
+@main.group()
+def app() -> None:
+    """Target applications in the catalog."""
+
+
+@app.command("register")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--metadata", "metadata_file", required=True,
+              type=click.Path(exists=True, dir_okay=False))
+@click.option("--capacity", type=click.Choice(catalog.CAPACITIES), default="employee",
+              show_default=True)
+@ACTOR
+@pass_ctx
+@refusals
+def app_register(ctx: Context, code: str, name: str, metadata_file: str, capacity: str,
+                 actor_rrn: str) -> None:
+    """Register an application and copy its SAML metadata to metadata/sp/CODE.xml."""
+    from .metadata_files import check_sp_metadata
+
+    problem = check_sp_metadata(metadata_file)
+    if problem:
+        _fail(f"metadata {metadata_file} geweigerd: {problem}")
+    target = ctx.settings.metadata_dir / "sp" / f"{code}.xml"
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        catalog.register_application(session, actor, code, name, capacity)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(metadata_file, target)
+    click.echo(f"application {code} registered; metadata in {target}")
+
+
+@main.group()
+def right() -> None:
+    """Rights of applications."""
+
+
+@right.command("add")
+@click.argument("code")
+@click.option("--app", "app_code", required=True)
+@click.option("--name", required=True)
+@click.option("--max-days", required=True, type=click.IntRange(1, 3660))
+@ACTOR
+@pass_ctx
+@refusals
+def right_add(ctx: Context, code: str, app_code: str, name: str, max_days: int,
+              actor_rrn: str) -> None:
+    """Add a right with its maximum validity."""
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        catalog.add_right(session, actor, code, app_code, name, max_days)
+    click.echo(f"right {code} added (max {max_days} days)")
+
+
+@main.group()
+def person() -> None:
+    """People."""
+
+
+@person.command("add")
+@click.argument("rrn")
+@ACTOR
+@pass_ctx
+@refusals
+def person_add(ctx: Context, rrn: str, actor_rrn: str) -> None:
+    """Look the number up in the national register and create the person."""
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        found, created = people.add(session, actor, ctx.register(), rrn)
+    click.echo(f"{'added' if created else 'already known'}: {found.rrn} {found.full_name}")
+
+
+@main.group()
+def relation() -> None:
+    """Relations between people and governments."""
+
+
+@relation.command("add")
+@click.argument("rrn")
+@click.argument("government")
+@click.option("--category", required=True, type=click.Choice(relations.CATEGORIES))
+@click.option("--type", "type_", required=True, type=click.Choice(relations.TYPES))
+@click.option("--email", required=True)
+@click.option("--phone")
+@click.option("--note")
+@ACTOR
+@pass_ctx
+@refusals
+def relation_add(ctx: Context, rrn: str, government: str, category: str, type_: str, email: str,
+                 phone: str | None, note: str | None, actor_rrn: str) -> None:
+    """Create a relation (R2)."""
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        rel = relations.add(session, actor, rrn, government, category=category, type=type_,
+                            email=email, phone=phone, note=note)
+    click.echo(f"relation {rel.id} added: {rrn} @ {government}")
+
+
+@relation.command("end")
+@click.argument("rrn")
+@click.argument("government")
+@click.option("--reason")
+@ACTOR
+@pass_ctx
+@refusals
+def relation_end(ctx: Context, rrn: str, government: str, reason: str | None,
+                 actor_rrn: str) -> None:
+    """End a relation (R3: only without active or pending grants)."""
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        rel = relations.end(session, actor, rrn, government, reason)
+    click.echo(f"relation {rel.id} ended on {rel.ended_on}")
+
+
+@main.group()
+def grant() -> None:
+    """Grants of rights."""
+
+
+@grant.command("add")
+@click.argument("rrn")
+@click.argument("government")
+@click.argument("right_code", metavar="RIGHT")
+@click.option("--start", callback=iso_date)
+@click.option("--end", callback=iso_date)
+@click.option("--reason")
+@ACTOR
+@pass_ctx
+@refusals
+def grant_add(ctx: Context, rrn: str, government: str, right_code: str, start: date | None,
+              end: date | None, reason: str | None, actor_rrn: str) -> None:
+    """Grant a right (R4). The end defaults to start + the right's maximum."""
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        g = grants.add(session, actor, rrn, government, right_code, start=start, end=end,
+                       reason=reason)
+    click.echo(f"grant {g.id}: {right_code}@{government} for {rrn} from {g.start} to {g.end}")
+
+
+@grant.command("extend")
+@click.argument("grant_id", type=int)
+@click.option("--start", required=True, callback=iso_date)
+@click.option("--end", required=True, callback=iso_date)
+@click.option("--reason")
+@ACTOR
+@pass_ctx
+@refusals
+def grant_extend(ctx: Context, grant_id: int, start: date, end: date, reason: str | None,
+                 actor_rrn: str) -> None:
+    """Set a new period (R6)."""
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        plan = grants.extend(session, actor, grant_id, start, end, reason)
+    click.echo(f"grant {grant_id} now runs from {plan.start} to {plan.end}")
+    if plan.pending:
+        click.echo(f"let op: het recht is pas actief vanaf {plan.start}", err=True)
+
+
+@grant.command("revoke")
+@click.argument("grant_id", type=int)
+@click.option("--reason")
+@ACTOR
+@pass_ctx
+@refusals
+def grant_revoke(ctx: Context, grant_id: int, reason: str | None, actor_rrn: str) -> None:
+    """Revoke at once (R7)."""
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        g = grants.revoke(session, actor, grant_id, reason)
+    click.echo(f"grant {g.id} revoked on {g.revoked_on}")
+
+
+@main.command("grants")
+@click.argument("rrn", required=False)
+@click.option("--government")
+@click.option("--at", "at", callback=iso_date, help="reference date (default today)")
+@click.option("--state", type=click.Choice(STATES))
+@click.option("--right", "right_code")
+@click.option("--as", "actor_rrn", metavar="RRN", help="limit to what this administrator sees")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@refusals
+def grants_cmd(ctx: Context, rrn: str | None, government: str | None, at: date | None,
+               state: str | None, right_code: str | None, actor_rrn: str | None, limit: int,
+               as_json: bool) -> None:
+    """Search grants by person, government, reference date and state (R5)."""
+    on = at or clock.today()
+    flt = grants.GrantFilter(rrn=rrn, government=government, state=state, right=right_code)
+    with ctx.work() as session:
+        scope = (authz.scope_of(session, authz.actor_for(session, actor_rrn), on)
+                 if actor_rrn else authz.EVERYTHING)
+        rows = [grants.as_dict(g, on) for g in grants.search(session, scope, flt, on, limit=limit)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for r in rows:
+        click.echo(f"{r['id']:>8}  {r['rrn']}  {r['government']:<12} {r['right']:<28} "
+                   f"{r['start']} .. {r['end']}  {r['state']}")
+    click.echo(f"{len(rows)} grant(s) on {on}", err=True)
+
+
+@main.group("localadmin")
+def localadmin() -> None:
+    """Local administrators (R9)."""
+
+
+@localadmin.command("appoint")
+@click.argument("government")
+@click.option("--rrn", help="default: the registered secretary")
+@click.option("--email")
+@click.option("--reason")
+@ACTOR
+@pass_ctx
+@refusals
+def localadmin_appoint(ctx: Context, government: str, rrn: str | None, email: str | None,
+                       reason: str | None, actor_rrn: str) -> None:
+    """Appoint the first local administrator, or restore one when none is left."""
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        g = delegation.appoint_local_admin(session, actor, government, rrn=rrn, email=email,
+                                           reason=reason)
+    click.echo(f"grant {g.id}: local administrator of {government} until {g.end}")
+
+
+@main.group("government")
+def government_group() -> None:
+    """Governments and their registration."""
+
+
+@government_group.command("registration")
+@click.argument("government")
+@click.option("--secretary", "secretary_rrn", required=True, metavar="RRN")
+@click.option("--form-signed", required=True, callback=iso_date)
+@click.option("--terms-accepted", required=True, callback=iso_date)
+@click.option("--acting", is_flag=True, help="an acting secretary (needs --minutes)")
+@click.option("--minutes", help="reference of the council minutes")
+@ACTOR
+@pass_ctx
+@refusals
+def government_registration(ctx: Context, government: str, secretary_rrn: str, form_signed: date,
+                            terms_accepted: date, acting: bool, minutes: str | None,
+                            actor_rrn: str) -> None:
+    """Record the signed registration form and terms of use."""
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        secretary = people.find(session, secretary_rrn)
+        if secretary is None:
+            _fail(f"persoon {secretary_rrn} is niet gekend: voeg die eerst toe")
+        gov = governments.by_code(session, government)
+        governments.record_registration(session, actor, gov, governments.Registration(
+            secretary, form_signed, terms_accepted, acting, minutes))
+    click.echo(f"registration of {government} recorded")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@pass_ctx
+def audit_verify(ctx: Context) -> None:
+    """Check the hash chain of the whole trail."""
+    with ctx.work() as session:
+        report = audit.verify(session)
+    if not report.ok:
+        _fail(f"audit trail broken after {report.checked} good event(s): {report.problem}")
+    click.echo(f"audit trail intact: {report.checked} event(s)")

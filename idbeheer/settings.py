@@ -1,0 +1,61 @@
+"""Settings from the environment (names fixed by DESIGN.md)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    base_url: str
+    database_url: str
+    redis_url: str | None
+    smtp_url: str | None
+    metadata_dir: Path
+    certs_dir: Path
+    mode: str
+    secret_key: str = field(repr=False)
+    lang: str = "nl"
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+
+def _secret(home: Path, env: dict[str, str]) -> str:
+    """IDBEHEER_SECRET_KEY, or in demo mode one generated once into the data folder."""
+    if env.get("IDBEHEER_SECRET_KEY"):
+        return env["IDBEHEER_SECRET_KEY"]
+    path = home / "secret_key"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_env(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    home = Path(env.get("IDBEHEER_HOME", "var")).resolve()
+    mode = env.get("IDBEHEER_MODE", "demo")
+    if mode not in ("demo", "production"):
+        raise SystemExit(f"IDBEHEER_MODE must be 'demo' or 'production', not {mode!r}")
+    return Settings(
+        home=home,
+        base_url=env.get("IDBEHEER_BASE_URL", "http://localhost:8000").rstrip("/"),
+        database_url=env.get("IDBEHEER_DATABASE_URL", f"sqlite:///{home / 'idbeheer.db'}"),
+        redis_url=env.get("IDBEHEER_REDIS_URL") or None,
+        smtp_url=env.get("IDBEHEER_SMTP_URL") or None,
+        metadata_dir=Path(env.get("IDBEHEER_METADATA_DIR", "metadata")).resolve(),
+        certs_dir=Path(env.get("IDBEHEER_CERTS_DIR", "certs")).resolve(),
+        mode=mode,
+        secret_key=_secret(home, env),
+        lang=env.get("IDBEHEER_LANG", "nl"),
+    )
