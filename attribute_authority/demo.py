@@ -46,6 +46,7 @@ RELATIONS = (
     DemoRelation("93051822460", "44086", "employee", "secretary", ("idbeheer-local-admin",)),
     DemoRelation("75120512328", "44086", "employee", "standard", ("demo-app-reader",)),
 )
+STARTED_DAYS_AGO = 30  # demo relations and grants began a month before the seeding day
 # Merelbeke-Melle and Nazareth-De Pinte registered their secretaries (R9).
 SECRETARIES = {"44088": "85073003328", "44086": "93051822460"}
 
@@ -132,7 +133,7 @@ def _relation(session: Session, register: NationalRegister, spec: DemoRelation,
     record = register.lookup(spec.rrn)
     relation = Relation(person=person, government=government, category=spec.category,
                         type=spec.type, email=(record.email if record else None) or "demo@example.org",
-                        started_on=on - timedelta(days=30))
+                        started_on=on - timedelta(days=STARTED_DAYS_AGO))
     session.add(relation)
     session.flush()
     audit.record(session, None, Change("relation.added", "relation", relation.id,
@@ -143,7 +144,7 @@ def _relation(session: Session, register: NationalRegister, spec: DemoRelation,
 
 def _grant(session: Session, relation: Relation, right_code: str, on: date) -> int:
     right = session.scalars(select(Right).where(Right.code == right_code)).one()
-    period = grants.plan_new(right, None, None, on)
+    period = grants.plan_new(right, None, None, on - timedelta(days=STARTED_DAYS_AGO))
     if grants.overlapping(session, [relation.id], right, period):
         return 0
     grant = grants.create(session, relation, right, period, "demogegevens")

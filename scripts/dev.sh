@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The README's two set-up commands: `bash scripts/dev.sh run` and `bash scripts/dev.sh test`.
+# Safe to run twice; installs what it needs on Debian (as root, or with sudo available).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=${IDBEHEER_VENV:-$ROOT/.venv}
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing Debian packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+python_env() {
+  apt_install python3 python3-venv python3-dev xmlsec1 libxmlsec1-dev pkg-config gcc
+  local py=${PYTHON:-python3}
+  [ -x "$VENV/bin/python" ] || "$py" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -e "$ROOT[$1]"
+}
+
+start_postgresql() {
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    command -v pg_ctlcluster >/dev/null || apt_install postgresql postgresql-client
+    local version; version=$(ls /etc/postgresql | sort -V | tail -1)
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
+      || pg_ctlcluster "$version" main start
+    for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  # The tests connect as postgres over TCP; make sure that works without a password.
+  if ! psql -h 127.0.0.1 -U postgres -d postgres -Atqc "select 1" >/dev/null 2>&1; then
+    local hba; hba=$(ls /etc/postgresql/*/main/pg_hba.conf | sort -V | tail -1)
+    sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+    pg_ctlcluster "$(basename "$(dirname "$(dirname "$hba")")")" main reload
+  fi
+}
+
+start_redis() {
+  if ! (redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG); then
+    command -v redis-server >/dev/null || apt_install redis-server
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log
+    for _ in $(seq 30); do redis-cli -h 127.0.0.1 ping 2>/dev/null | grep -q PONG && break; sleep 1; done
+  fi
+}
+
+run_tests() {
+  python_env test
+  start_postgresql
+  start_redis
+  export IDBEHEER_TEST_REDIS_URL=${IDBEHEER_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
+  local status=0
+  echo "== test suite on SQLite"
+  "$VENV/bin/python" -m pytest "$@" || status=$?
+  echo "== test suite on PostgreSQL"
+  IDBEHEER_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
+    "$VENV/bin/python" -m pytest "$@" || status=$?
+  return $status
+}
+
+case "${1:-}" in
+  run)
+    shift
+    python_env postgresql
+    exec "$VENV/bin/idbeheer" run "$@"
+    ;;
+  test)
+    shift
+    run_tests "$@"
+    ;;
+  *)
+    echo "usage: bash scripts/dev.sh run [--host H] [--port P] | test [pytest args]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,134 @@
+"""The idbeheer CLI: the contract's commands, --json, and one clear stderr line per refusal."""
+import json
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support import AN, BART, DINA, EMIL, FEMKE, MERELBEKE, NAZARETH
+
+from idbeheer.cli import main
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+
+
+@pytest.fixture
+def cli(fresh_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("IDBEHEER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("IDBEHEER_DATABASE_URL", fresh_url)
+    monkeypatch.setenv("IDBEHEER_METADATA_DIR", str(tmp_path / "metadata"))
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.stderr
+        return result
+
+    run("seed-demo")
+    return run
+
+
+def refused(result) -> str:
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("idbeheer: "), result.stderr
+    return lines[0]
+
+
+def grants_json(cli, *args):
+    return json.loads(cli("grants", "--json", *args).stdout)
+
+
+def test_seed_demo_is_idempotent(cli):
+    assert "grants+0" in cli("seed-demo").stdout
+
+
+def test_grants_json_has_the_contract_fields(cli):
+    rows = grants_json(cli, BART)
+    assert rows and set(rows[0]) >= {"id", "rrn", "government", "right", "start", "end", "state"}
+    assert {(r["right"], r["government"], r["state"]) for r in rows} == {
+        ("demo-app-reader", MERELBEKE, "active")}
+
+
+def test_person_relation_grant_extend_revoke_end(cli, today):
+    cli("person", "add", EMIL, "--as", AN)
+    cli("relation", "add", EMIL, MERELBEKE, "--category", "external", "--type", "standard",
+        "--email", "emil@example.org", "--phone", "+32 9 210 10 10", "--as", AN)
+    cli("grant", "add", EMIL, MERELBEKE, "demo-app-reader", "--reason", "project", "--as", AN)
+    [g] = grants_json(cli, EMIL)
+    assert g["end"] == (today + timedelta(days=365)).isoformat()
+    start = today + timedelta(days=3)
+    out = cli("grant", "extend", str(g["id"]), "--start", start.isoformat(),
+              "--end", (start + timedelta(days=30)).isoformat(), "--as", AN)
+    assert "actief vanaf" in out.stderr
+    assert grants_json(cli, EMIL, "--state", "pending")[0]["id"] == g["id"]
+    line = refused(cli("relation", "end", EMIL, MERELBEKE, "--as", AN, ok=False))
+    assert "rechten" in line
+    cli("grant", "revoke", str(g["id"]), "--reason", "project stopgezet", "--as", AN)
+    assert grants_json(cli, EMIL, "--state", "revoked")[0]["id"] == g["id"]
+    cli("relation", "end", EMIL, MERELBEKE, "--reason", "vertrokken", "--as", AN)
+    assert "intact" in cli("audit", "verify").stdout
+
+
+def test_refusals_exit_nonzero_with_one_line_and_change_nothing(cli, today):
+    before = grants_json(cli)
+    too_long = (today + timedelta(days=91)).isoformat()
+    assert "te lang" in refused(cli("grant", "add", BART, MERELBEKE, "demo-app-admin", "--end",
+                                    too_long, "--as", AN, ok=False))
+    assert "geen lokale beheerder" in refused(cli("grant", "add", BART, MERELBEKE, "demo-app-admin",
+                                                  "--as", FEMKE, ok=False))
+    assert "rijksregister" in refused(cli("person", "add", "12345678901", "--as", AN, ok=False))
+    assert "centrale beheerder" in refused(cli("right", "add", "demo-app-x", "--app", "demo-app",
+                                               "--name", "X", "--max-days", "5", "--as", AN, ok=False))
+    assert grants_json(cli) == before
+
+
+def test_bad_date_is_a_usage_error(cli):
+    result = cli("grant", "add", BART, NAZARETH, "demo-app-admin", "--start", "morgen", "--as", FEMKE,
+                 ok=False)
+    assert result.exit_code == 2 and "JJJJ-MM-DD" in result.stderr
+
+
+def test_catalog_commands_register_app_and_right(cli, tmp_path):
+    metadata = tmp_path / "sp.xml"
+    metadata.write_text(
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        'entityID="https://payroll.example.be/sp"><md:SPSSODescriptor '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+        'Location="https://payroll.example.be/acs" index="0"/></md:SPSSODescriptor>'
+        '</md:EntityDescriptor>')
+    cli("app", "register", "payroll", "--name", "Loonadministratie", "--metadata", str(metadata),
+        "--as", DINA)
+    assert (tmp_path / "metadata" / "sp" / "payroll.xml").read_bytes() == metadata.read_bytes()
+    cli("right", "add", "payroll-clerk", "--app", "payroll", "--name", "Bediende", "--max-days", "180",
+        "--as", DINA)
+    assert "begint met" in refused(cli("right", "add", "other-clerk", "--app", "payroll", "--name", "X",
+                                       "--max-days", "5", "--as", DINA, ok=False))
+    cli("grant", "add", BART, MERELBEKE, "payroll-clerk", "--as", AN)
+    assert grants_json(cli, BART, "--right", "payroll-clerk")[0]["end"]
+
+
+def test_register_refuses_metadata_with_doctype(cli, tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]><x/>')
+    assert "DOCTYPE" in refused(cli("app", "register", "evil", "--name", "E", "--metadata", str(bad),
+                                    "--as", DINA, ok=False))
+
+
+def test_local_admin_appointment_via_cli(cli, register):
+    cli("person", "add", "05031500291", "--as", DINA)
+    cli("government", "registration", "44021", "--secretary", "05031500291", "--form-signed",
+        "2026-01-05", "--terms-accepted", "2026-01-05", "--as", DINA)
+    out = cli("localadmin", "appoint", "44021", "--email", "hanne@gent.be", "--as", DINA).stdout
+    assert "local administrator of 44021" in out
+
+
+def test_contract_check_finds_every_cli_command():
+    idbeheer = Path(sys.executable).parent / "idbeheer"
+    result = subprocess.run([sys.executable, str(SHARED / "contract_check.py"), "--cli", str(idbeheer)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout

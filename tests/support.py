@@ -1,0 +1,28 @@
+"""Shared vocabulary of the rights store tests: the demo people and their actors."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from attribute_authority import authz
+from attribute_authority.models import AuditEvent, Grant, Relation
+
+AN = "85073003328"      # secretary and local administrator of Merelbeke-Melle
+BART = "90021411412"    # employee of Merelbeke-Melle, demo-app-reader
+CHRIS = "78010125797"   # external in Merelbeke-Melle (demo-app-admin) and Nazareth-De Pinte
+DINA = "01091204695"    # central administrator
+EMIL = "88421013756"    # BIS number, in the register only
+FEMKE = "93051822460"   # secretary and local administrator of Nazareth-De Pinte
+GEERT = "75120512328"   # employee of Nazareth-De Pinte
+HANNE = "05031500291"   # in the register only
+MERELBEKE, NAZARETH = "44088", "44086"
+
+
+def actor(session: Session, rrn: str) -> authz.Actor:
+    return authz.actor_for(session, rrn)
+
+
+def counts(session: Session) -> tuple[int, int, int]:
+    """(relations, grants, audit events): what a refused request must leave unchanged."""
+    return tuple(session.scalar(select(func.count()).select_from(m))
+                 for m in (Relation, Grant, AuditEvent))
