@@ -237,3 +237,30 @@ class SignInEvent(Base):
         Index("ix_sign_in_event_rrn_at", "rrn", "at"),
         Index("ix_sign_in_event_at", "at"),
     )
+
+
+class Notice(Base):
+    """An e-mail of the expiry job (R11), recorded before it is sent so that no run sends it
+    twice. status: pending -> sending -> sent, or failed (retried by the next run). A row
+    left in 'sending' means a run died mid-send: it is reported, never sent again."""
+
+    __tablename__ = "notice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    government_id: Mapped[int] = mapped_column(ForeignKey("government.id"))
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grant.id"))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (
+        CheckConstraint("kind in ('holder','digest')", name="kind"),
+        CheckConstraint("status in ('pending','sending','sent','failed')", name="status"),
+        Index("ix_notice_status", "status"),
+    )

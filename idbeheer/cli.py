@@ -341,6 +341,25 @@ def grants_cmd(ctx: Context, rrn: str | None, government: str | None, at: date |
     click.echo(f"{len(rows)} grant(s) on {on}", err=True)
 
 
+@main.command("notify-expiring")
+@click.option("--date", "on", callback=iso_date, help="run as if on this day (default today)")
+@pass_ctx
+def notify_expiring(ctx: Context, on: date | None) -> None:
+    """E-mail holders of grants ending within two weeks, and their local administrators (R11)."""
+    from attribute_authority import notices
+    from attribute_authority.mail import OutboxMailer, SmtpMailer
+
+    settings = ctx.settings
+    mailer = SmtpMailer(settings.smtp_url) if settings.smtp_url else OutboxMailer(settings.outbox)
+    report = notices.run(ctx.factory, mailer, on)
+    click.echo(f"notices: {report.recorded} new, {report.sent} sent, {report.failed} failed")
+    if report.uncertain:
+        click.echo(f"idbeheer: {len(report.uncertain)} notice(s) were being sent when an earlier run "
+                   f"stopped; they are not sent again (ids {report.uncertain[:10]})", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
 @main.group("localadmin")
 def localadmin() -> None:
     """Local administrators (R9)."""
