@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
 from .errors import SignatureRefused
-from .keys import KeyPair, certificate_from_b64, same_public_key
+from .keys import KeyPair, cert_der_b64, certificate_from_b64, same_public_key
 
 __all__ = ["NS", "sign", "verify"]
 
@@ -82,26 +82,12 @@ def sign(
     if not element_id:
         raise ValueError(f"{element.tag} has no ID attribute to reference")
     is_ec = isinstance(keypair.private_key, ec.EllipticCurvePrivateKey)
-    method = {
-        ("sha256", False): xmlsec.constants.TransformRsaSha256,
-        ("sha512", False): xmlsec.constants.TransformRsaSha512,
-        ("sha256", True): xmlsec.constants.TransformEcdsaSha256,
-        ("sha512", True): xmlsec.constants.TransformEcdsaSha512,
-    }[(digest, is_ec)]
+    method = f"http://www.w3.org/2001/04/xmldsig-more#{'ecdsa' if is_ec else 'rsa'}-{digest}"
     digest_method = {
-        "sha256": xmlsec.constants.TransformSha256,
-        "sha512": xmlsec.constants.TransformSha512,
+        "sha256": "http://www.w3.org/2001/04/xmlenc#sha256",
+        "sha512": "http://www.w3.org/2001/04/xmlenc#sha512",
     }[digest]
-
-    signature = xmlsec.template.create(
-        element, xmlsec.constants.TransformExclC14N, method, ns="ds"
-    )
-    reference = xmlsec.template.add_reference(signature, digest_method, uri=f"#{element_id}")
-    xmlsec.template.add_transform(reference, xmlsec.constants.TransformEnveloped)
-    xmlsec.template.add_transform(reference, xmlsec.constants.TransformExclC14N)
-    key_info = xmlsec.template.ensure_key_info(signature)
-    x509_data = xmlsec.template.add_x509_data(key_info)
-    xmlsec.template.x509_data_add_certificate(x509_data)
+    signature = _signature_template(element_id, method, digest_method, keypair)
     element.insert(_signature_position(element, before), signature)
 
     ctx = xmlsec.SignatureContext()
@@ -283,11 +269,36 @@ def _verify_with(
     return True
 
 
+def _signature_template(
+    element_id: str, method: str, digest_method: str, keypair: KeyPair
+) -> etree._Element:
+    # Built with lxml rather than xmlsec.template: nodes that xmlsec creates are invisible to
+    # lxml's find() in the same tree, which would trip up whoever reads the signed element.
+    signature = etree.Element(f"{{{DS}}}Signature", nsmap={"ds": DS})
+    signed_info = _ds_child(signature, "SignedInfo")
+    _ds_child(signed_info, "CanonicalizationMethod", Algorithm=EXC_C14N)
+    _ds_child(signed_info, "SignatureMethod", Algorithm=method)
+    reference = _ds_child(signed_info, "Reference", URI=f"#{element_id}")
+    transforms = _ds_child(reference, "Transforms")
+    _ds_child(transforms, "Transform", Algorithm=ENVELOPED)
+    _ds_child(transforms, "Transform", Algorithm=EXC_C14N)
+    _ds_child(reference, "DigestMethod", Algorithm=digest_method)
+    _ds_child(reference, "DigestValue")
+    _ds_child(signature, "SignatureValue")
+    key_info = _ds_child(signature, "KeyInfo")
+    certificate = _ds_child(_ds_child(key_info, "X509Data"), "X509Certificate")
+    certificate.text = cert_der_b64(keypair.certificate)
+    return signature
+
+
+def _ds_child(parent: etree._Element, name: str, **attributes: str) -> etree._Element:
+    return etree.SubElement(parent, f"{{{DS}}}{name}", attributes)
+
+
 def _signing_key(keypair: KeyPair) -> xmlsec.Key:
     key = keypair._cache.get("xmlsec_sign")
     if key is None:
         key = xmlsec.Key.from_memory(keypair.key_pem, xmlsec.constants.KeyDataFormatPem)
-        key.load_cert_from_memory(keypair.cert_pem, xmlsec.constants.KeyDataFormatPem)
         keypair._cache["xmlsec_sign"] = key
     return key
 

@@ -46,6 +46,13 @@ def test_roundtrip_returns_the_signed_element(keypair):
     assert verified.findtext(f"{{{SAML}}}Subject/{{{SAML}}}NameID") == "85073003328"
 
 
+def test_verifies_in_memory_right_after_signing(keypair):
+    root = parse_xml(attribute_query(), LIMIT)
+    signature = sign(root, keypair)
+    assert root.find(f"{{{DS}}}Signature") is signature
+    assert verify(root, root, [keypair.certificate]) is root
+
+
 def test_signature_sits_after_issuer_with_certificate(keypair):
     root = parse_xml(signed_query(keypair), LIMIT)
     assert etree.QName(root[1]).localname == "Signature" and root[1].prefix == "ds"
