@@ -96,9 +96,10 @@ def decrypt_encrypted_id(encrypted_id: etree._Element, keypair: KeyPair) -> etre
 def encrypt_name_id(
     name_id: etree._Element, recipient: x509.Certificate, *, cipher: str = "aes256-gcm"
 ) -> etree._Element:
-    """Encrypt a saml:NameID to `recipient` (RSA-OAEP, EncryptedKey inline); return a saml:EncryptedID.
+    """Encrypt a saml:NameID to `recipient`; return a saml:EncryptedID.
 
-    For test and demo queries; `cipher` is a key of `CONTENT_CIPHERS`.
+    For test and demo queries. RSA-OAEP key transport, the EncryptedKey inside
+    EncryptedData/KeyInfo as most stacks expect; `cipher` is a key of `CONTENT_CIPHERS`.
     """
     _, transform, bits = CONTENT_CIPHERS[cipher]
     encrypted_id = etree.Element(f"{{{SAML}}}EncryptedID", nsmap={"saml": SAML})
@@ -118,7 +119,9 @@ def encrypt_name_id(
         )
     )
     ctx = xmlsec.EncryptionContext(manager)
-    ctx.key = xmlsec.Key.generate(xmlsec.constants.KeyDataAes, bits, xmlsec.constants.KeyDataTypeSession)
+    ctx.key = xmlsec.Key.generate(
+        xmlsec.constants.KeyDataAes, bits, xmlsec.constants.KeyDataTypeSession
+    )
     # lxml serializes the NameID with every namespace it needs, so any peer can decrypt it
     # whatever prefixes its own document uses.
     encrypted_data = ctx.encrypt_binary(encrypted_data, etree.tostring(name_id))

@@ -27,8 +27,8 @@ class XmlRefused(SamlSecurityError):
 class SignatureRefused(SamlSecurityError):
     """A signature is missing, broken, weak, from an untrusted key or shaped for wrapping.
 
-    Reasons: `unsigned`, `bad_signature`, `weak_algorithm`, `untrusted_key`, `wrapping`,
-    `missing_id`.
+    Reasons: `not_found`, `unsigned`, `missing_id`, `wrapping`, `bad_transform`,
+    `weak_algorithm`, `untrusted_key`, `bad_signature`.
     """
 
 
@@ -44,7 +44,7 @@ class MetadataRefused(SamlSecurityError):
     """A metadata file cannot be used.
 
     Reasons: `bad_name`, `not_sp`, `not_idp`, `no_entity_id`, `duplicate_entity_id`,
-    `bad_certificate`, plus the reasons of `XmlRefused` for unreadable XML.
+    `ambiguous`, `bad_certificate`, `bad_endpoint`, `bad_flag`; unreadable XML raises `XmlRefused`.
     """
 
 

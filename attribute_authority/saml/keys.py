@@ -89,9 +89,7 @@ def load_keypair(key_path: str | os.PathLike[str], cert_path: str | os.PathLike[
     return pair
 
 
-def ensure_dev_keypair(
-    certs_dir: str | os.PathLike[str], name: str, common_name: str
-) -> KeyPair:
+def ensure_dev_keypair(certs_dir: str | os.PathLike[str], name: str, common_name: str) -> KeyPair:
     """Load `<certs_dir>/<name>.key|.crt`, generating a development pair if both are absent.
 
     A lock file serialises first runs of several workers. One file without the other is an
@@ -150,7 +148,7 @@ def _generate_dev_pair(common_name: str) -> tuple[bytes, bytes]:
             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, DEV_KEY_MARKER),
         ]
     )
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)

@@ -222,7 +222,7 @@ def _check_signed_info(signed_info: etree._Element, element_id: str) -> int:
             "wrapping", f"Reference {reference.get('URI')!r} is not the signed element's ID"
         )
     parts = [_ds_name(child) for child in reference]
-    if parts not in (["Transforms", "DigestMethod", "DigestValue"], ["DigestMethod", "DigestValue"]):
+    if parts[-2:] != ["DigestMethod", "DigestValue"] or parts[:-2] not in ([], ["Transforms"]):
         raise SignatureRefused("wrapping", f"unexpected Reference content {parts}")
     transforms = [t.get("Algorithm") for t in reference.findall(f"{{{DS}}}Transforms/*")]
     if (

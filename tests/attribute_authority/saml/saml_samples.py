@@ -32,7 +32,7 @@ def attribute_query(query_id: str = "_q1", rrn: str = "85073003328") -> bytes:
 
 
 def response_with_assertion(subject: str = "85073003328") -> bytes:
-    now = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"""<samlp:Response xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="_r1"
     Version="2.0" IssueInstant="{now}" InResponseTo="_q1">
   <saml:Issuer>http://localhost:8000/aa/metadata</saml:Issuer>

@@ -62,9 +62,7 @@ def test_encrypted_key_beside_the_data(keypair):
     encrypted_key = key_info.find(f"{{{XENC}}}EncryptedKey")
     encrypted_key.set("Id", "_ek1")
     encrypted.append(encrypted_key)
-    etree.SubElement(
-        key_info, f"{{{DS}}}RetrievalMethod", URI="#_ek1", Type=f"{XENC}EncryptedKey"
-    )
+    etree.SubElement(key_info, f"{{{DS}}}RetrievalMethod", URI="#_ek1", Type=f"{XENC}EncryptedKey")
     assert decrypt_encrypted_id(encrypted, keypair).text == "85073003328"
 
 
@@ -159,7 +157,10 @@ def _xmlsec1_transforms() -> bytes:
 def _encrypt_with(keypair, key_transport) -> etree._Element:
     encrypted_id = etree.Element(f"{{{SAML}}}EncryptedID", nsmap={"saml": SAML})
     data = xmlsec.template.encrypted_data_create(
-        encrypted_id, xmlsec.constants.TransformAes128Cbc, type=xmlsec.constants.TypeEncElement, ns="xenc"
+        encrypted_id,
+        xmlsec.constants.TransformAes128Cbc,
+        type=xmlsec.constants.TypeEncElement,
+        ns="xenc",
     )
     xmlsec.template.encrypted_data_ensure_cipher_value(data)
     key_info = xmlsec.template.encrypted_data_ensure_key_info(data, ns="ds")
@@ -168,6 +169,8 @@ def _encrypt_with(keypair, key_transport) -> etree._Element:
     manager = xmlsec.KeysManager()
     manager.add_key(xmlsec.Key.from_memory(keypair.cert_pem, xmlsec.constants.KeyDataFormatCertPem))
     ctx = xmlsec.EncryptionContext(manager)
-    ctx.key = xmlsec.Key.generate(xmlsec.constants.KeyDataAes, 128, xmlsec.constants.KeyDataTypeSession)
+    ctx.key = xmlsec.Key.generate(
+        xmlsec.constants.KeyDataAes, 128, xmlsec.constants.KeyDataTypeSession
+    )
     encrypted_id.append(ctx.encrypt_binary(data, etree.tostring(name_id())))
     return encrypted_id

@@ -304,7 +304,10 @@ def test_pysaml2_signed_attribute_query_verifies(keypair, usual_prefixes):
             xml = xml.replace(f"xmlns:{usual}=".encode(), f"xmlns:{generated}=".encode())
     backend = CryptoBackendXmlSec1(shutil.which("xmlsec1"))
     signed = backend.sign_statement(
-        xml, "urn:oasis:names:tc:SAML:2.0:protocol:AttributeQuery", str(keypair.key_path), "_pysaml2q"
+        xml,
+        "urn:oasis:names:tc:SAML:2.0:protocol:AttributeQuery",
+        str(keypair.key_path),
+        "_pysaml2q",
     )
     data = signed.encode()
     assert (b"<samlp:AttributeQuery" in data) == usual_prefixes
@@ -329,7 +332,7 @@ def _sign_with(root: etree._Element, pair: KeyPair, method, digest) -> None:
 
 def _keypair(private_key) -> KeyPair:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test signer")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
