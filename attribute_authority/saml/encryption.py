@@ -147,17 +147,9 @@ def _check_key_transport(encrypted_key: etree._Element) -> None:
 
 def _unwrap(encrypted_key: etree._Element, keypair: KeyPair) -> bytes | None:
     ctx = xmlsec.EncryptionContext()
-    ctx.key = _decryption_key(keypair)
+    ctx.key = keypair.xmlsec_key
     try:
         session_key = ctx.decrypt(encrypted_key)
     except xmlsec.Error:
         return None
     return session_key if isinstance(session_key, bytes) else None
-
-
-def _decryption_key(keypair: KeyPair) -> xmlsec.Key:
-    key = keypair._cache.get("xmlsec_decrypt")
-    if key is None:
-        key = xmlsec.Key.from_memory(keypair.key_pem, xmlsec.constants.KeyDataFormatPem)
-        keypair._cache["xmlsec_decrypt"] = key
-    return key

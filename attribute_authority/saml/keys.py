@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import xmlsec
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -32,27 +33,27 @@ __all__ = [
     "certificate_from_b64",
     "is_dev_certificate",
     "same_public_key",
+    "self_signed_keypair",
 ]
 
 DEV_KEY_MARKER = "lb-idbeheer development key"
-_DEV_VALIDITY = dt.timedelta(days=3652)
+_DEV_VALIDITY_DAYS = 3652  # ten years: a demo install should not expire under its users
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 @dataclass(frozen=True, eq=False)
 class KeyPair:
-    """A private key with its certificate, both as PEM bytes and parsed.
+    """A private key with its certificate, as PEM bytes and parsed once.
 
-    `xmlsig` and `encryption` cache their own xmlsec handles on the instance, so keep one
-    `KeyPair` per role for the process lifetime rather than reloading per request.
+    Parsed forms (including the xmlsec handle that signing and decryption use) are cached on
+    the instance: keep one `KeyPair` per role for the process lifetime.
     """
 
     key_pem: bytes = field(repr=False)
     cert_pem: bytes
     key_path: Path | None = None
     cert_path: Path | None = None
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def private_key(self) -> PrivateKey:
@@ -64,6 +65,10 @@ class KeyPair:
     @cached_property
     def certificate(self) -> x509.Certificate:
         return x509.load_pem_x509_certificate(self.cert_pem)
+
+    @cached_property
+    def xmlsec_key(self) -> xmlsec.Key:
+        return xmlsec.Key.from_memory(self.key_pem, xmlsec.constants.KeyDataFormatPem)
 
     @property
     def is_dev(self) -> bool:
@@ -106,9 +111,10 @@ def ensure_dev_keypair(certs_dir: str | os.PathLike[str], name: str, common_name
                 "incomplete", f"only one of {key_path.name} and {cert_path.name} exists"
             )
         if not have_key:
-            key_pem, cert_pem = _generate_dev_pair(common_name)
-            _write_new(key_path, key_pem, 0o600)
-            _write_new(cert_path, cert_pem, 0o644)
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            pair = self_signed_keypair(key, common_name, days=_DEV_VALIDITY_DAYS, dev=True)
+            _write_new(key_path, pair.key_pem, 0o600)
+            _write_new(cert_path, pair.cert_pem, 0o644)
     return load_keypair(key_path, cert_path)
 
 
@@ -140,32 +146,35 @@ def _public_der(public_key: Any) -> bytes:
     )
 
 
-def _generate_dev_pair(common_name: str) -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, DEV_KEY_MARKER),
-        ]
-    )
+def self_signed_keypair(
+    private_key: PrivateKey, common_name: str, *, days: int, dev: bool = False
+) -> KeyPair:
+    """Wrap a private key in a self-signed certificate (SAML trusts keys, not CAs).
+
+    `dev=True` adds the subject OU that marks a development key.
+    """
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if dev:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, DEV_KEY_MARKER))
+    subject = x509.Name(attributes)
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(subject)
-        .public_key(key.public_key())
+        .public_key(private_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + _DEV_VALIDITY)
+        .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+        .sign(private_key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(
+    key_pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
+    return KeyPair(key_pem=key_pem, cert_pem=cert.public_bytes(serialization.Encoding.PEM))
 
 
 def _write_new(path: Path, data: bytes, mode: int) -> None:

@@ -92,7 +92,7 @@ def sign(
 
     ctx = xmlsec.SignatureContext()
     ctx.register_id(element, "ID")
-    ctx.key = _signing_key(keypair)
+    ctx.key = keypair.xmlsec_key
     try:
         ctx.sign(signature)
     except xmlsec.Error:
@@ -118,7 +118,7 @@ def verify(
     element_id = element.get("ID")
     if not element_id:
         raise SignatureRefused("missing_id", f"{_local(element)} has no ID attribute")
-    _check_id_unique(root, element_id)
+    _check_id_unique(root.getroottree().getroot(), element_id)
     signed_info = _check_signature_shape(signature)
     method = _check_signed_info(signed_info, element_id)
 
@@ -293,14 +293,6 @@ def _signature_template(
 
 def _ds_child(parent: etree._Element, name: str, **attributes: str) -> etree._Element:
     return etree.SubElement(parent, f"{{{DS}}}{name}", attributes)
-
-
-def _signing_key(keypair: KeyPair) -> xmlsec.Key:
-    key = keypair._cache.get("xmlsec_sign")
-    if key is None:
-        key = xmlsec.Key.from_memory(keypair.key_pem, xmlsec.constants.KeyDataFormatPem)
-        keypair._cache["xmlsec_sign"] = key
-    return key
 
 
 @functools.lru_cache(maxsize=256)

@@ -5,8 +5,6 @@ import os
 import stat
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
@@ -17,6 +15,7 @@ from attribute_authority.saml.keys import (
     ensure_dev_keypair,
     is_dev_certificate,
     load_keypair,
+    self_signed_keypair,
 )
 
 
@@ -64,26 +63,9 @@ def test_missing_files(tmp_path):
 
 def test_production_certificate_is_not_dev(tmp_path):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aa.example.be")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    (tmp_path / "p.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
-    )
-    (tmp_path / "p.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pair = self_signed_keypair(key, "aa.example.be", days=365)
+    (tmp_path / "p.key").write_bytes(pair.key_pem)
+    (tmp_path / "p.crt").write_bytes(pair.cert_pem)
     assert not load_keypair(tmp_path / "p.key", tmp_path / "p.crt").is_dev
 
 

@@ -1,15 +1,11 @@
 """XML signatures: what verifies, and every shape of wrapping and weakness that must not."""
 
 import copy
-import datetime as dt
 import shutil
 
 import pytest
 import xmlsec
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 from lxml import etree
 from saml_samples import (
     DS,
@@ -22,7 +18,7 @@ from saml_samples import (
 )
 
 from attribute_authority.saml.errors import SignatureRefused
-from attribute_authority.saml.keys import KeyPair, cert_der_b64
+from attribute_authority.saml.keys import KeyPair, cert_der_b64, self_signed_keypair
 from attribute_authority.saml.xmlparse import parse_xml
 from attribute_authority.saml.xmlsig import sign, verify
 
@@ -195,14 +191,18 @@ def _evil_assertion(original: etree._Element, new_id: str | None) -> etree._Elem
     return evil
 
 
-def test_xsw_signed_assertion_moved_into_extensions(keypair):
-    root = parse_xml(signed_response(keypair), LIMIT)
+def _swap_into_extensions(root: etree._Element, evil: etree._Element) -> None:
+    """Put `evil` where the signed Assertion was, and the signed one in samlp:Extensions."""
     signed = root.find(f"{{{SAML}}}Assertion")
-    evil = _evil_assertion(signed, "_evil")
     extensions = etree.Element(f"{{{SAMLP}}}Extensions")
     root.insert(1, extensions)
     root.replace(signed, evil)
     extensions.append(signed)
+
+
+def test_xsw_signed_assertion_moved_into_extensions(keypair):
+    root = parse_xml(signed_response(keypair), LIMIT)
+    _swap_into_extensions(root, _evil_assertion(root.find(f"{{{SAML}}}Assertion"), "_evil"))
     assert refusal(etree.tostring(root), ASSERTION, [keypair.certificate]) == "unsigned"
 
 
@@ -211,10 +211,7 @@ def test_xsw_evil_copy_with_same_id(keypair):
     signed = root.find(f"{{{SAML}}}Assertion")
     evil = _evil_assertion(signed, None)
     evil.insert(1, copy.deepcopy(signed.find(f"{{{DS}}}Signature")))
-    extensions = etree.Element(f"{{{SAMLP}}}Extensions")
-    root.insert(1, extensions)
-    root.replace(signed, evil)
-    extensions.append(signed)
+    _swap_into_extensions(root, evil)
     assert refusal(etree.tostring(root), ASSERTION, [keypair.certificate]) == "wrapping"
 
 
@@ -331,19 +328,4 @@ def _sign_with(root: etree._Element, pair: KeyPair, method, digest) -> None:
 
 
 def _keypair(private_key) -> KeyPair:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test signer")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(private_key, hashes.SHA256())
-    )
-    key_pem = private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return KeyPair(key_pem=key_pem, cert_pem=cert.public_bytes(serialization.Encoding.PEM))
+    return self_signed_keypair(private_key, "test signer", days=1)
