@@ -1,0 +1,155 @@
+"""EncryptedID: a NameID encrypted to the attribute authority's encryption key.
+
+Only RSA-OAEP key transport is accepted. RSA PKCS#1 v1.5 (`rsa-1_5`) is refused: the AA
+answers every query, so any observable difference on bad padding would make it a
+Bleichenbacher oracle for recovering session keys (Jager, Schwenk, Somorovsky, "Bleichenbacher's
+attack strikes again", 2012), and XML Encryption 1.1 warns against it. AES-CBC content is
+accepted because peers still send it; its padding oracle (Jager & Somorovsky, "How to break
+XML Encryption", 2011) is closed by the callers' order of work: decrypt only an EncryptedID
+inside a message whose signature has verified, so a tampered ciphertext never gets here.
+Every cryptographic failure is reported with the same reason and message all the same.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import xmlsec
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from lxml import etree
+
+from .errors import DecryptionRefused
+from .keys import KeyPair
+
+__all__ = ["CONTENT_CIPHERS", "decrypt_encrypted_id", "encrypt_name_id"]
+
+XENC = "http://www.w3.org/2001/04/xmlenc#"
+XENC11 = "http://www.w3.org/2009/xmlenc11#"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+
+_KEY_TRANSPORTS = {f"{XENC}rsa-oaep-mgf1p", f"{XENC11}rsa-oaep"}
+# short name -> (algorithm URI, xmlsec transform, key bits)
+CONTENT_CIPHERS = {
+    "aes128-cbc": (f"{XENC}aes128-cbc", xmlsec.constants.TransformAes128Cbc, 128),
+    "aes192-cbc": (f"{XENC}aes192-cbc", xmlsec.constants.TransformAes192Cbc, 192),
+    "aes256-cbc": (f"{XENC}aes256-cbc", xmlsec.constants.TransformAes256Cbc, 256),
+    "aes128-gcm": (f"{XENC11}aes128-gcm", xmlsec.constants.TransformAes128Gcm, 128),
+    "aes192-gcm": (f"{XENC11}aes192-gcm", xmlsec.constants.TransformAes192Gcm, 192),
+    "aes256-gcm": (f"{XENC11}aes256-gcm", xmlsec.constants.TransformAes256Gcm, 256),
+}
+_KEY_BITS = {uri: bits for uri, _, bits in CONTENT_CIPHERS.values()}
+_UNDECRYPTABLE = "the EncryptedID cannot be decrypted with our key"
+
+
+def decrypt_encrypted_id(encrypted_id: etree._Element, keypair: KeyPair) -> etree._Element:
+    """Return the saml:NameID inside a saml:EncryptedID, as a new standalone element.
+
+    The caller's tree is left untouched (it stays as signed). The EncryptedKey may sit inside
+    EncryptedData/KeyInfo or beside EncryptedData; several (one per recipient) are tried.
+    Raises `DecryptionRefused` with reason `malformed`, `weak_algorithm` or `undecryptable`.
+    """
+    if encrypted_id.tag != f"{{{SAML}}}EncryptedID":
+        raise DecryptionRefused("malformed", f"expected saml:EncryptedID, not {encrypted_id.tag}")
+    work = copy.deepcopy(encrypted_id)
+    data_nodes = work.findall(f"{{{XENC}}}EncryptedData")
+    if len(data_nodes) != 1:
+        raise DecryptionRefused("malformed", "an EncryptedID holds exactly one EncryptedData")
+    encrypted_data = data_nodes[0]
+    key_bits = _content_key_bits(encrypted_data)
+    key_nodes = [
+        *encrypted_data.findall(f"{{{DS}}}KeyInfo/{{{XENC}}}EncryptedKey"),
+        *work.findall(f"{{{XENC}}}EncryptedKey"),
+    ]
+    if not key_nodes:
+        raise DecryptionRefused("malformed", "no EncryptedKey for the EncryptedData")
+    for key_node in key_nodes:
+        _check_key_transport(key_node)
+
+    for key_node in key_nodes:
+        session_key = _unwrap(key_node, keypair)
+        if session_key is not None and len(session_key) * 8 == key_bits:
+            break
+    else:
+        raise DecryptionRefused("undecryptable", _UNDECRYPTABLE)
+
+    ctx = xmlsec.EncryptionContext()
+    ctx.key = xmlsec.Key.from_binary_data(xmlsec.constants.KeyDataAes, session_key)
+    # Parse the plaintext in place as an element, whatever Type the sender wrote.
+    encrypted_data.set("Type", f"{XENC}Element")
+    try:
+        name_id = ctx.decrypt(encrypted_data)
+    except xmlsec.Error:
+        raise DecryptionRefused("undecryptable", _UNDECRYPTABLE) from None
+    others = [n for n in work if n is not name_id and n.tag != f"{{{XENC}}}EncryptedKey"]
+    if (
+        not isinstance(name_id, etree._Element)
+        or name_id.tag != f"{{{SAML}}}NameID"
+        or len(name_id)
+        or others
+    ):
+        raise DecryptionRefused("malformed", "the EncryptedID does not hold one plain saml:NameID")
+    return copy.deepcopy(name_id)
+
+
+def encrypt_name_id(
+    name_id: etree._Element, recipient: x509.Certificate, *, cipher: str = "aes256-gcm"
+) -> etree._Element:
+    """Encrypt a saml:NameID to `recipient`; return a saml:EncryptedID.
+
+    For test and demo queries. RSA-OAEP key transport, the EncryptedKey inside
+    EncryptedData/KeyInfo as most stacks expect; `cipher` is a key of `CONTENT_CIPHERS`.
+    """
+    _, transform, bits = CONTENT_CIPHERS[cipher]
+    encrypted_id = etree.Element(f"{{{SAML}}}EncryptedID", nsmap={"saml": SAML})
+    encrypted_data = xmlsec.template.encrypted_data_create(
+        encrypted_id, transform, type=xmlsec.constants.TypeEncElement, ns="xenc"
+    )
+    xmlsec.template.encrypted_data_ensure_cipher_value(encrypted_data)
+    key_info = xmlsec.template.encrypted_data_ensure_key_info(encrypted_data, ns="ds")
+    encrypted_key = xmlsec.template.add_encrypted_key(key_info, xmlsec.constants.TransformRsaOaep)
+    xmlsec.template.encrypted_data_ensure_cipher_value(encrypted_key)
+
+    manager = xmlsec.KeysManager()
+    manager.add_key(
+        xmlsec.Key.from_memory(
+            recipient.public_bytes(serialization.Encoding.DER),
+            xmlsec.constants.KeyDataFormatCertDer,
+        )
+    )
+    ctx = xmlsec.EncryptionContext(manager)
+    ctx.key = xmlsec.Key.generate(
+        xmlsec.constants.KeyDataAes, bits, xmlsec.constants.KeyDataTypeSession
+    )
+    # lxml serializes the NameID with every namespace it needs, so any peer can decrypt it
+    # whatever prefixes its own document uses.
+    encrypted_data = ctx.encrypt_binary(encrypted_data, etree.tostring(name_id))
+    encrypted_id.append(encrypted_data)
+    # Re-read, because nodes that xmlsec creates are invisible to lxml's find().
+    return etree.fromstring(etree.tostring(encrypted_id))
+
+
+def _content_key_bits(encrypted_data: etree._Element) -> int:
+    algorithm = encrypted_data.find(f"{{{XENC}}}EncryptionMethod")
+    uri = algorithm.get("Algorithm") if algorithm is not None else None
+    if uri not in _KEY_BITS:
+        raise DecryptionRefused("weak_algorithm", f"content encryption {uri} is not accepted")
+    return _KEY_BITS[uri]
+
+
+def _check_key_transport(encrypted_key: etree._Element) -> None:
+    method = encrypted_key.find(f"{{{XENC}}}EncryptionMethod")
+    uri = method.get("Algorithm") if method is not None else None
+    if uri not in _KEY_TRANSPORTS:
+        raise DecryptionRefused("weak_algorithm", f"key transport {uri} is not accepted")
+
+
+def _unwrap(encrypted_key: etree._Element, keypair: KeyPair) -> bytes | None:
+    ctx = xmlsec.EncryptionContext()
+    ctx.key = keypair.xmlsec_key
+    try:
+        session_key = ctx.decrypt(encrypted_key)
+    except xmlsec.Error:
+        return None
+    return session_key if isinstance(session_key, bytes) else None

@@ -1,0 +1,374 @@
+"""SAML metadata of our peers: target applications (`metadata/sp/<app-code>.xml`) and the
+upstream IdP (`metadata/upstream/`).
+
+A target application is registered by dropping its metadata file in place, so the registry
+notices new, changed and removed files by itself (a cheap look at names and mtimes, at most
+every `check_interval` seconds), and `reload()` serves an explicit admin action. Each gunicorn
+worker holds its own registry; all of them converge within one interval. A broken file is
+reported and skipped; it never takes the other applications down with it. Metadata is read as
+real SPs publish it: KeyDescriptors without `use`, md:Extensions, bindings we do not speak.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from cryptography import x509
+from lxml import etree
+
+from .errors import MetadataRefused, SamlSecurityError
+from .keys import certificate_from_b64
+from .xmlparse import parse_xml
+
+__all__ = [
+    "BINDING_HTTP_POST",
+    "BINDING_HTTP_REDIRECT",
+    "BINDING_SOAP",
+    "Endpoint",
+    "IdpMetadata",
+    "SpMetadata",
+    "SpRegistry",
+    "parse_sp_metadata",
+    "read_idp_metadata",
+]
+
+log = logging.getLogger(__name__)
+
+MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
+BINDING_HTTP_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+BINDING_HTTP_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+BINDING_SOAP = "urn:oasis:names:tc:SAML:2.0:bindings:SOAP"
+
+MAX_METADATA_BYTES = 1 << 20
+_APP_CODE = re.compile(r"[a-z0-9-]+")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    binding: str
+    location: str
+    index: int | None = None
+    is_default: bool | None = None
+    response_location: str | None = None
+
+
+@dataclass(frozen=True)
+class SpMetadata:
+    """What we use of one target application's SPSSODescriptor."""
+
+    app_code: str
+    entity_id: str
+    signing_certs: tuple[x509.Certificate, ...]
+    encryption_certs: tuple[x509.Certificate, ...]
+    assertion_consumer_services: tuple[Endpoint, ...]
+    single_logout_services: tuple[Endpoint, ...]
+    authn_requests_signed: bool
+    want_assertions_signed: bool
+    name_id_formats: tuple[str, ...] = ()
+    path: Path | None = None
+
+    def acs(
+        self,
+        bindings: Collection[str] = (BINDING_HTTP_POST,),
+        *,
+        index: int | None = None,
+        url: str | None = None,
+    ) -> Endpoint | None:
+        """The ACS to answer at: by index, by exact URL, or the metadata's default.
+
+        Only endpoints with a binding in `bindings` (those the caller speaks) count. The
+        default follows SAML metadata §2.2.3: isDefault="true", else the first not marked
+        false, else the first.
+        """
+        usable = [e for e in self.assertion_consumer_services if e.binding in bindings]
+        if index is not None:
+            return next((e for e in usable if e.index == index), None)
+        if url is not None:
+            return next((e for e in usable if e.location == url), None)
+        return _default_endpoint(usable)
+
+    def slo(self, bindings: Collection[str]) -> Endpoint | None:
+        """The first single logout endpoint with a binding in `bindings`."""
+        return next((e for e in self.single_logout_services if e.binding in bindings), None)
+
+
+@dataclass(frozen=True)
+class IdpMetadata:
+    """What the bridge uses of the upstream IdP's IDPSSODescriptor; endpoints by binding."""
+
+    entity_id: str
+    single_sign_on_services: Mapping[str, Endpoint]
+    single_logout_services: Mapping[str, Endpoint]
+    signing_certs: tuple[x509.Certificate, ...]
+    want_authn_requests_signed: bool
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    fingerprint: tuple[tuple[str, int, int], ...] = ()
+    by_code: Mapping[str, SpMetadata] = field(default_factory=dict)
+    by_entity_id: Mapping[str, SpMetadata] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+class SpRegistry:
+    """The target applications of `<metadata_dir>/sp/*.xml`, kept current without restarts."""
+
+    def __init__(
+        self,
+        metadata_dir: str | Path,
+        *,
+        check_interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.sp_dir = Path(metadata_dir) / "sp"
+        self.check_interval = check_interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._snapshot = _Snapshot()
+        self._checked_at = float("-inf")
+        self.reload()
+
+    def by_entity_id(self, entity_id: str) -> SpMetadata | None:
+        return self._current().by_entity_id.get(entity_id)
+
+    def by_app_code(self, app_code: str) -> SpMetadata | None:
+        return self._current().by_code.get(app_code)
+
+    def all(self) -> list[SpMetadata]:
+        """Every usable application, ordered by application code."""
+        return sorted(self._current().by_code.values(), key=lambda sp: sp.app_code)
+
+    @property
+    def errors(self) -> Mapping[str, str]:
+        """File name -> `reason: message` for each file that was skipped."""
+        return self._current().errors
+
+    def reload(self) -> None:
+        """Read every file again now (an admin action, or after a change was seen)."""
+        with self._lock:
+            self._snapshot = self._load(self._fingerprint())
+            self._checked_at = self._clock()
+
+    def _current(self) -> _Snapshot:
+        if self._clock() - self._checked_at >= self.check_interval:
+            with self._lock:
+                if self._clock() - self._checked_at >= self.check_interval:
+                    fingerprint = self._fingerprint()
+                    if fingerprint != self._snapshot.fingerprint:
+                        self._snapshot = self._load(fingerprint)
+                    self._checked_at = self._clock()
+        return self._snapshot
+
+    def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
+        try:
+            files = sorted(self.sp_dir.glob("*.xml"))
+        except OSError:
+            return ()
+        stamps = []
+        for path in files:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # removed while we looked
+            stamps.append((path.name, stat.st_mtime_ns, stat.st_size))
+        return tuple(stamps)
+
+    def _load(self, fingerprint: tuple[tuple[str, int, int], ...]) -> _Snapshot:
+        parsed: list[SpMetadata] = []
+        errors: dict[str, str] = {}
+        for name, _, _ in fingerprint:
+            path = self.sp_dir / name
+            try:
+                parsed.append(parse_sp_metadata(path.read_bytes(), path.stem, path=path))
+            except (SamlSecurityError, OSError) as exc:
+                errors[name] = str(exc)
+        by_code: dict[str, SpMetadata] = {}
+        by_entity_id: dict[str, SpMetadata] = {}
+        for sp in parsed:
+            claimants = [other for other in parsed if other.entity_id == sp.entity_id]
+            if len(claimants) > 1 and not self._keeps_entity_id(sp):
+                others = ", ".join(f"{o.app_code}.xml" for o in claimants if o is not sp)
+                errors[f"{sp.app_code}.xml"] = str(
+                    MetadataRefused("duplicate_entity_id", f"{sp.entity_id} is also in {others}")
+                )
+                continue
+            by_code[sp.app_code] = by_entity_id[sp.entity_id] = sp
+        for name, message in errors.items():
+            log.warning("SP metadata %s skipped: %s", self.sp_dir / name, message)
+        log.info("SP metadata loaded: %d applications, %d refused", len(by_code), len(errors))
+        return _Snapshot(
+            fingerprint,
+            MappingProxyType(by_code),
+            MappingProxyType(by_entity_id),
+            MappingProxyType(errors),
+        )
+
+    def _keeps_entity_id(self, sp: SpMetadata) -> bool:
+        """Of several files claiming one entityID, only the one already serving it stays.
+
+        Otherwise a new file could take over an application's identity; when none served
+        it before, all claimants are refused.
+        """
+        current = self._snapshot.by_entity_id.get(sp.entity_id)
+        return current is not None and current.app_code == sp.app_code
+
+
+def parse_sp_metadata(data: bytes, app_code: str, *, path: Path | None = None) -> SpMetadata:
+    """Read one SP's metadata (also to check a file before it is registered)."""
+    if not _APP_CODE.fullmatch(app_code):
+        raise MetadataRefused("bad_name", f"application code {app_code!r} is not [a-z0-9-]+")
+    entity, descriptor = _single_role(parse_xml(data, MAX_METADATA_BYTES), "SPSSODescriptor")
+    signing, encryption = _certificates(descriptor)
+    return SpMetadata(
+        app_code=app_code,
+        entity_id=_entity_id(entity),
+        signing_certs=signing,
+        encryption_certs=encryption,
+        assertion_consumer_services=_endpoints(descriptor, "AssertionConsumerService"),
+        single_logout_services=_endpoints(descriptor, "SingleLogoutService"),
+        authn_requests_signed=_flag(descriptor, "AuthnRequestsSigned"),
+        want_assertions_signed=_flag(descriptor, "WantAssertionsSigned"),
+        name_id_formats=tuple(
+            (e.text or "").strip() for e in descriptor.findall(f"{{{MD}}}NameIDFormat")
+        ),
+        path=path,
+    )
+
+
+def read_idp_metadata(path: str | Path, entity_id: str | None = None) -> IdpMetadata:
+    """Read an IdP's metadata file; `entity_id` picks one entity from an aggregate."""
+    root = parse_xml(Path(path).read_bytes(), MAX_METADATA_BYTES)
+    entity, descriptor = _single_role(root, "IDPSSODescriptor", entity_id)
+    signing, _ = _certificates(descriptor)
+    return IdpMetadata(
+        entity_id=_entity_id(entity),
+        single_sign_on_services=_by_binding(_endpoints(descriptor, "SingleSignOnService")),
+        single_logout_services=_by_binding(_endpoints(descriptor, "SingleLogoutService")),
+        signing_certs=signing,
+        want_authn_requests_signed=_flag(descriptor, "WantAuthnRequestsSigned"),
+    )
+
+
+def _single_role(
+    root: etree._Element, role: str, entity_id: str | None = None
+) -> tuple[etree._Element, etree._Element]:
+    """The one entity (optionally: with this entityID) having a SAML 2.0 `role` descriptor.
+
+    An aggregate (EntitiesDescriptor) is accepted as long as that choice is unambiguous.
+    """
+    if root.tag == f"{{{MD}}}EntityDescriptor":
+        entities = [root]
+    elif root.tag == f"{{{MD}}}EntitiesDescriptor":
+        entities = list(root.iter(f"{{{MD}}}EntityDescriptor"))
+    else:
+        raise MetadataRefused("no_entity_id", f"root element {root.tag} is not SAML metadata")
+    if entity_id is not None:
+        entities = [e for e in entities if e.get("entityID") == entity_id]
+    found = [(e, d) for e in entities if (d := _saml2_role(e, role)) is not None]
+    if not found:
+        reason = "not_sp" if role == "SPSSODescriptor" else "not_idp"
+        raise MetadataRefused(reason, f"no entity with a SAML 2.0 {role}")
+    if len(found) > 1:
+        raise MetadataRefused("ambiguous", f"{len(found)} entities with a {role}")
+    return found[0]
+
+
+def _entity_id(entity: etree._Element) -> str:
+    entity_id = (entity.get("entityID") or "").strip()
+    if not entity_id:
+        raise MetadataRefused("no_entity_id", "EntityDescriptor has no entityID")
+    return entity_id
+
+
+def _saml2_role(entity: etree._Element, role: str) -> etree._Element | None:
+    for descriptor in entity.findall(f"{{{MD}}}{role}"):
+        if SAML2_PROTOCOL in (descriptor.get("protocolSupportEnumeration") or "").split():
+            return descriptor
+    return None
+
+
+def _certificates(
+    descriptor: etree._Element,
+) -> tuple[tuple[x509.Certificate, ...], tuple[x509.Certificate, ...]]:
+    """(signing, encryption) certificates; a KeyDescriptor without `use` serves both."""
+    signing: list[x509.Certificate] = []
+    encryption: list[x509.Certificate] = []
+    for key_descriptor in descriptor.findall(f"{{{MD}}}KeyDescriptor"):
+        use = key_descriptor.get("use")
+        for text in key_descriptor.iterfind(
+            f"{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate"
+        ):
+            try:
+                cert = certificate_from_b64(text.text or "")
+            except ValueError as exc:
+                raise MetadataRefused("bad_certificate", f"unreadable certificate: {exc}") from None
+            if use in (None, "signing") and cert not in signing:
+                signing.append(cert)
+            if use in (None, "encryption") and cert not in encryption:
+                encryption.append(cert)
+    return tuple(signing), tuple(encryption)
+
+
+def _endpoints(descriptor: etree._Element, name: str) -> tuple[Endpoint, ...]:
+    endpoints = []
+    for node in descriptor.findall(f"{{{MD}}}{name}"):
+        binding, location = node.get("Binding"), node.get("Location")
+        if not binding or not location:
+            raise MetadataRefused("bad_endpoint", f"{name} without Binding or Location")
+        index = node.get("index")
+        try:
+            parsed_index = int(index) if index is not None else None
+        except ValueError:
+            raise MetadataRefused("bad_endpoint", f"{name} index {index!r}") from None
+        endpoints.append(
+            Endpoint(
+                binding=binding,
+                location=location.strip(),
+                index=parsed_index,
+                is_default=_optional_flag(node, "isDefault"),
+                response_location=node.get("ResponseLocation"),
+            )
+        )
+    return tuple(endpoints)
+
+
+def _by_binding(endpoints: tuple[Endpoint, ...]) -> Mapping[str, Endpoint]:
+    chosen: dict[str, Endpoint] = {}
+    for endpoint in endpoints:
+        chosen.setdefault(endpoint.binding, endpoint)
+    return MappingProxyType(chosen)
+
+
+def _default_endpoint(endpoints: list[Endpoint]) -> Endpoint | None:
+    for endpoint in endpoints:
+        if endpoint.is_default:
+            return endpoint
+    for endpoint in endpoints:
+        if endpoint.is_default is None:
+            return endpoint
+    return endpoints[0] if endpoints else None
+
+
+def _flag(node: etree._Element, name: str) -> bool:
+    return _optional_flag(node, name) is True
+
+
+def _optional_flag(node: etree._Element, name: str) -> bool | None:
+    value = node.get(name)
+    if value is None:
+        return None
+    if value.strip() in ("true", "1"):
+        return True
+    if value.strip() in ("false", "0"):
+        return False
+    raise MetadataRefused("bad_flag", f"{name}={value!r} is not an xs:boolean")
