@@ -1,21 +1,27 @@
 """The all-in-one WSGI app: health endpoints here, each part mounted as a blueprint."""
 from __future__ import annotations
 
+import redis
 from flask import Flask, jsonify
 from sqlalchemy import text
 
 from attribute_authority.db import make_engine, session_factory
 
-from .settings import Settings
+from . import observability
+from .settings import Settings, refuse_unsafe
 
 
 def create_app(settings: Settings) -> Flask:
+    refuse_unsafe(settings)
     app = Flask("idbeheer")
+    observability.install(app)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     engine = make_engine(settings.database_url)
     db = session_factory(engine)
     app.extensions["idbeheer.settings"] = settings
     app.extensions["idbeheer.db"] = db
+    shared = redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
+    app.extensions["idbeheer.redis"] = shared
 
     @app.get("/healthz")
     def healthz():
@@ -24,6 +30,8 @@ def create_app(settings: Settings) -> Flask:
     @app.get("/readyz")
     def readyz():
         checks = {"database": _check_database(db)}
+        if shared is not None:
+            checks["redis"] = _check_redis(shared)
         ready = all(v == "ok" for v in checks.values())
         return jsonify(status="ready" if ready else "not ready", checks=checks), (200 if ready else 503)
 
@@ -36,4 +44,12 @@ def _check_database(db) -> str:
             session.execute(text("SELECT 1"))
         return "ok"
     except Exception as exc:  # readiness reports any failure, it never raises
+        return f"down: {type(exc).__name__}"
+
+
+def _check_redis(client: redis.Redis) -> str:
+    try:
+        client.ping()
+        return "ok"
+    except redis.RedisError as exc:
         return f"down: {type(exc).__name__}"
