@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 from sqlalchemy import text
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from attribute_authority.db import make_engine, session_factory
+from attribute_authority.saml.spmetadata import SpRegistry
 
+from .aa_mount import aa_blueprint
 from .settings import Settings
 
 
@@ -16,6 +20,18 @@ def create_app(settings: Settings) -> Flask:
     db = session_factory(engine)
     app.extensions["idbeheer.settings"] = settings
     app.extensions["idbeheer.db"] = db
+    if not settings.production:
+        from examples.demo_app import create_app as demo_app, ensure_demo_app
+
+        ensure_demo_app(settings.metadata_dir, settings.certs_dir, settings.base_url)
+        app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
+            "/demo-app": demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir)})
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    registry = SpRegistry(settings.metadata_dir)
+    app.extensions["idbeheer.sp_registry"] = registry
+    app.register_blueprint(aa_blueprint(settings, db, registry))
 
     @app.get("/healthz")
     def healthz():

@@ -19,6 +19,8 @@ class Settings:
     mode: str
     secret_key: str = field(repr=False)
     lang: str = "nl"
+    # Reverse proxies in front of us whose X-Forwarded-* headers are trusted (ProxyFix).
+    trusted_proxies: int = 0
 
     @property
     def production(self) -> bool:
@@ -58,4 +60,5 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         mode=mode,
         secret_key=_secret(home, env),
         lang=env.get("IDBEHEER_LANG", "nl"),
+        trusted_proxies=int(env.get("IDBEHEER_TRUSTED_PROXIES", "0")),
     )
