@@ -13,6 +13,10 @@ import xmlsec
 from lxml import etree
 from werkzeug.serving import make_server
 
+from support import DINA, actor
+
+from attribute_authority import catalog, grants
+from attribute_authority.db import unit_of_work
 from attribute_authority.saml.encryption import encrypt_name_id
 from attribute_authority.saml.keys import KeyPair, cert_der_b64, ensure_dev_keypair
 from attribute_authority.saml.xmlsig import sign
@@ -171,3 +175,30 @@ class ServerThread:
 
 def soon(seconds: int) -> datetime:
     return datetime.now(timezone.utc) + timedelta(seconds=seconds)
+
+
+def register_app(server, code: str, *, key: KeyPair | None = None,
+                 catalog_row: bool = True) -> TargetApp:
+    """Register a new application the way `idbeheer app register` does: its metadata file in
+    metadata/sp and its catalog row (with one right `<code>-user`), both committed."""
+
+    app = target_app(server.settings.certs_dir, server.base_url, code)
+    if catalog_row:
+        with unit_of_work(server.db) as session:
+            dina = actor(session, DINA)
+            catalog.register_application(session, dina, code, f"Test {code}")
+            catalog.add_right(session, dina, f"{code}-user", code, "User", 30)
+    (server.sp_dir / f"{code}.xml").write_bytes(sp_metadata(app, key=key))
+    return app
+
+
+def grant(server, rrn: str, government: str, right: str, by: str) -> int:
+
+    with unit_of_work(server.db) as session:
+        return grants.add(session, actor(session, by), rrn, government, right).id
+
+
+def revoke(server, grant_id: int, by: str) -> None:
+
+    with unit_of_work(server.db) as session:
+        grants.revoke(session, actor(session, by), grant_id, "test")

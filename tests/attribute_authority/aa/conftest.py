@@ -65,3 +65,13 @@ def aa_server(databases, register, tmp_path_factory) -> Iterator[AaServer]:
     with ServerThread(app, port):
         yield AaServer(base_url, settings, app, factory, keys, demo_app)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_sp(aa_server, tmp_path_factory):
+    """pysaml2's client side as demo-app."""
+    from aa_pysaml2 import client
+
+    certs = aa_server.settings.certs_dir
+    return client(aa_server.base_url, aa_server.demo.entity_id, certs / "demo-app.key",
+                  certs / "demo-app.crt", tmp_path_factory.mktemp("pysaml2"))
