@@ -21,7 +21,8 @@ def create_app(settings: Settings) -> Flask:
     app.extensions["idbeheer.settings"] = settings
     app.extensions["idbeheer.db"] = db
     if not settings.production:
-        from examples.demo_app import create_app as demo_app, ensure_demo_app
+        from examples.demo_app import create_app as demo_app
+        from examples.demo_app import ensure_demo_app
 
         ensure_demo_app(settings.metadata_dir, settings.certs_dir, settings.base_url)
         app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]

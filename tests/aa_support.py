@@ -11,9 +11,8 @@ from pathlib import Path
 
 import xmlsec
 from lxml import etree
-from werkzeug.serving import make_server
-
 from support import DINA, actor
+from werkzeug.serving import make_server
 
 from attribute_authority import catalog, grants
 from attribute_authority.db import unit_of_work

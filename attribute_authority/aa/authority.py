@@ -24,9 +24,9 @@ from ..saml.spmetadata import SpRegistry
 from ..saml.xmlparse import parse_xml
 from . import response, soap
 from .keys import AaKeys
-from .names import REQUESTER, UNKNOWN_PRINCIPAL
 from .nameids import NameIdResolver, RrnOnly, subject_rrn
-from .query import QueryReader, QueryRefused, Verify, VerifiedQuery
+from .names import REQUESTER, UNKNOWN_PRINCIPAL
+from .query import QueryReader, QueryRefused, VerifiedQuery, Verify
 
 log = logging.getLogger("attribute_authority.aa")
 
@@ -109,8 +109,8 @@ class AttributeAuthority:
                     extra={"event": "aa.query_refused", "reason": refusal.reason,
                            "issuer": refusal.issuer, "verified": refusal.verified})
         return self._envelope(response.status(
-            refusal.status, refusal.sub_status, f"{refusal.reason}: {refusal.message}", issuer=self.entity_id, now=now,
-            in_response_to=refusal.query_id), "refused")
+            refusal.status, refusal.sub_status, f"{refusal.reason}: {refusal.message}",
+            issuer=self.entity_id, now=now, in_response_to=refusal.query_id), "refused")
 
     def fault(self, fault: soap.SoapFault, http_status: int) -> Answer:
         """A SOAP Fault for a request refused before any SAML was read (also by the web

@@ -24,7 +24,8 @@ code{{background:#eee;padding:0 .2em}}</style></head><body>
 iemand nu heeft (een ondertekende SAML AttributeQuery over SOAP).</p>
 <form method="post">
 <label>Rijksregisternummer <input name="rrn" value="{rrn}" required pattern="[0-9]{{11}}"></label>
-<label>Bestuur (optioneel, meerdere gescheiden door komma's) <input name="government" value="{government}"></label>
+<label>Bestuur (optioneel, meerdere gescheiden door komma's)
+<input name="government" value="{government}"></label>
 <button type="submit">Vraag de rechten op</button>
 </form>
 {result}

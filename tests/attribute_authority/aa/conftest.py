@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from aa_support import ServerThread, TargetApp, free_port, target_app
+
 from attribute_authority import demo
 from attribute_authority.aa.keys import AaKeys, load_aa_keys
 from attribute_authority.db import make_engine, session_factory, upgrade

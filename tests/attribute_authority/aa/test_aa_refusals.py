@@ -6,8 +6,6 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from lxml import etree
-
 from aa_support import (
     SAML,
     SAMLP,
@@ -20,6 +18,7 @@ from aa_support import (
     signed,
     target_app,
 )
+from lxml import etree
 from support import BART, CHRIS
 
 DENIED = ["Requester", "RequestDenied"]
