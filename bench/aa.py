@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from attribute_authority import demo  # noqa: E402
-from attribute_authority import rrn as rrn_rules
+from attribute_authority import rrn as rrn_rules  # noqa: E402
 from attribute_authority.db import make_engine, session_factory, upgrade  # noqa: E402
 from attribute_authority.models import Government, Grant, Person, Relation, Right  # noqa: E402
 from attribute_authority.national_register import FileRegister  # noqa: E402
@@ -148,9 +148,8 @@ def xmlsec1_crypto(keypair):
         element.insert(1, template)
         root = element.getroottree().getroot()
         signed = etree.fromstring(crypto.sign_statement(
-            etree.tostring(root), _node_name(element), str(key_file), element.get("ID")).encode()
-            if False else crypto.sign_statement(etree.tostring(root).decode(), _node_name(element),
-                                                 str(key_file), element.get("ID")).encode())
+            etree.tostring(root).decode(), _node_name(element), str(key_file),
+            element.get("ID")).encode())
         (done,) = signed.xpath("//*[@ID=$id]", id=element.get("ID"))
         element.replace(template, done.find("{http://www.w3.org/2000/09/xmldsig#}Signature"))
 
