@@ -19,6 +19,7 @@ from attribute_authority.db import unit_of_work
 from attribute_authority.saml.encryption import encrypt_name_id
 from attribute_authority.saml.keys import KeyPair, cert_der_b64, ensure_dev_keypair
 from attribute_authority.saml.xmlsig import sign
+from examples.demo_app.aa_client import sign_enveloped
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -94,17 +95,8 @@ def signed(q: etree._Element, keypair: KeyPair) -> etree._Element:
 
 def sha1_signed(q: etree._Element, keypair: KeyPair) -> etree._Element:
     """Signed with RSA-SHA1 and a SHA-1 digest, as pysaml2 does by default."""
-    signature = xmlsec.template.create(q, xmlsec.constants.TransformExclC14N,
-                                       xmlsec.constants.TransformRsaSha1, ns="ds")
-    q.insert(1, signature)
-    ref = xmlsec.template.add_reference(signature, xmlsec.constants.TransformSha1,
-                                        uri=f"#{q.get('ID')}")
-    xmlsec.template.add_transform(ref, xmlsec.constants.TransformEnveloped)
-    xmlsec.template.add_transform(ref, xmlsec.constants.TransformExclC14N)
-    ctx = xmlsec.SignatureContext()
-    ctx.register_id(q, "ID")
-    ctx.key = keypair.xmlsec_key
-    ctx.sign(signature)
+    sign_enveloped(q, keypair.key_pem, keypair.cert_pem, method=xmlsec.constants.TransformRsaSha1,
+                   digest=xmlsec.constants.TransformSha1)
     return etree.fromstring(etree.tostring(q))
 
 

@@ -55,21 +55,27 @@ def build_query(issuer: str, destination: str, rrn: str, key_pem: bytes, cert_pe
         for code in governments:
             etree.SubElement(scope, f"{{{SAML}}}AttributeValue").text = code
 
-    # Enveloped signature, RSA-SHA256, exclusive c14n, placed right after the Issuer.
-    signature = xmlsec.template.create(query, xmlsec.constants.TransformExclC14N,
-                                       xmlsec.constants.TransformRsaSha256, ns="ds")
-    query.insert(1, signature)
-    ref = xmlsec.template.add_reference(signature, xmlsec.constants.TransformSha256,
-                                        uri=f"#{query_id}")
+    sign_enveloped(query, key_pem, cert_pem)
+    return query_id, etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+
+
+def sign_enveloped(element: etree._Element, key_pem: bytes, cert_pem: bytes, *,
+                   method=xmlsec.constants.TransformRsaSha256,
+                   digest=xmlsec.constants.TransformSha256) -> None:
+    """Enveloped signature over the element's ID, exclusive c14n, placed right after its
+    Issuer, with the certificate in KeyInfo (a hint; the AA trusts your metadata)."""
+    signature = xmlsec.template.create(element, xmlsec.constants.TransformExclC14N, method,
+                                       ns="ds")
+    element.insert(1, signature)
+    ref = xmlsec.template.add_reference(signature, digest, uri=f"#{element.get('ID')}")
     xmlsec.template.add_transform(ref, xmlsec.constants.TransformEnveloped)
     xmlsec.template.add_transform(ref, xmlsec.constants.TransformExclC14N)
     xmlsec.template.add_x509_data(xmlsec.template.ensure_key_info(signature))
     ctx = xmlsec.SignatureContext()
-    ctx.register_id(query, "ID")
+    ctx.register_id(element, "ID")
     ctx.key = xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)
     ctx.key.load_cert_from_memory(cert_pem, xmlsec.constants.KeyDataFormatPem)
     ctx.sign(signature)
-    return query_id, etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
 
 
 def aa_signing_certs(metadata: bytes) -> list[bytes]:
