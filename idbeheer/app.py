@@ -4,10 +4,14 @@ from __future__ import annotations
 import redis
 from flask import Flask, jsonify
 from sqlalchemy import text
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from attribute_authority.db import make_engine, session_factory
+from attribute_authority.saml.spmetadata import SpRegistry
 
 from . import observability
+from .aa_mount import aa_blueprint
 from .settings import Settings, refuse_unsafe
 
 
@@ -22,6 +26,19 @@ def create_app(settings: Settings) -> Flask:
     app.extensions["idbeheer.db"] = db
     shared = redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
     app.extensions["idbeheer.redis"] = shared
+    if not settings.production:
+        from examples.demo_app import create_app as demo_app
+        from examples.demo_app import ensure_demo_app
+
+        ensure_demo_app(settings.metadata_dir, settings.certs_dir, settings.base_url)
+        app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
+            "/demo-app": demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir)})
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    registry = SpRegistry(settings.metadata_dir)
+    app.extensions["idbeheer.sp_registry"] = registry
+    app.register_blueprint(aa_blueprint(settings, db, registry))
 
     @app.get("/healthz")
     def healthz():

@@ -20,6 +20,8 @@ class Settings:
     secret_key: str = field(repr=False)
     lang: str = "nl"
     secret_from_env: bool = False
+    # How many reverse proxies in front of us set X-Forwarded-* headers (ProxyFix).
+    trusted_proxies: int = 0
 
     @property
     def production(self) -> bool:
@@ -60,6 +62,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         secret_key=_secret(home, env),
         lang=env.get("IDBEHEER_LANG", "nl"),
         secret_from_env=bool(env.get("IDBEHEER_SECRET_KEY")),
+        trusted_proxies=int(env.get("IDBEHEER_TRUSTED_PROXIES", "0")),
     )
 
 
@@ -78,8 +81,6 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("IDBEHEER_SECRET_KEY must be set in production (a generated default is refused)")
     elif len(settings.secret_key) < 32:
         problems.append("IDBEHEER_SECRET_KEY must be at least 32 characters")
-    if settings.database_url.startswith("sqlite"):
-        problems.append("IDBEHEER_DATABASE_URL must name PostgreSQL in production")
     if not settings.redis_url:
         problems.append("IDBEHEER_REDIS_URL must be set in production (sessions, replay cache)")
     if not settings.smtp_url:

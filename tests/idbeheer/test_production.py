@@ -23,7 +23,7 @@ SAFE = {
     ({"IDBEHEER_BASE_URL": "http://idbeheer.example.be"}, "https"),
     ({"IDBEHEER_SECRET_KEY": ""}, "IDBEHEER_SECRET_KEY must be set"),
     ({"IDBEHEER_SECRET_KEY": "short"}, "at least 32"),
-    ({"IDBEHEER_DATABASE_URL": "sqlite:///x.db"}, "PostgreSQL"),
+    ({"IDBEHEER_SMTP_URL": ""}, "IDBEHEER_SMTP_URL"),
     ({"IDBEHEER_REDIS_URL": ""}, "IDBEHEER_REDIS_URL"),
 ])
 def test_production_refuses_unsafe_settings(tmp_path, change, complaint):
