@@ -259,9 +259,10 @@ class Generator:
                                            dtime(8, rng.randint(0, 59)), tzinfo=timezone.utc)
                 revoked_at = (datetime.combine(revoked_on, dtime(14), tzinfo=timezone.utc)
                               if revoked_on else None)
-                rows.append([None, plan["id"], right_id, start, end, None, created, revoked_at,
+                rows.append([None, plan["id"], plan["gov"][0], right_id, start, end, None,
+                             created, revoked_at,
                              revoked_on, "uit dienst" if revoked_on else None])
-        rows.sort(key=lambda row: row[6])
+        rows.sort(key=lambda row: row[7])
         for plan in plans:
             plan.setdefault("started_on", today - timedelta(days=rng.randint(10, 3000)))
             if plan["ended"]:
@@ -276,7 +277,7 @@ PERSON_COLS = ("id", "rrn", "surname", "given_name", "birth_date", "sex", "is_bi
                "aligned_at", "created_at")
 RELATION_COLS = ("id", "person_id", "government_id", "category", "type", "email", "phone",
                  "note", "started_on", "ended_on", "end_reason")
-GRANT_COLS = ("id", "relation_id", "right_id", "start", "end", "reason", "created_at",
+GRANT_COLS = ("id", "relation_id", "government_id", "right_id", "start", "end", "reason", "created_at",
               "revoked_at", "revoked_on", "revoke_reason")
 
 
