@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -161,6 +162,13 @@ class Right(Base):
     __table_args__ = (CheckConstraint("max_days > 0", name="max_days_positive"),)
 
 
+def _relation_government(context) -> int | None:
+    """grant.government_id when an insert leaves it out: the relation's (one lookup)."""
+    relation_id = context.get_current_parameters().get("relation_id")
+    return context.connection.scalar(
+        select(Relation.government_id).where(Relation.id == relation_id))
+
+
 class Grant(Base):
     """A right given to a relation for [start, end], both days included (R4–R7).
 
@@ -175,7 +183,7 @@ class Grant(Base):
     __tablename__ = "grant"
     id: Mapped[int] = mapped_column(primary_key=True)
     relation_id: Mapped[int] = mapped_column(ForeignKey("relation.id"))
-    government_id: Mapped[int] = mapped_column(Integer)
+    government_id: Mapped[int] = mapped_column(Integer, default=_relation_government)
     right_id: Mapped[int] = mapped_column(ForeignKey("right.id"))
     start: Mapped[date] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)

@@ -51,7 +51,7 @@ from attribute_authority.models import (  # noqa: E402
 from attribute_authority.national_register import FileRegister  # noqa: E402
 from attribute_authority.states import STATES  # noqa: E402
 
-GENERATOR_VERSION = 1  # bump when the generated data changes shape
+GENERATOR_VERSION = 2  # bump when the generated data or the schema history changes
 OUT = Path(__file__).resolve().parent / "out"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/idbeheer_bench"
 BIG_GOVERNMENT = "11002"  # Antwerpen: the one government with more than 10 000 people

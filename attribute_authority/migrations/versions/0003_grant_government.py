@@ -7,16 +7,16 @@ grant now carries a copy of its relation's government, kept true by a composite 
 relation(id, government_id), and ix_grant_government_end serves filter and order together;
 start and revoked_on are in it so the state conditions are checked before reading the table.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-29 07:10:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
