@@ -18,9 +18,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; emit it ourselves so that a
-        # unit of work holds its write lock from its first write to its commit.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -33,6 +31,20 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    """pysqlite's own transaction handling is off (see _sqlite_pragmas); we emit BEGIN.
+    A unit of work that may write takes the write lock at once (IMMEDIATE), so two writers
+    queue instead of failing on lock upgrade; a read-only engine (see `read_only`) begins a
+    deferred transaction and, with WAL, never waits for a writer."""
+    read = conn.get_execution_options().get("idbeheer_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine and pool, for units of work that only read (the AttributeQuery path)."""
+    return engine.execution_options(idbeheer_read_only=True)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -32,7 +32,8 @@ import sys
 import time
 from bisect import bisect
 from contextlib import contextmanager
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from itertools import accumulate
 from pathlib import Path
 
@@ -43,11 +44,10 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from attribute_authority import (  # noqa: E402
-    audit, authz, bulk, clock, db, demo, grants, rights_query, rrn as rrn_rules)
+from attribute_authority import authz, bulk, clock, db, demo, grants, rights_query  # noqa: E402
+from attribute_authority import rrn as rrn_rules
 from attribute_authority.grants import GrantFilter  # noqa: E402
-from attribute_authority.models import (  # noqa: E402
-    AuditHead, Government, Grant, Person, Relation, Right)
+from attribute_authority.models import AuditHead, Government, Grant, Person, Relation, Right  # noqa: E402
 from attribute_authority.national_register import FileRegister  # noqa: E402
 from attribute_authority.states import STATES  # noqa: E402
 

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from attribute_authority.db import make_engine, session_factory
+from attribute_authority.db import make_engine, read_only, session_factory
 from attribute_authority.saml.spmetadata import SpRegistry
 
 from . import observability
@@ -38,7 +38,7 @@ def create_app(settings: Settings) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     registry = SpRegistry(settings.metadata_dir)
     app.extensions["idbeheer.sp_registry"] = registry
-    app.register_blueprint(aa_blueprint(settings, db, registry))
+    app.register_blueprint(aa_blueprint(settings, session_factory(read_only(engine)), registry))
 
     @app.get("/healthz")
     def healthz():

@@ -1,6 +1,7 @@
 """The AttributeQuery's one-statement read: catalog, person and active rights together."""
+from support import BART, CHRIS, HANNE, MERELBEKE, NAZARETH
+
 from attribute_authority import rights_query
-from support import BART, CHRIS, EMIL, HANNE, MERELBEKE, NAZARETH
 
 
 def test_answer_knows_application_person_and_rights(session, today):
