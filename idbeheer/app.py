@@ -5,7 +5,10 @@ from flask import Flask, jsonify
 from sqlalchemy import text
 
 from attribute_authority.db import make_engine, session_factory
+from idp_bridge.mount import mount
+from idp_bridge.web import create_bridge_app
 
+from .bridge import bridge_deps
 from .settings import Settings
 
 
@@ -27,6 +30,7 @@ def create_app(settings: Settings) -> Flask:
         ready = all(v == "ok" for v in checks.values())
         return jsonify(status="ready" if ready else "not ready", checks=checks), (200 if ready else 503)
 
+    app.wsgi_app = mount(app.wsgi_app, create_bridge_app(bridge_deps(settings, db)))
     return app
 
 

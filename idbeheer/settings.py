@@ -19,6 +19,8 @@ class Settings:
     mode: str
     secret_key: str = field(repr=False)
     lang: str = "nl"
+    session_idle_minutes: int = 30
+    session_lifetime_minutes: int = 8 * 60
 
     @property
     def production(self) -> bool:
@@ -58,4 +60,6 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         mode=mode,
         secret_key=_secret(home, env),
         lang=env.get("IDBEHEER_LANG", "nl"),
+        session_idle_minutes=int(env.get("IDBEHEER_SESSION_IDLE_MINUTES", "30")),
+        session_lifetime_minutes=int(env.get("IDBEHEER_SESSION_LIFETIME_MINUTES", str(8 * 60))),
     )
