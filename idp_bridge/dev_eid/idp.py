@@ -105,14 +105,16 @@ class DevEid:
             status(root, RESPONDER, sub_code, message)
         else:
             status(root, SUCCESS)
-            root.append(self._assertion(request, record, method, now))
+            sign(self._assertion(root, request, record, method, now), self.keypair)
         sign(root, self.keypair)  # the Assertion first, then the Response around it
         return request["acs"], to_bytes(root), request["relay_state"]
 
-    def _assertion(self, request: dict, record: RegisterRecord, method: str,
-                   now: dt.datetime) -> etree._Element:
-        assertion = etree.Element(f"{{{SAML}}}Assertion", ID=new_id(), Version="2.0",
-                                  IssueInstant=instant(now))
+    def _assertion(self, response: etree._Element, request: dict, record: RegisterRecord,
+                   method: str, now: dt.datetime) -> etree._Element:
+        # Built inside the Response and signed in place: a subtree signed elsewhere and moved
+        # may be re-serialized with other namespace declarations.
+        assertion = el(response, "saml:Assertion", ID=new_id(), Version="2.0",
+                       IssueInstant=instant(now))
         el(assertion, "saml:Issuer", self.entity_id)
         subject = el(assertion, "saml:Subject")
         el(subject, "saml:NameID", new_id(), Format=NAMEID_TRANSIENT)
@@ -134,7 +136,6 @@ class DevEid:
                 attribute = el(attributes, "saml:Attribute", Name=name, NameFormat=BASIC)
                 node = el(attribute, "saml:AttributeValue", value)
                 node.set(f"{{{XSI}}}type", "xs:string")
-        sign(assertion, self.keypair)
         return assertion
 
     def logout_response(self, message: Received) -> tuple[str, bytes, str | None]:
