@@ -58,9 +58,15 @@ def check_production(deps: BridgeDeps) -> None:
 
 def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
     def received(field: str):
-        if request.method == "GET":
-            return decode_redirect(request.query_string, field, max_bytes)
-        return decode_post(request.form, field, max_bytes)
+        """The SAML message of this request; unreadable ones are refused and recorded."""
+        try:
+            if request.method == "GET":
+                return decode_redirect(request.query_string, field, max_bytes)
+            return decode_post(request.form, field, max_bytes)
+        except SamlSecurityError as exc:
+            refusal = RequestRefused(reason_of(exc), exc.message)
+            journey.trail.write("refused", refusal.reason, detail=refusal.detail)
+            raise refusal from None
 
     @app.get("/idp/metadata")
     def idp_metadata():
@@ -72,11 +78,7 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
 
     @app.route("/idp/sso", methods=["GET", "POST"])
     def sso():
-        try:
-            message = received("SAMLRequest")
-        except SamlSecurityError as exc:
-            raise RequestRefused(reason_of(exc), exc.message) from None
-        return journey.sso(message)
+        return journey.sso(received("SAMLRequest"))
 
     @app.post("/sp/acs")
     def acs():
@@ -95,20 +97,12 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
         field = "SAMLResponse" if ("SAMLResponse" in request.values) else "SAMLRequest"
         if field not in request.values:
             return journey.logout_everywhere()
-        try:
-            message = received(field)
-        except SamlSecurityError as exc:
-            raise RequestRefused(reason_of(exc), exc.message) from None
-        return journey.idp_slo(message)
+        return journey.idp_slo(received(field))
 
     @app.route("/sp/slo", methods=["GET", "POST"])
     def sp_slo():
         field = "SAMLResponse" if ("SAMLResponse" in request.values) else "SAMLRequest"
-        try:
-            message = received(field)
-        except SamlSecurityError as exc:
-            raise RequestRefused(reason_of(exc), exc.message) from None
-        return journey.sp_slo(message)
+        return journey.sp_slo(received(field))
 
     @app.errorhandler(BridgeRefusal)
     def refused(exc: BridgeRefusal):
@@ -117,7 +111,8 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 413:
-            return refusal_page(RequestRefused("too_large", "request body too large")), 413
+            journey.trail.write("refused", "xml_too_large", detail=f"{request.path}: body too large")
+            return refusal_page(RequestRefused("xml_too_large", "request body too large"), 413)
         return exc
 
 

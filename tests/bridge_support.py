@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import lxml.etree
 import lxml.html
 from cachelib import FileSystemCache
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
@@ -24,6 +25,7 @@ from attribute_authority.national_register import FileRegister
 from attribute_authority.saml.keys import KeyPair, cert_der_b64
 from attribute_authority.saml.replay import MemoryStore
 from attribute_authority.saml.spmetadata import SpRegistry
+from attribute_authority.saml.xmlsig import sign
 from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
 from idp_bridge.web import create_bridge_app
 
@@ -222,3 +224,98 @@ class BridgeHarness:
 
 
 SAML_RESPONSE_FIELD = re.compile(r'name="SAMLResponse" value="([^"]+)"')
+
+
+ACS = BASE + "/sp/acs"
+SP_ENTITY = BASE + "/sp/metadata"
+DEV_EID = BASE + "/dev-eid/metadata"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def request_id_of(redirect_location: str) -> str:
+    """The ID of the AuthnRequest in an HTTP-Redirect URL."""
+    import base64
+    import zlib
+    from urllib.parse import parse_qs
+
+    query = parse_qs(urlsplit(redirect_location).query)
+    xml = zlib.decompress(base64.b64decode(query["SAMLRequest"][0]), -15)
+    return lxml.etree.fromstring(xml).get("ID")
+
+
+class Forger:
+    """Writes upstream Responses as the eID IdP would, with one thing wrong at a time."""
+
+    def __init__(self, keypair: KeyPair, clock) -> None:
+        self.keypair = keypair
+        self.clock = clock
+
+    def response(self, request_id: str | None, *, rrn: str = "90021411412", destination=ACS,
+                 recipient=ACS, audience=SP_ENTITY, issuer=DEV_EID, in_response_to="same",
+                 not_before=None, not_on_or_after=None, assertion_id=None, response_id=None,
+                 class_ref="urn:be:fedict:iam:fas:citizen:eid", sign_response=True,
+                 sign_assertion=True, weak=False):
+        from idp_bridge.samlxml import instant, new_id
+
+        now = self.clock()
+        irt = request_id if in_response_to == "same" else in_response_to
+        nb = instant(not_before or now - dt.timedelta(seconds=30))
+        noa = instant(not_on_or_after or now + dt.timedelta(minutes=5))
+        irt_attr = f'InResponseTo="{irt}"' if irt else ""
+        xml = f"""<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"
+    xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{response_id or new_id()}" Version="2.0"
+    IssueInstant="{instant(now)}" Destination="{destination}" {irt_attr}>
+  <saml:Issuer>{issuer}</saml:Issuer>
+  <samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
+  <saml:Assertion ID="{assertion_id or new_id()}" Version="2.0" IssueInstant="{instant(now)}">
+    <saml:Issuer>{issuer}</saml:Issuer>
+    <saml:Subject>
+      <saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient">{new_id()}</saml:NameID>
+      <saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">
+        <saml:SubjectConfirmationData NotOnOrAfter="{noa}" Recipient="{recipient}" {irt_attr}/>
+      </saml:SubjectConfirmation>
+    </saml:Subject>
+    <saml:Conditions NotBefore="{nb}" NotOnOrAfter="{noa}">
+      <saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction>
+    </saml:Conditions>
+    <saml:AuthnStatement AuthnInstant="{instant(now)}" SessionIndex="{new_id()}">
+      <saml:AuthnContext><saml:AuthnContextClassRef>{class_ref}</saml:AuthnContextClassRef></saml:AuthnContext>
+    </saml:AuthnStatement>
+    <saml:AttributeStatement>
+      <saml:Attribute Name="egovNRN"><saml:AttributeValue>{rrn}</saml:AttributeValue></saml:Attribute>
+      <saml:Attribute Name="surname"><saml:AttributeValue>Claes</saml:AttributeValue></saml:Attribute>
+      <saml:Attribute Name="givenName"><saml:AttributeValue>Bart</saml:AttributeValue></saml:Attribute>
+    </saml:AttributeStatement>
+  </saml:Assertion>
+</samlp:Response>"""
+        root = lxml.etree.fromstring(xml.encode())
+        assertion = root.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")
+        if sign_assertion:
+            (sign_weak if weak else sign)(assertion, self.keypair)
+        if sign_response:
+            sign(root, self.keypair)
+        return root
+
+
+def sign_weak(element, keypair: KeyPair) -> None:
+    """An enveloped RSA-SHA1 signature, as old stacks still make."""
+    import xmlsec
+
+    signature = xmlsec.template.create(element, xmlsec.constants.TransformExclC14N,
+                                       xmlsec.constants.TransformRsaSha1, ns="ds")
+    element.insert(1, signature)
+    ref = xmlsec.template.add_reference(signature, xmlsec.constants.TransformSha1,
+                                        uri="#" + element.get("ID"))
+    xmlsec.template.add_transform(ref, xmlsec.constants.TransformEnveloped)
+    xmlsec.template.add_transform(ref, xmlsec.constants.TransformExclC14N)
+    xmlsec.template.add_x509_data(xmlsec.template.ensure_key_info(signature))
+    ctx = xmlsec.SignatureContext()
+    ctx.register_id(element, "ID")
+    ctx.key = keypair.xmlsec_key
+    ctx.sign(signature)
+
+
+def encode(root) -> str:
+    import base64
+
+    return base64.b64encode(lxml.etree.tostring(root)).decode()
