@@ -60,9 +60,7 @@ class Journey:
         if config.dev_eid:
             self.dev_eid = DevEid(config.base_url, deps.keys.dev_eid, deps.store, self._trusted_sp,
                                   deps.clock)
-            upstream_dir = deps.metadata_dir / "upstream"
-            upstream_dir.mkdir(parents=True, exist_ok=True)
-            (upstream_dir / "dev-eid.xml").write_bytes(self.dev_eid.metadata())
+            _write_if_changed(deps.metadata_dir / "upstream" / "dev-eid.xml", self.dev_eid.metadata())
         self.peer = UpstreamPeer(deps.metadata_dir / "upstream", config.upstream_entity_id)
 
     # -- metadata -----------------------------------------------------------------------
@@ -400,3 +398,13 @@ def _pending(state: Mapping) -> PendingRequest | None:
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _write_if_changed(path, data: bytes) -> None:
+    """Atomically, and only when different: several workers start at once and read it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_bytes() == data:
+        return
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    tmp.write_bytes(data)
+    tmp.replace(path)

@@ -65,7 +65,8 @@ class TestSp:
     """A target application: pysaml2 SP with its metadata registered in metadata/sp/."""
 
     def __init__(self, app_code: str, metadata_dir: Path, keypair: KeyPair, idp_metadata: bytes,
-                 work: Path) -> None:
+                 work: Path, idp_entity_id: str = BASE + "/idp/metadata") -> None:
+        self.idp_entity_id = idp_entity_id
         self.app_code = app_code
         self.entity_id = f"https://{app_code}.example.test/sp"
         self.acs = f"https://{app_code}.example.test/acs"
@@ -100,7 +101,7 @@ class TestSp:
     def login_url(self, relay_state: str = "/home", **kwargs) -> str:
         """A signed HTTP-Redirect AuthnRequest to the bridge; returns the path with query."""
         request_id, _, info = self.client.prepare_for_negotiated_authenticate(
-            entityid=BASE + "/idp/metadata", relay_state=relay_state, binding=BINDING_HTTP_REDIRECT,
+            entityid=self.idp_entity_id, relay_state=relay_state, binding=BINDING_HTTP_REDIRECT,
             sign=True, sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256, **kwargs)
         self.outstanding[request_id] = relay_state
         location = dict(info["headers"])["Location"]
