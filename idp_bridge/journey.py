@@ -5,6 +5,7 @@ the answer; and single logout. The rules of R12-R14 are applied here; SAML detai
 from __future__ import annotations
 
 import hashlib
+import logging
 import hmac
 import json
 import secrets
@@ -38,6 +39,7 @@ from .upstream.metadata import sp_metadata
 from .upstream.peer import UpstreamPeer
 
 NO_PASSIVE = STATUS + "NoPassive"
+log = logging.getLogger(__name__)
 
 
 class Journey:
@@ -342,8 +344,11 @@ class Journey:
             self._verify(message, certs)
             code = message.root.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusCode")
             if code is None or not code.get("Value", "").endswith(":Success"):
+                log.warning("logout answer of %s: %s", issuer_of(message.root),
+                            code.get("Value") if code is not None else "no status")
                 plan.partial = True
-        except BridgeRefusal:
+        except BridgeRefusal as exc:
+            log.warning("logout answer of %s refused: %s", issuer_of(message.root), exc)
             plan.partial = True
         return self._next_logout_hop(plan, plan_id=plan_id)
 
@@ -358,7 +363,8 @@ class Journey:
                 continue
             request = logout.logout_request(
                 issuer=self.idp_entity_id, destination=endpoint.location, name_id=app["name_id"],
-                name_format=logout.NAMEID_PERSISTENT, sp_name_qualifier=app["sp"],
+                name_format=logout.NAMEID_PERSISTENT, name_qualifier=self.idp_entity_id,
+                sp_name_qualifier=app["sp"],
                 session_index=app["session_index"], now=now)
             plan_id = logout.save(self.deps.store, plan, plan_id)
             return _sent(logout.send(request, endpoint.location, endpoint.binding, "SAMLRequest",
@@ -374,7 +380,7 @@ class Journey:
                 request = logout.logout_request(
                     issuer=self.sp_entity_id, destination=endpoint.location,
                     name_id=upstream["name_id"], name_format=logout.NAMEID_TRANSIENT,
-                    sp_name_qualifier=None, session_index=upstream.get("session_index"), now=now)
+                    name_qualifier=None, sp_name_qualifier=None, session_index=upstream.get("session_index"), now=now)
                 plan_id = logout.save(self.deps.store, plan, plan_id)
                 return _sent(logout.send(request, endpoint.location, BINDING_HTTP_REDIRECT,
                                          "SAMLRequest", plan_id, self.deps.keys.sp))

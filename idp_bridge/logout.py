@@ -69,13 +69,14 @@ def load(store: OneTimeStore, plan_id: str | None) -> Plan | None:
 
 
 def logout_request(*, issuer: str, destination: str, name_id: str, name_format: str,
-                   sp_name_qualifier: str | None, session_index: str | None,
-                   now: dt.datetime) -> etree._Element:
+                   name_qualifier: str | None, sp_name_qualifier: str | None,
+                   session_index: str | None, now: dt.datetime) -> etree._Element:
+    """The NameID exactly as it was issued (qualifiers included): SPs match on all of it."""
     root = el(None, "samlp:LogoutRequest", ID=new_id(), Version="2.0", IssueInstant=instant(now),
               Destination=destination, Reason=LOGOUT_USER,
               NotOnOrAfter=instant(now + dt.timedelta(minutes=5)))
     el(root, "saml:Issuer", issuer)
-    el(root, "saml:NameID", name_id, Format=name_format, NameQualifier=None,
+    el(root, "saml:NameID", name_id, Format=name_format, NameQualifier=name_qualifier,
        SPNameQualifier=sp_name_qualifier)
     if session_index:
         el(root, "samlp:SessionIndex", session_index)
