@@ -34,8 +34,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from attribute_authority.db import make_engine, session_factory, upgrade  # noqa: E402
 from attribute_authority import demo  # noqa: E402
+from attribute_authority.db import make_engine, session_factory, upgrade  # noqa: E402
 from attribute_authority.national_register import FileRegister  # noqa: E402
 from attribute_authority.saml.keys import cert_der_b64, ensure_dev_keypair  # noqa: E402
 from attribute_authority.saml.xmlparse import parse_xml  # noqa: E402

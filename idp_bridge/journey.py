@@ -5,17 +5,16 @@ the answer; and single logout. The rules of R12-R14 are applied here; SAML detai
 from __future__ import annotations
 
 import hashlib
-import logging
 import hmac
 import json
+import logging
 import secrets
 from collections.abc import Callable, Mapping
 
 from flask import Response, redirect, render_template, session
 
-from attribute_authority.db import unit_of_work
-from attribute_authority.saml.errors import SamlSecurityError
 from attribute_authority.saml import xmlsig
+from attribute_authority.saml.errors import SamlSecurityError
 
 from . import capacity as capacity_rule
 from . import logout
@@ -29,7 +28,14 @@ from .errors import BridgeRefusal, RequestRefused, SessionMissing, UpstreamRefus
 from .pairwise import PairwiseNameIds
 from .person import Capacity, SignedInPerson
 from .samlxml import (
-    AUTHN_FAILED, REQUEST_DENIED, REQUESTER, RESPONDER, SAMLP, STATUS, issuer_of, new_id,
+    AUTHN_FAILED,
+    REQUEST_DENIED,
+    REQUESTER,
+    RESPONDER,
+    SAMLP,
+    STATUS,
+    issuer_of,
+    new_id,
 )
 from .sessions import BrowserSession
 from .trail import Trail
@@ -380,7 +386,8 @@ class Journey:
                 request = logout.logout_request(
                     issuer=self.sp_entity_id, destination=endpoint.location,
                     name_id=upstream["name_id"], name_format=logout.NAMEID_TRANSIENT,
-                    name_qualifier=None, sp_name_qualifier=None, session_index=upstream.get("session_index"), now=now)
+                    name_qualifier=None, sp_name_qualifier=None,
+                    session_index=upstream.get("session_index"), now=now)
                 plan_id = logout.save(self.deps.store, plan, plan_id)
                 return _sent(logout.send(request, endpoint.location, BINDING_HTTP_REDIRECT,
                                          "SAMLRequest", plan_id, self.deps.keys.sp))

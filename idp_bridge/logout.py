@@ -20,7 +20,15 @@ from attribute_authority.saml.xmlsig import sign
 
 from .bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, post_form, redirect_url
 from .samlxml import (
-    LOGOUT_USER, NAMEID_PERSISTENT, NAMEID_TRANSIENT, SAML, el, instant, new_id, status, to_bytes,
+    LOGOUT_USER,
+    NAMEID_PERSISTENT,
+    NAMEID_TRANSIENT,
+    SAML,
+    el,
+    instant,
+    new_id,
+    status,
+    to_bytes,
 )
 
 _KEY = "bridge:logout:"

@@ -64,7 +64,8 @@ def el(parent: etree._Element | None, tag: str, text: str | None = None, **attrs
     ns = {"samlp": SAMLP, "saml": SAML, "md": MD, "ds": DS}[prefix]
     clean = {k: v for k, v in attrs.items() if v is not None}
     if parent is None:
-        node = etree.Element(f"{{{ns}}}{name}", clean, nsmap=NSMAP if prefix != "md" else {"md": MD, "ds": DS})
+        nsmap = NSMAP if prefix != "md" else {"md": MD, "ds": DS}
+        node = etree.Element(f"{{{ns}}}{name}", clean, nsmap=nsmap)
     else:
         node = etree.SubElement(parent, f"{{{ns}}}{name}", clean)
     if text is not None:

@@ -17,7 +17,7 @@ from attribute_authority.saml.errors import SamlSecurityError
 from . import sessions
 from .bindings import decode_post, decode_redirect
 from .config import BridgeDeps
-from .errors import BridgeRefusal, NEXT_STEP, RequestRefused, reason_of
+from .errors import NEXT_STEP, BridgeRefusal, RequestRefused, reason_of
 from .journey import Journey
 
 log = logging.getLogger(__name__)

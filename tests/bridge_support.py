@@ -1,5 +1,6 @@
-"""Test vocabulary of the bridge: a bridge of the tests' own: dev_eid upstream, a temporary metadata folder, a controllable
-clock, and a target application played by pysaml2's Saml2Client (an independent SAML stack)."""
+"""Test vocabulary of the bridge: a bridge of the tests' own (dev_eid upstream, a temporary
+metadata folder, a controllable clock) and a target application played by pysaml2's
+Saml2Client, an independent SAML stack."""
 from __future__ import annotations
 
 import datetime as dt
@@ -63,6 +64,8 @@ def sp_metadata_xml(entity_id: str, acs: str, slo: str, cert: KeyPair, *, signed
 
 class TestSp:
     """A target application: pysaml2 SP with its metadata registered in metadata/sp/."""
+
+    __test__ = False  # a helper, not a test class
 
     def __init__(self, app_code: str, metadata_dir: Path, keypair: KeyPair, idp_metadata: bytes,
                  work: Path, idp_entity_id: str = BASE + "/idp/metadata") -> None:

@@ -19,8 +19,21 @@ from ..bindings import Received, verify_redirect_signature
 from ..downstream.metadata import SAML2
 from ..errors import RequestRefused
 from ..samlxml import (
-    AUTHN_FAILED, BEARER, NAMEID_TRANSIENT, RESPONDER, SAML, SAMLP, SUCCESS, XS, XSI, el,
-    instant, issuer_of, new_id, status, to_bytes,
+    AUTHN_FAILED,
+    BEARER,
+    NAMEID_TRANSIENT,
+    RESPONDER,
+    SAML,
+    SAMLP,
+    SUCCESS,
+    XS,
+    XSI,
+    el,
+    instant,
+    issuer_of,
+    new_id,
+    status,
+    to_bytes,
 )
 from ..upstream.metadata import key_descriptor
 

@@ -15,8 +15,19 @@ from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.xmlsig import sign
 
 from ..samlxml import (
-    ATTRNAME_URI, BEARER, NAMEID_PERSISTENT, SAML, SAMLP, SUCCESS, XS, XSI, el, instant, new_id,
-    status, to_bytes,
+    ATTRNAME_URI,
+    BEARER,
+    NAMEID_PERSISTENT,
+    SAML,
+    SAMLP,
+    SUCCESS,
+    XS,
+    XSI,
+    el,
+    instant,
+    new_id,
+    status,
+    to_bytes,
 )
 from .requests import PendingRequest
 

@@ -2,10 +2,10 @@
 import datetime as dt
 
 import pytest
+from support import BART, CHRIS
 
 from attribute_authority import sign_ins
 from attribute_authority.sign_ins import Attempt
-from support import BART, CHRIS
 
 T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 

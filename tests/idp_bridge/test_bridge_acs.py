@@ -6,7 +6,7 @@ import datetime as dt
 import zlib
 
 import pytest
-from bridge_support import ACS, DS, Forger, encode, request_id_of
+from bridge_support import DS, Forger, encode, request_id_of
 from lxml import etree
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"

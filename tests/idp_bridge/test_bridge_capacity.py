@@ -1,9 +1,9 @@
 """R13: one capacity per session: choose, keep, refuse a mismatch with the switch page, switch."""
 from bridge_support import attributes_of, form_of, saml_response_of
 from sqlalchemy import select
+from support import BART, CHRIS, EMIL, MERELBEKE, NAZARETH
 
 from attribute_authority.models import Application
-from support import BART, CHRIS, EMIL, MERELBEKE, NAZARETH
 
 
 def set_capacity(bridge, app_code, capacity):

@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 from bridge_support import form_of, sp_metadata_xml
 from flask import Flask
-
 from support import BART, MERELBEKE
 
 SSO = Path(__file__).resolve().parents[2] / "examples" / "demo_app" / "sso.py"

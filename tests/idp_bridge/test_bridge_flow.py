@@ -41,8 +41,9 @@ def test_rights_are_those_of_the_chosen_government_only(bridge):
 def test_citizen_carries_no_government_and_no_rights(bridge):
     sp = bridge.sp("demo-app")
     with bridge.db() as s, s.begin():
-        from attribute_authority.models import Application
         from sqlalchemy import select
+
+        from attribute_authority.models import Application
         app = s.scalars(select(Application).where(Application.code == "demo-app")).one()
         app.capacity = "any"
     try:
@@ -56,7 +57,7 @@ def test_citizen_carries_no_government_and_no_rights(bridge):
 
 
 def test_pairwise_name_id_is_stable_per_application_and_resolvable(bridge):
-    demo, other = bridge.sp("demo-app"), bridge.sp("other-app")
+    demo = bridge.sp("demo-app")
     browser = bridge.browser()
     first = demo.consume(saml_response_of(browser.sign_in(demo, BART, MERELBEKE).data))
     again = bridge.browser().sign_in(demo, BART, MERELBEKE)

@@ -5,7 +5,6 @@ from urllib.parse import parse_qs, urlsplit
 from bridge_support import saml_response_of
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.xmldsig import SIG_RSA_SHA256
-
 from support import BART, MERELBEKE
 
 

@@ -6,11 +6,11 @@ import pytest
 from bridge_support import BASE, BridgeHarness, saml_response_of
 from lxml import etree
 from saml2.xml import schema
+from support import BART, MERELBEKE
 
 from attribute_authority.saml.keys import self_signed_keypair
 from attribute_authority.saml.spmetadata import read_idp_metadata
 from idp_bridge.web import BridgeMisconfigured, create_bridge_app
-from support import BART, MERELBEKE
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 
@@ -32,7 +32,8 @@ def test_idp_metadata_has_both_sso_bindings_slo_and_a_signing_key(bridge, tmp_pa
     (tmp_path / "idp.xml").write_bytes(bridge.app.test_client().get("/idp/metadata").data)
     idp = read_idp_metadata(tmp_path / "idp.xml")
     assert set(idp.single_sign_on_services) == {
-        "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"}
+        "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
+        "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"}
     assert idp.single_logout_services and idp.want_authn_requests_signed
     assert idp.signing_certs[0] == bridge.keys["idp"].certificate
 

@@ -9,7 +9,6 @@ from bridge_support import sp_metadata_xml
 from lxml import etree
 from saml2 import BINDING_HTTP_POST
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
-
 from support import BART
 
 
@@ -60,7 +59,8 @@ def test_badly_signed_request_is_refused(bridge, bridge_keys):
 def test_rsa_sha1_query_signature_is_refused(bridge):
     sp = bridge.sp("demo-app")
     _, _, info = sp.client.prepare_for_negotiated_authenticate(
-        entityid="http://localhost/idp/metadata", binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
+        entityid="http://localhost/idp/metadata",
+        binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
         sign=True, sigalg=SIG_RSA_SHA1, digest_alg=DIGEST_SHA256)
     location = dict(info["headers"])["Location"]
     bridge.browser().get(location.replace("http://localhost", ""))

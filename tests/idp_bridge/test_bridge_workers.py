@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from bridge_support import TestSp, sp_metadata_xml, attributes_of, form_of, saml_response_of
-
+from bridge_support import TestSp, attributes_of, form_of, saml_response_of, sp_metadata_xml
 from support import BART, MERELBEKE
 
 ROOT = Path(__file__).resolve().parents[2]
