@@ -35,7 +35,6 @@ from .samlxml import (
     SAMLP,
     STATUS,
     issuer_of,
-    new_id,
 )
 from .sessions import BrowserSession
 from .trail import Trail
@@ -139,10 +138,9 @@ class Journey:
         with self.deps.db() as db:
             released = attributes.release(db, person, pending.app_code, now)
         name_id = self.name_ids.name_id(pending.app_code, person.rrn)
-        session_index = new_id()
-        xml = responses.success(
+        xml, session_index = responses.success(
             pending, issuer=self.idp_entity_id, keypair=self.deps.keys.idp, now=now,
-            validity=self.config.assertion_validity, name_id=name_id, session_index=session_index,
+            validity=self.config.assertion_validity, name_id_value=name_id,
             authn_instant=person.authn_instant, method=person.method, attributes=released)
         browser.add_app({"sp": pending.sp_entity_id, "app": pending.app_code, "name_id": name_id,
                          "session_index": session_index})

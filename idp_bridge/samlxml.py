@@ -101,3 +101,53 @@ def issuer_of(root: etree._Element) -> str | None:
 
 def to_bytes(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=False, encoding="utf-8")
+
+
+def response(*, issuer: str, destination: str, in_response_to: str | None,
+             now: dt.datetime) -> etree._Element:
+    """A samlp:Response with its Issuer; the caller adds Status (and an Assertion)."""
+    root = etree.Element(f"{{{SAMLP}}}Response", nsmap={**NSMAP, "xs": XS, "xsi": XSI})
+    for name, value in (("ID", new_id()), ("Version", "2.0"), ("IssueInstant", instant(now)),
+                        ("Destination", destination), ("InResponseTo", in_response_to)):
+        if value is not None:
+            root.set(name, value)
+    el(root, "saml:Issuer", issuer)
+    return root
+
+
+def bearer_assertion(response_root: etree._Element, *, issuer: str, name_id: etree._Element,
+                     recipient: str, in_response_to: str | None, audience: str, now: dt.datetime,
+                     validity: dt.timedelta, authn_instant: dt.datetime, class_ref: str,
+                     attributes: list[tuple[str, list[str]]], name_format: str) -> etree._Element:
+    """The Web SSO assertion both IdPs write (the bridge and dev_eid), built in its Response.
+
+    Sign it in place afterwards: a subtree signed elsewhere and moved may be re-serialized
+    with other namespace declarations.
+    """
+    assertion = el(response_root, "saml:Assertion", ID=new_id(), Version="2.0",
+                   IssueInstant=instant(now))
+    el(assertion, "saml:Issuer", issuer)
+    subject = el(assertion, "saml:Subject")
+    subject.append(name_id)
+    confirmation = el(subject, "saml:SubjectConfirmation", Method=BEARER)
+    el(confirmation, "saml:SubjectConfirmationData", NotOnOrAfter=instant(now + validity),
+       Recipient=recipient, InResponseTo=in_response_to)
+    conditions = el(assertion, "saml:Conditions", NotBefore=instant(now - dt.timedelta(seconds=30)),
+                    NotOnOrAfter=instant(now + validity))
+    el(el(conditions, "saml:AudienceRestriction"), "saml:Audience", audience)
+    statement = el(assertion, "saml:AuthnStatement", AuthnInstant=instant(authn_instant),
+                   SessionIndex=new_id())
+    el(el(statement, "saml:AuthnContext"), "saml:AuthnContextClassRef", class_ref)
+    attribute_statement = el(assertion, "saml:AttributeStatement")
+    for name, values in attributes:
+        attribute = el(attribute_statement, "saml:Attribute", Name=name, NameFormat=name_format)
+        for value in values:
+            el(attribute, "saml:AttributeValue", value).set(f"{{{XSI}}}type", "xs:string")
+    return assertion
+
+
+def name_id(value: str, format: str, **qualifiers: str | None) -> etree._Element:
+    node = etree.Element(f"{{{SAML}}}NameID", {k: v for k, v in qualifiers.items() if v is not None},
+                         Format=format)
+    node.text = value
+    return node

@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cryptography import x509
-from lxml import etree
 
 from attribute_authority.national_register import RegisterRecord
 from attribute_authority.saml.keys import KeyPair
@@ -20,18 +19,17 @@ from ..downstream.metadata import SAML2
 from ..errors import RequestRefused
 from ..samlxml import (
     AUTHN_FAILED,
-    BEARER,
     NAMEID_TRANSIENT,
     RESPONDER,
-    SAML,
     SAMLP,
     SUCCESS,
-    XS,
-    XSI,
+    bearer_assertion,
     el,
     instant,
     issuer_of,
+    name_id,
     new_id,
+    response,
     status,
     to_bytes,
 )
@@ -107,49 +105,25 @@ class DevEid:
             raise RequestRefused("unknown_request", "this sign-in form was already used or expired")
         request = json.loads(raw)
         now = self.clock()
-        root = etree.Element(f"{{{SAMLP}}}Response", nsmap={"samlp": SAMLP, "saml": SAML,
-                                                             "xs": XS, "xsi": XSI})
-        for name, value in (("ID", new_id()), ("Version", "2.0"), ("IssueInstant", instant(now)),
-                            ("Destination", request["acs"]), ("InResponseTo", request["id"])):
-            root.set(name, value)
-        el(root, "saml:Issuer", self.entity_id)
+        root = response(issuer=self.entity_id, destination=request["acs"],
+                        in_response_to=request["id"], now=now)
         if outcome in FAILURES or record is None:
             sub_code, message = FAILURES.get(outcome, (AUTHN_FAILED, "Onbekende persoon."))
             status(root, RESPONDER, sub_code, message)
         else:
             status(root, SUCCESS)
-            sign(self._assertion(root, request, record, method, now), self.keypair)
+            released = [(name, [value]) for name, value in (
+                ("egovNRN", record.rrn), ("surname", record.surname),
+                ("givenName", record.given_name), ("mail", record.email),
+                ("PrefLanguage", record.language)) if value]
+            assertion = bearer_assertion(
+                root, issuer=self.entity_id, name_id=name_id(new_id(), NAMEID_TRANSIENT),
+                recipient=request["acs"], in_response_to=request["id"], audience=request["sp"],
+                now=now, validity=dt.timedelta(minutes=5), authn_instant=now,
+                class_ref=self.class_refs[method], attributes=released, name_format=BASIC)
+            sign(assertion, self.keypair)
         sign(root, self.keypair)  # the Assertion first, then the Response around it
         return request["acs"], to_bytes(root), request["relay_state"]
-
-    def _assertion(self, response: etree._Element, request: dict, record: RegisterRecord,
-                   method: str, now: dt.datetime) -> etree._Element:
-        # Built inside the Response and signed in place: a subtree signed elsewhere and moved
-        # may be re-serialized with other namespace declarations.
-        assertion = el(response, "saml:Assertion", ID=new_id(), Version="2.0",
-                       IssueInstant=instant(now))
-        el(assertion, "saml:Issuer", self.entity_id)
-        subject = el(assertion, "saml:Subject")
-        el(subject, "saml:NameID", new_id(), Format=NAMEID_TRANSIENT)
-        confirmation = el(subject, "saml:SubjectConfirmation", Method=BEARER)
-        until = instant(now + dt.timedelta(minutes=5))
-        el(confirmation, "saml:SubjectConfirmationData", NotOnOrAfter=until,
-           Recipient=request["acs"], InResponseTo=request["id"])
-        conditions = el(assertion, "saml:Conditions", NotBefore=instant(now - dt.timedelta(seconds=30)),
-                        NotOnOrAfter=until)
-        el(el(conditions, "saml:AudienceRestriction"), "saml:Audience", request["sp"])
-        statement = el(assertion, "saml:AuthnStatement", AuthnInstant=instant(now),
-                       SessionIndex=new_id())
-        el(el(statement, "saml:AuthnContext"), "saml:AuthnContextClassRef", self.class_refs[method])
-        attributes = el(assertion, "saml:AttributeStatement")
-        for name, value in (("egovNRN", record.rrn), ("surname", record.surname),
-                            ("givenName", record.given_name), ("mail", record.email),
-                            ("PrefLanguage", record.language)):
-            if value:
-                attribute = el(attributes, "saml:Attribute", Name=name, NameFormat=BASIC)
-                node = el(attribute, "saml:AttributeValue", value)
-                node.set(f"{{{XSI}}}type", "xs:string")
-        return assertion
 
     def logout_response(self, message: Received) -> tuple[str, bytes, str | None]:
         """Answer a LogoutRequest of the trusted SP with Success (dev_eid keeps no sessions)."""

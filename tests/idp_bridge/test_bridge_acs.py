@@ -195,32 +195,29 @@ def xsw2(root):
     return evil
 
 
-def _without_response_signature(root):
+def _pieces(root):
+    """(Response without its own signature, its signed Assertion, an unsigned evil copy)."""
     for node in root.findall(f"{{{DS}}}Signature"):
         root.remove(node)
-    return root
+    original = root.find(f"{{{SAML}}}Assertion")
+    return root, original, _evil_assertion(original)
 
 
 def xsw3(root):
-    root = _without_response_signature(root)
-    original = root.find(f"{{{SAML}}}Assertion")
-    original.addprevious(_evil_assertion(original))
+    root, original, evil = _pieces(root)
+    original.addprevious(evil)
     return root
 
 
 def xsw4(root):
-    root = _without_response_signature(root)
-    original = root.find(f"{{{SAML}}}Assertion")
-    evil = _evil_assertion(original)
+    root, original, evil = _pieces(root)
     original.addprevious(evil)
     evil.append(original)
     return root
 
 
 def xsw5(root):
-    root = _without_response_signature(root)
-    original = root.find(f"{{{SAML}}}Assertion")
-    evil = _evil_assertion(original)
+    root, original, evil = _pieces(root)
     evil.set("ID", original.get("ID"))
     evil.insert(1, copy.deepcopy(original.find(f"{{{DS}}}Signature")))
     original.addprevious(evil)
@@ -231,9 +228,7 @@ def xsw5(root):
 
 
 def xsw6(root):
-    root = _without_response_signature(root)
-    original = root.find(f"{{{SAML}}}Assertion")
-    evil = _evil_assertion(original)
+    root, original, evil = _pieces(root)
     evil.set("ID", original.get("ID"))
     signature = copy.deepcopy(original.find(f"{{{DS}}}Signature"))
     evil.insert(1, signature)
@@ -244,9 +239,7 @@ def xsw6(root):
 
 
 def xsw7(root):
-    root = _without_response_signature(root)
-    original = root.find(f"{{{SAML}}}Assertion")
-    evil = _evil_assertion(original)
+    root, original, evil = _pieces(root)
     extensions = etree.Element(f"{{{SAMLP}}}Extensions")
     root.insert(1, extensions)
     extensions.append(copy.deepcopy(original))
@@ -256,9 +249,7 @@ def xsw7(root):
 
 
 def xsw8(root):
-    root = _without_response_signature(root)
-    original = root.find(f"{{{SAML}}}Assertion")
-    evil = _evil_assertion(original)
+    root, original, evil = _pieces(root)
     evil.set("ID", original.get("ID"))
     signature = copy.deepcopy(original.find(f"{{{DS}}}Signature"))
     evil.insert(1, signature)
