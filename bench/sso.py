@@ -43,8 +43,8 @@ from attribute_authority.saml.xmlsig import verify  # noqa: E402
 from idp_bridge.bindings import redirect_url  # noqa: E402
 from idp_bridge.samlxml import el, instant, new_id, to_bytes  # noqa: E402
 
-APP_ENTITY = "https://demo-app.example.test/sp"
-APP_ACS = "https://demo-app.example.test/acs"
+APP_ENTITY = "https://bench-app.example.test/sp"
+APP_ACS = "https://bench-app.example.test/acs"
 BART, MERELBEKE = "90021411412", "44088"
 
 
@@ -126,7 +126,7 @@ def main() -> None:
     app_key = ensure_dev_keypair(certs, "bench-app", "bench app")
     ensure_dev_keypair(certs, "idp", "bench bridge IdP")
     (metadata / "sp").mkdir(parents=True)
-    (metadata / "sp" / "demo-app.xml").write_text(f"""<md:EntityDescriptor
+    (metadata / "sp" / "bench-app.xml").write_text(f"""<md:EntityDescriptor
  xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"
  entityID="{APP_ENTITY}"><md:SPSSODescriptor AuthnRequestsSigned="true"
  protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor><ds:KeyInfo>

@@ -5,30 +5,30 @@ import datetime as dt
 import hashlib
 
 from attribute_authority.national_register import FileRegister
-from attribute_authority.saml.keys import ensure_dev_keypair, load_keypair
+from attribute_authority.saml.keys import ensure_dev_keypair
 from attribute_authority.saml.replay import MemoryStore, RedisStore
 from attribute_authority.saml.spmetadata import SpRegistry
 from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
 
+from .keys import service_keys
 from .settings import Settings
 
 
-def bridge_deps(settings: Settings, db) -> BridgeDeps:
+def bridge_deps(settings: Settings, db, shared_redis=None) -> BridgeDeps:
+    """The bridge's collaborators; `shared_redis` is the app's client when Redis is configured."""
     production = settings.production
-    if production:
-        # Provided keys only; a missing file is a refusal to start, never a generated key.
-        keys = BridgeKeys(*(load_keypair(settings.certs_dir / f"{n}.key", settings.certs_dir / f"{n}.crt")
-                            for n in ("idp", "sp")))
-    else:
-        keys = BridgeKeys(
-            idp=ensure_dev_keypair(settings.certs_dir, "idp", "lb-idbeheer bridge IdP (dev)"),
-            sp=ensure_dev_keypair(settings.certs_dir, "sp", "lb-idbeheer bridge SP (dev)"),
-            dev_eid=ensure_dev_keypair(settings.certs_dir, "dev-eid", "lb-idbeheer dev eID IdP"),
-        )
+    # Provided keys in production (refused when missing or development keys), generated ones
+    # in demo mode; the bridge signs with the current key of each role.
+    keys = BridgeKeys(
+        idp=service_keys(settings, "idp", "lb-idbeheer bridge IdP (dev)")[0],
+        sp=service_keys(settings, "sp", "lb-idbeheer bridge SP (dev)")[0],
+        dev_eid=None if production else ensure_dev_keypair(settings.certs_dir, "dev-eid",
+                                                           "lb-idbeheer dev eID IdP"),
+    )
     if settings.redis_url:
         import redis
 
-        client = redis.Redis.from_url(settings.redis_url)
+        client = shared_redis or redis.Redis.from_url(settings.redis_url)
         store, backend = RedisStore(client), ("redis", client)
     else:
         from cachelib import FileSystemCache

@@ -26,3 +26,12 @@ def counts(session: Session) -> tuple[int, int, int]:
     """(relations, grants, audit events): what a refused request must leave unchanged."""
     return tuple(session.scalar(select(func.count()).select_from(m))
                  for m in (Relation, Grant, AuditEvent))
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for servers a test starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

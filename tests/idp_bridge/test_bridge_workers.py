@@ -48,14 +48,15 @@ def two_workers(tmp_path, demo_url, redis_client, bridge_keys):
            "IDBEHEER_METADATA_DIR": str(tmp_path / "metadata"), "IDBEHEER_SECRET_KEY": "two-workers",
            "PYTHONPATH": str(ROOT)}
     # Registered before the workers start, as an operator would; TestSp rewrites the same file.
+    # (Not as demo-app: the all-in-one app writes that file for the shipped demo-app.)
     (tmp_path / "metadata" / "sp").mkdir(parents=True)
-    (tmp_path / "metadata" / "sp" / "demo-app.xml").write_text(sp_metadata_xml(
-        "https://demo-app.example.test/sp", "https://demo-app.example.test/acs",
-        "https://demo-app.example.test/slo", bridge_keys["testsp"]))
+    (tmp_path / "metadata" / "sp" / "workers-app.xml").write_text(sp_metadata_xml(
+        "https://workers-app.example.test/sp", "https://workers-app.example.test/acs",
+        "https://workers-app.example.test/slo", bridge_keys["testsp"]))
     first = start_gunicorn(port_a, env)
     second = start_gunicorn(port_b, env)
     idp_metadata = requests.get(base + "/idp/metadata").content
-    sp = TestSp("demo-app", tmp_path / "metadata", bridge_keys["testsp"], idp_metadata, tmp_path,
+    sp = TestSp("workers-app", tmp_path / "metadata", bridge_keys["testsp"], idp_metadata, tmp_path,
                 idp_entity_id=base + "/idp/metadata")
     yield base, f"http://127.0.0.1:{port_b}", sp
     for proc in (first, second):
@@ -85,4 +86,4 @@ def test_flow_started_on_one_worker_completes_on_the_other(two_workers):
     answer = browser.get(on(a, "/idp/capacity"))
     attributes = attributes_of(sp.consume(saml_response_of(answer.content)))
     assert attributes["rrn"] == [BART] and attributes["authnMethod"] == ["token"]
-    assert attributes["right"] == [f"demo-app-reader@{MERELBEKE}"]
+    assert attributes["government"] == [MERELBEKE]
