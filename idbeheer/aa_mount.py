@@ -17,12 +17,12 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 
-def one_time_store(settings: Settings) -> OneTimeStore:
+def one_time_store(settings: Settings, shared_redis=None) -> OneTimeStore:
     """Redis when configured (shared by every worker); otherwise this process's memory."""
     if settings.redis_url:
         import redis
 
-        return RedisStore(redis.Redis.from_url(settings.redis_url))
+        return RedisStore(shared_redis or redis.Redis.from_url(settings.redis_url))
     if settings.production:
         log.warning("no IDBEHEER_REDIS_URL: replay protection is per worker process")
     return MemoryStore()

@@ -9,9 +9,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from attribute_authority.db import make_engine, read_only, session_factory
 from attribute_authority.saml.spmetadata import SpRegistry
+from idp_bridge.mount import mount
+from idp_bridge.pairwise import PairwiseNameIds
+from idp_bridge.web import create_bridge_app
 
 from . import observability
-from .aa_mount import aa_blueprint
+from .aa_mount import aa_blueprint, one_time_store
+from .bridge import bridge_deps
 from .settings import Settings, refuse_unsafe
 
 
@@ -33,12 +37,18 @@ def create_app(settings: Settings) -> Flask:
         ensure_demo_app(settings.metadata_dir, settings.certs_dir, settings.base_url)
         app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
             "/demo-app": demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir)})
+    registry = SpRegistry(settings.metadata_dir)
+    app.extensions["idbeheer.sp_registry"] = registry
+    store = one_time_store(settings, shared)
+    bridge = bridge_deps(settings, db, registry, store, shared)
+    # The AA answers queries about the pairwise NameIDs the bridge issued.
+    resolver = PairwiseNameIds(bridge.config.name_id_secret)
+    app.register_blueprint(aa_blueprint(settings, session_factory(read_only(engine)), registry,
+                                        store=store, resolver=resolver))
+    app.wsgi_app = mount(app.wsgi_app, create_bridge_app(bridge))  # type: ignore[method-assign]
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    registry = SpRegistry(settings.metadata_dir)
-    app.extensions["idbeheer.sp_registry"] = registry
-    app.register_blueprint(aa_blueprint(settings, session_factory(read_only(engine)), registry))
 
     @app.get("/healthz")
     def healthz():

@@ -34,7 +34,7 @@ from attribute_authority.errors import DomainError
 from attribute_authority.national_register import FileRegister
 from attribute_authority.states import STATES
 
-from .settings import Settings, from_env
+from .settings import ConfigurationRefused, Settings, from_env
 
 
 class Context:
@@ -111,7 +111,10 @@ def run(ctx: Context, host: str, port: int) -> None:
         if session.scalar(select(governments.Government.id).limit(1)) is None:
             counts = demo.seed(session, ctx.register())
             click.echo(f"demo data loaded: {counts}")
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except ConfigurationRefused as refused:
+        _fail(str(refused))
     click.echo(f"lb-idbeheer on http://{host}:{port} (mode {settings.mode}, data in {settings.home})")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 

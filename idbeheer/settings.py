@@ -22,6 +22,8 @@ class Settings:
     secret_from_env: bool = False
     # How many reverse proxies in front of us set X-Forwarded-* headers (ProxyFix).
     trusted_proxies: int = 0
+    session_idle_minutes: int = 30
+    session_lifetime_minutes: int = 8 * 60
 
     @property
     def production(self) -> bool:
@@ -63,10 +65,12 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         lang=env.get("IDBEHEER_LANG", "nl"),
         secret_from_env=bool(env.get("IDBEHEER_SECRET_KEY")),
         trusted_proxies=int(env.get("IDBEHEER_TRUSTED_PROXIES", "0")),
+        session_idle_minutes=int(env.get("IDBEHEER_SESSION_IDLE_MINUTES", "30")),
+        session_lifetime_minutes=int(env.get("IDBEHEER_SESSION_LIFETIME_MINUTES", str(8 * 60))),
     )
 
 
-class ConfigurationRefused(SystemExit):
+class ConfigurationRefused(RuntimeError):
     """The service refuses to start; the message says what to change."""
 
 

@@ -1,0 +1,47 @@
+"""Wiring of the IdP bridge from the settings: keys, stores, session backend, metadata."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from attribute_authority.national_register import FileRegister
+from attribute_authority.saml.keys import ensure_dev_keypair
+from attribute_authority.saml.replay import OneTimeStore
+from attribute_authority.saml.spmetadata import SpRegistry
+from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
+
+from .keys import service_keys
+from .settings import Settings
+
+
+def bridge_deps(settings: Settings, db, registry: SpRegistry, store: OneTimeStore,
+                shared_redis=None) -> BridgeDeps:
+    """The bridge's collaborators; the SP registry and one-time store are the app's own, shared
+    with the attribute authority; `shared_redis` is the app's client when Redis is configured."""
+    production = settings.production
+    # Provided keys in production (refused when missing or development keys), generated ones
+    # in demo mode; the bridge signs with the current key of each role.
+    keys = BridgeKeys(
+        idp=service_keys(settings, "idp", "lb-idbeheer bridge IdP (dev)")[0],
+        sp=service_keys(settings, "sp", "lb-idbeheer bridge SP (dev)")[0],
+        dev_eid=None if production else ensure_dev_keypair(settings.certs_dir, "dev-eid",
+                                                           "lb-idbeheer dev eID IdP"),
+    )
+    if settings.redis_url:
+        import redis
+
+        backend = ("redis", shared_redis or redis.Redis.from_url(settings.redis_url))
+    else:
+        from cachelib import FileSystemCache
+
+        backend = ("cachelib", FileSystemCache(str(settings.home / "sessions"), threshold=10_000))
+    config = BridgeConfig(
+        base_url=settings.base_url, mode=settings.mode, dev_eid=not production,
+        idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
+        lifetime=dt.timedelta(minutes=settings.session_lifetime_minutes),
+        secret_key=settings.secret_key,
+        name_id_secret=hashlib.sha256(b"pairwise-nameid:" + settings.secret_key.encode()).digest(),
+    )
+    return BridgeDeps(config=config, db=db, keys=keys, sp_registry=registry,
+                      store=store, register=FileRegister(), metadata_dir=settings.metadata_dir,
+                      session_backend=backend)

@@ -1,0 +1,64 @@
+"""The dev_eid pages: metadata, the sign-in form, single logout."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request
+
+from attribute_authority.national_register import FileRegister, NationalRegister
+from attribute_authority.saml.errors import SamlSecurityError
+
+from ..bindings import decode_redirect, post_form, redirect_url
+from ..errors import BridgeRefusal
+from .idp import DevEid
+
+METHODS = {"eid": "eID-kaart", "token": "federaal token"}
+OUTCOMES = {"ok": "Aanmelden lukt", "cancel": "Gebruiker annuleert", "card_error": "Kaartfout"}
+
+
+def blueprint(dev_eid: DevEid, register: NationalRegister, max_bytes: int) -> Blueprint:
+    bp = Blueprint("dev_eid", __name__, url_prefix="/dev-eid", template_folder="templates")
+
+    def persons():
+        return register.all() if isinstance(register, FileRegister) else []
+
+    @bp.get("/metadata")
+    def metadata():
+        return Response(dev_eid.metadata(), mimetype="application/samlmetadata+xml")
+
+    @bp.get("/sso")
+    def sso():
+        try:
+            handle = dev_eid.accept_request(decode_redirect(request.query_string, "SAMLRequest",
+                                                            max_bytes))
+        except (SamlSecurityError, BridgeRefusal) as exc:
+            return Response(f"dev_eid weigert deze aanvraag: {exc}", 400, mimetype="text/plain")
+        return render_template("dev_eid/signin.html", handle=handle, persons=persons(),
+                               methods=METHODS, outcomes=OUTCOMES)
+
+    @bp.post("/sso")
+    def sso_answer():
+        method = request.form.get("method", "eid")
+        outcome = request.form.get("outcome", "ok")
+        if method not in METHODS or outcome not in OUTCOMES:
+            abort(400)
+        record = register.lookup(request.form.get("rrn", ""))
+        if record is None and outcome == "ok":
+            return render_template("dev_eid/signin.html", handle=request.form.get("handle", ""),
+                                   persons=persons(), methods=METHODS, outcomes=OUTCOMES,
+                                   error="Dit rijksregisternummer kent het testregister niet."), 400
+        try:
+            acs, xml, relay_state = dev_eid.answer(request.form.get("handle", ""), record, method,
+                                                   outcome)
+        except BridgeRefusal as exc:
+            return Response(f"dev_eid: {exc.detail}", 400, mimetype="text/plain")
+        return post_form(acs, "SAMLResponse", xml, relay_state)
+
+    @bp.get("/slo")
+    def slo():
+        try:
+            location, xml, relay_state = dev_eid.logout_response(
+                decode_redirect(request.query_string, "SAMLRequest", max_bytes))
+        except (SamlSecurityError, BridgeRefusal) as exc:
+            return Response(f"dev_eid weigert deze afmelding: {exc}", 400, mimetype="text/plain")
+        return redirect(redirect_url(location, "SAMLResponse", xml, relay_state, dev_eid.keypair))
+
+    return bp

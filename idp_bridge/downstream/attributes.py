@@ -1,0 +1,35 @@
+"""What one application gets to see of the signed-in person (DESIGN.md's attribute table).
+
+Rights are those of *this* application in *the session's* government, active today (Brussels
+day), read from the rights store at the moment of sign-in. A citizen carries no rights.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from attribute_authority.clock import local_day
+from attribute_authority.rights_query import active_rights
+
+from ..person import EMPLOYEE, SignedInPerson
+
+PREFIX = "urn:lb-idbeheer:attribute:"
+
+
+def release(session: Session, person: SignedInPerson, app_code: str,
+            now: dt.datetime) -> list[tuple[str, list[str]]]:
+    capacity = person.capacity
+    assert capacity is not None, "attributes are released only in a chosen capacity"
+    released = [
+        ("rrn", [person.rrn]),
+        ("surname", [person.surname]),
+        ("givenName", [person.given_name]),
+        ("authnMethod", [person.method]),
+        ("capacity", [capacity.kind]),
+    ]
+    if capacity.kind == EMPLOYEE and capacity.government:
+        released.append(("government", [capacity.government]))
+        rights = active_rights(session, person.rrn, app_code, local_day(now), [capacity.government])
+        released.append(("right", rights))
+    return [(PREFIX + name, values) for name, values in released]

@@ -1,0 +1,24 @@
+"""The bridge IdP's metadata, published at /idp/metadata (entityID = that URL)."""
+from __future__ import annotations
+
+from attribute_authority.saml.keys import KeyPair
+
+from ..bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from ..samlxml import NAMEID_PERSISTENT, el, to_bytes
+from ..upstream.metadata import SAML2, key_descriptor
+
+
+def idp_metadata(entity_id: str, sso_url: str, slo_url: str, keypairs: list[KeyPair],
+                 want_authn_requests_signed: bool) -> bytes:
+    """Several key pairs publish a rollover: the new key before it signs, the old after."""
+    root = el(None, "md:EntityDescriptor", entityID=entity_id)
+    idp = el(root, "md:IDPSSODescriptor", protocolSupportEnumeration=SAML2,
+             WantAuthnRequestsSigned="true" if want_authn_requests_signed else "false")
+    for keypair in keypairs:
+        key_descriptor(idp, keypair, "signing")
+    for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
+        el(idp, "md:SingleLogoutService", Binding=binding, Location=slo_url)
+    el(idp, "md:NameIDFormat", NAMEID_PERSISTENT)
+    for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
+        el(idp, "md:SingleSignOnService", Binding=binding, Location=sso_url)
+    return to_bytes(root)

@@ -1,0 +1,107 @@
+"""An application's AuthnRequest, checked against its registered metadata.
+
+The answer may only go to an ACS URL of the application's own metadata; a signature is
+required when the application's metadata (AuthnRequestsSigned) or our configuration asks for
+it, and a signature that is present must verify whatever the configuration says. HTTP-Redirect
+requests carry a query-string signature; HTTP-POST requests an enveloped XML signature.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+
+from lxml import etree
+
+from attribute_authority.saml import xmlsig
+from attribute_authority.saml.errors import SamlSecurityError
+from attribute_authority.saml.spmetadata import SpMetadata, SpRegistry
+
+from ..bindings import BINDING_HTTP_POST, Received, verify_redirect_signature
+from ..errors import RequestRefused, reason_of
+from ..samlxml import SAMLP, issuer_of, parse_instant
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """What one application asked for; kept until the answer is sent."""
+
+    app_code: str
+    sp_entity_id: str
+    request_id: str | None
+    acs_url: str
+    relay_state: str | None
+    force_authn: bool = False
+    is_passive: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> PendingRequest:
+        return cls(**json.loads(text))
+
+
+class AnswerableRefusal(RequestRefused):
+    """A refused request whose application and ACS are known: answered with a SAML status."""
+
+    def __init__(self, reason: str, detail: str, pending: PendingRequest) -> None:
+        super().__init__(reason, detail)
+        self.pending = pending
+
+
+def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str,
+                        require_signature: bool, now: dt.datetime,
+                        max_age: dt.timedelta, skew: dt.timedelta) -> PendingRequest:
+    root = message.root
+    if root.tag != f"{{{SAMLP}}}AuthnRequest":
+        raise RequestRefused("not_authn_request", f"{etree.QName(root).localname} received")
+    sp = registry.by_entity_id(issuer_of(root) or "")
+    if sp is None:
+        raise RequestRefused("unknown_application", f"issuer {issuer_of(root)!r} is not registered",
+                             message="Deze toepassing is niet aangesloten bij het gebruikersbeheer.")
+    pending = PendingRequest(
+        app_code=sp.app_code, sp_entity_id=sp.entity_id, request_id=root.get("ID"),
+        acs_url=_acs_url(root, sp), relay_state=message.relay_state,
+        force_authn=_bool(root.get("ForceAuthn")), is_passive=_bool(root.get("IsPassive")))
+    try:
+        _check_signature(message, sp, require_signature or sp.authn_requests_signed)
+    except SamlSecurityError as exc:
+        raise AnswerableRefusal(reason_of(exc), exc.message, pending) from None
+    destination = root.get("Destination")
+    if destination is not None and destination != sso_url:
+        raise AnswerableRefusal("wrong_destination", f"Destination {destination!r}", pending)
+    issued = parse_instant(root.get("IssueInstant"))
+    if issued is None or issued > now + skew or issued < now - max_age:
+        raise AnswerableRefusal("stale_request", f"IssueInstant {root.get('IssueInstant')}", pending)
+    return pending
+
+
+def _check_signature(message: Received, sp: SpMetadata, required: bool) -> None:
+    if message.binding == BINDING_HTTP_POST:
+        if message.root.find(f"{{{xmlsig.DS}}}Signature") is not None or required:
+            xmlsig.verify(message.root, message.root, sp.signing_certs)
+    elif message.has_redirect_signature or required:
+        verify_redirect_signature(message, sp.signing_certs)
+
+
+def _acs_url(root: etree._Element, sp: SpMetadata) -> str:
+    binding = root.get("ProtocolBinding")
+    if binding is not None and binding != BINDING_HTTP_POST:
+        raise RequestRefused("unsupported_binding", f"ProtocolBinding {binding}")
+    url, index = root.get("AssertionConsumerServiceURL"), root.get("AssertionConsumerServiceIndex")
+    if url is not None:
+        endpoint = sp.acs(url=url)
+    elif index is not None and index.isdigit():
+        endpoint = sp.acs(index=int(index))
+    else:
+        endpoint = sp.acs()
+    if endpoint is None:
+        raise RequestRefused("wrong_acs", f"ACS {url or index!r} is not in the application's metadata",
+                             message="De toepassing vraagt het antwoord op een adres dat niet in "
+                                     "haar registratie staat.")
+    return endpoint.location
+
+
+def _bool(value: str | None) -> bool:
+    return (value or "").strip() in ("true", "1")

@@ -1,0 +1,57 @@
+"""The bridge's answers to an application: a signed assertion, or an error status.
+
+The Assertion is signed (our key, RSA-SHA256, exclusive c14n) with Audience = the
+application's entityID, Recipient and Destination = its ACS URL, InResponseTo = its request,
+and a persistent pairwise NameID. The Response itself is not signed: the Assertion carries
+the proof, as the contract asks.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.xmlsig import sign
+
+from ..samlxml import (
+    ATTRNAME_URI,
+    NAMEID_PERSISTENT,
+    SUCCESS,
+    bearer_assertion,
+    name_id,
+    response,
+    status,
+    to_bytes,
+)
+from .requests import PendingRequest
+
+AUTHN_CONTEXT = {
+    "eid": "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI",
+    "token": "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
+}
+
+
+def success(pending: PendingRequest, *, issuer: str, keypair: KeyPair, now: dt.datetime,
+            validity: dt.timedelta, name_id_value: str, authn_instant: dt.datetime,
+            method: str, attributes: list[tuple[str, list[str]]]) -> tuple[bytes, str]:
+    """(the Response, the SessionIndex it carries)."""
+    root = response(issuer=issuer, destination=pending.acs_url, in_response_to=pending.request_id,
+                    now=now)
+    status(root, SUCCESS)
+    assertion = bearer_assertion(
+        root, issuer=issuer,
+        name_id=name_id(name_id_value, NAMEID_PERSISTENT, NameQualifier=issuer,
+                        SPNameQualifier=pending.sp_entity_id),
+        recipient=pending.acs_url, in_response_to=pending.request_id,
+        audience=pending.sp_entity_id, now=now, validity=validity, authn_instant=authn_instant,
+        class_ref=AUTHN_CONTEXT[method], attributes=attributes, name_format=ATTRNAME_URI)
+    sign(assertion, keypair)
+    session_index = assertion.find("{*}AuthnStatement").get("SessionIndex")
+    return to_bytes(root), session_index
+
+
+def failure(pending: PendingRequest, *, issuer: str, now: dt.datetime, code: str,
+            sub_code: str | None, message: str | None) -> bytes:
+    root = response(issuer=issuer, destination=pending.acs_url, in_response_to=pending.request_id,
+                    now=now)
+    status(root, code, sub_code, message)
+    return to_bytes(root)

@@ -1,0 +1,113 @@
+"""Single logout, front-channel (R12's other end): one browser trip through every application
+of the session, then the upstream IdP, then the answer to whoever started it.
+
+The plan of the trip sits in the shared store, keyed by an unguessable ID that travels as
+RelayState, so each hop can land on any worker and needs no cookie (SameSite=Lax in demo
+does not send one on a cross-site POST).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+
+from lxml import etree
+
+from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.replay import OneTimeStore
+from attribute_authority.saml.xmlsig import sign
+
+from .bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, post_form, redirect_url
+from .samlxml import (
+    LOGOUT_USER,
+    NAMEID_PERSISTENT,
+    NAMEID_TRANSIENT,
+    SAML,
+    el,
+    instant,
+    new_id,
+    status,
+    to_bytes,
+)
+
+_KEY = "bridge:logout:"
+_TTL = 600
+PARTIAL = "urn:oasis:names:tc:SAML:2.0:status:PartialLogout"
+
+
+@dataclass
+class Reply:
+    """Whom to answer with a LogoutResponse at the end: an application, or the upstream IdP."""
+
+    issuer: str  # our entityID towards that peer
+    location: str
+    request_id: str | None
+    relay_state: str | None
+    key_role: str  # "idp" (we answer an application) or "sp" (we answer the upstream IdP)
+    binding: str = BINDING_HTTP_REDIRECT
+
+
+@dataclass
+class Plan:
+    apps: list[dict] = field(default_factory=list)  # {sp, app, name_id, session_index}
+    upstream: dict | None = None  # {name_id, session_index}
+    reply: Reply | None = None
+    partial: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        data = json.loads(text)
+        reply = data.pop("reply")
+        return cls(**data, reply=Reply(**reply) if reply else None)
+
+
+def save(store: OneTimeStore, plan: Plan, plan_id: str | None = None) -> str:
+    plan_id = plan_id or secrets.token_urlsafe(24)
+    store.put(_KEY + plan_id, plan.to_json(), _TTL)
+    return plan_id
+
+
+def load(store: OneTimeStore, plan_id: str | None) -> Plan | None:
+    raw = store.take(_KEY + plan_id) if plan_id else None
+    return Plan.from_json(raw) if raw else None
+
+
+def logout_request(*, issuer: str, destination: str, name_id: str, name_format: str,
+                   name_qualifier: str | None, sp_name_qualifier: str | None,
+                   session_index: str | None, now: dt.datetime) -> etree._Element:
+    """The NameID exactly as it was issued (qualifiers included): SPs match on all of it."""
+    root = el(None, "samlp:LogoutRequest", ID=new_id(), Version="2.0", IssueInstant=instant(now),
+              Destination=destination, Reason=LOGOUT_USER,
+              NotOnOrAfter=instant(now + dt.timedelta(minutes=5)))
+    el(root, "saml:Issuer", issuer)
+    el(root, "saml:NameID", name_id, Format=name_format, NameQualifier=name_qualifier,
+       SPNameQualifier=sp_name_qualifier)
+    if session_index:
+        el(root, "samlp:SessionIndex", session_index)
+    return root
+
+
+def logout_response(reply: Reply, now: dt.datetime, partial: bool) -> etree._Element:
+    root = el(None, "samlp:LogoutResponse", ID=new_id(), Version="2.0", IssueInstant=instant(now),
+              Destination=reply.location, InResponseTo=reply.request_id)
+    el(root, "saml:Issuer", reply.issuer)
+    status(root, "urn:oasis:names:tc:SAML:2.0:status:Success", PARTIAL if partial else None)
+    return root
+
+
+def send(root: etree._Element, location: str, binding: str, field_name: str,
+         relay_state: str | None, keypair: KeyPair) -> tuple[str, str]:
+    """('redirect', url) or ('post', html): a signed message on the chosen binding."""
+    if binding == BINDING_HTTP_POST:
+        sign(root, keypair)
+        return "post", post_form(location, field_name, to_bytes(root), relay_state)
+    return "redirect", redirect_url(location, field_name, to_bytes(root), relay_state, keypair)
+
+
+__all__ = ["BINDING_HTTP_POST", "BINDING_HTTP_REDIRECT", "NAMEID_PERSISTENT", "NAMEID_TRANSIENT",
+           "PARTIAL", "Plan", "Reply", "SAML", "load", "logout_request", "logout_response", "save",
+           "send"]

@@ -1,0 +1,119 @@
+"""The browser session of the bridge (R12), kept server-side by flask-session.
+
+Where sessions live:
+- production: Redis (`IDBEHEER_REDIS_URL`), shared by all gunicorn workers;
+- embedded default: flask-session's CacheLib backend over a `cachelib.FileSystemCache` in
+  the data folder. One process needs nothing more; files also survive a restart and work if
+  someone starts two processes on one machine. (The SQLAlchemy backend would need
+  Flask-SQLAlchemy and a table outside our migrations; a memory cache would lose every
+  session on restart.)
+
+The session expires after `idle_timeout` without a bridge request and `lifetime` after the
+upstream sign-in, whichever comes first, judged by the injected clock (the store's own TTL is
+only a backstop for clean-up). An expired session is emptied, so the next request simply
+signs in again in the same browser. The session ID is replaced at every sign-in.
+
+Cookies: HttpOnly; over https `Secure; SameSite=None`, because the upstream IdP answers with
+a cross-site POST; over plain http (demo) `SameSite=Lax`, which such a POST does not carry.
+The ACS therefore never needs the session cookie: the outstanding request and the state to
+continue with sit in the shared store, keyed by the request ID that comes back as
+InResponseTo, and the ACS *creates* the session (a Set-Cookie on a cross-site response is
+accepted under Lax) before redirecting to our own pages.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from flask import Flask
+from flask_session import Session as FlaskSession
+
+from .person import Capacity, SignedInPerson
+
+KEY_PREFIX = "bridge:session:"
+
+
+def configure(app: Flask, backend: tuple[str, Any], *, cookie_name: str, secure: bool,
+              idle_timeout: dt.timedelta) -> None:
+    kind, client = backend
+    app.config.update(
+        SESSION_TYPE=kind,
+        SESSION_REDIS=client if kind == "redis" else None,
+        SESSION_CACHELIB=client if kind == "cachelib" else None,
+        SESSION_KEY_PREFIX=KEY_PREFIX,
+        SESSION_PERMANENT=False,  # a browser-session cookie; expiry is ours (see above)
+        SESSION_SERIALIZATION_FORMAT="json",
+        PERMANENT_SESSION_LIFETIME=idle_timeout,
+        SESSION_COOKIE_NAME=cookie_name,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_SAMESITE="None" if secure else "Lax",
+    )
+    FlaskSession(app)
+
+
+class BrowserSession:
+    """The bridge's view of one flask-session: who is signed in, how long still, where."""
+
+    def __init__(self, data: Any, *, now: dt.datetime, idle_timeout: dt.timedelta,
+                 lifetime: dt.timedelta) -> None:
+        self.data = data
+        self.now = now
+        self.expired = False
+        person = data.get("person")
+        if person is not None:
+            signed_in_at = dt.datetime.fromisoformat(data["signed_in_at"])
+            last_seen = dt.datetime.fromisoformat(data["last_seen"])
+            if now - last_seen >= idle_timeout or now - signed_in_at >= lifetime:
+                self.expired = True
+                data.clear()
+            else:
+                data["last_seen"] = now.isoformat()
+
+    @property
+    def person(self) -> SignedInPerson | None:
+        raw = self.data.get("person")
+        return SignedInPerson.from_dict(raw) if raw else None
+
+    def begin(self, person: SignedInPerson, upstream: dict[str, Any], rotate) -> None:
+        """A fresh sign-in: new session ID, nothing kept from before but what is passed in."""
+        rotate()
+        self.data.clear()
+        self.data.update(person=person.to_dict(), signed_in_at=self.now.isoformat(),
+                         last_seen=self.now.isoformat(), upstream=upstream, apps=[],
+                         csrf=secrets.token_urlsafe(24))
+
+    def set_capacity(self, capacity: Capacity) -> None:
+        person = self.person
+        assert person is not None
+        self.data["person"] = person.with_capacity(capacity).to_dict()
+
+    @property
+    def pending(self) -> str | None:
+        return self.data.get("pending")
+
+    @pending.setter
+    def pending(self, value: str | None) -> None:
+        if value is None:
+            self.data.pop("pending", None)
+        else:
+            self.data["pending"] = value
+
+    @property
+    def csrf(self) -> str:
+        if "csrf" not in self.data:
+            self.data["csrf"] = secrets.token_urlsafe(24)
+        return self.data["csrf"]
+
+    @property
+    def apps(self) -> list[dict[str, str]]:
+        """The applications this session signed in to (the index single logout fans out to)."""
+        return list(self.data.get("apps", []))
+
+    def add_app(self, entry: dict[str, str]) -> None:
+        apps = [a for a in self.apps if a["sp"] != entry["sp"]]
+        self.data["apps"] = apps + [entry]
+
+    def end(self) -> None:
+        self.data.clear()

@@ -1,0 +1,34 @@
+"""Writes the sign-in trail (R14) in a unit of work of its own, so a refusal that rolls
+nothing else back still leaves its row."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from attribute_authority import sign_ins
+from attribute_authority.db import unit_of_work
+
+from .person import SignedInPerson
+
+log = logging.getLogger(__name__)
+
+
+class Trail:
+    def __init__(self, db: sessionmaker[Session], clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def write(self, outcome: str, reason: str, *, person: SignedInPerson | None = None,
+              rrn: str | None = None, application: str | None = None, detail: str | None = None,
+              at: dt.datetime | None = None) -> None:
+        capacity = person.capacity.code if person and person.capacity else None
+        attempt = sign_ins.Attempt(
+            outcome=outcome, reason=reason, rrn=person.rrn if person else rrn,
+            method=person.method if person else None, application=application,
+            capacity=capacity, detail=detail, at=at or self._clock())
+        log.info("sign-in %s %s app=%s rrn=%s %s", outcome, reason, application,
+                 attempt.rrn and attempt.rrn[:6] + "…", detail or "")
+        with unit_of_work(self._db) as session:
+            sign_ins.record(session, attempt)

@@ -1,0 +1,60 @@
+"""Which upstream IdP the bridge trusts: the metadata file(s) in metadata/upstream/.
+
+Re-read when a file changes (a key rollover at the federal service is a metadata change), so a
+running bridge follows without restart. With several files, `entity_id` picks the IdP.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from attribute_authority.saml.errors import MetadataRefused, SamlSecurityError
+from attribute_authority.saml.spmetadata import IdpMetadata, read_idp_metadata
+
+from ..errors import BridgeRefusal
+
+
+class UpstreamUnavailable(BridgeRefusal):
+    status = 503
+    message = ("De federale aanmeldingsdienst is op dit moment niet ingesteld. "
+               "Probeer het later opnieuw of contacteer de helpdesk.")
+
+
+class UpstreamPeer:
+    def __init__(self, upstream_dir: Path, entity_id: str | None = None) -> None:
+        self.upstream_dir = Path(upstream_dir)
+        self.entity_id = entity_id
+        self._lock = threading.Lock()
+        self._stamp: tuple = ()
+        self._current: IdpMetadata | None = None
+
+    def current(self) -> IdpMetadata:
+        stamp = self._fingerprint()
+        if stamp != self._stamp:
+            with self._lock:
+                if stamp != self._stamp:
+                    self._current = self._load()
+                    self._stamp = stamp
+        if self._current is None:
+            raise UpstreamUnavailable("no_upstream", f"no usable IdP metadata in {self.upstream_dir}")
+        return self._current
+
+    def _fingerprint(self) -> tuple:
+        try:
+            return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                         for p in sorted(self.upstream_dir.glob("*.xml")))
+        except OSError:
+            return ()
+
+    def _load(self) -> IdpMetadata | None:
+        found: list[IdpMetadata] = []
+        for path in sorted(self.upstream_dir.glob("*.xml")):
+            try:
+                idp = read_idp_metadata(path, self.entity_id)
+            except (SamlSecurityError, OSError):
+                continue
+            found.append(idp)
+        if self.entity_id is None and len(found) > 1:
+            raise MetadataRefused("ambiguous", f"{len(found)} IdPs in {self.upstream_dir}; "
+                                               "set the upstream entityID")
+        return found[0] if found else None

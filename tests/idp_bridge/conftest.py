@@ -1,0 +1,47 @@
+"""Fixtures of the bridge tests; the vocabulary lives in tests/bridge_support.py."""
+from __future__ import annotations
+
+import pytest
+from bridge_support import REDIS_URL, BridgeHarness
+
+from attribute_authority.db import make_engine
+from attribute_authority.saml.keys import KeyPair, ensure_dev_keypair
+from attribute_authority.saml.replay import RedisStore
+
+
+@pytest.fixture(scope="session")
+def bridge_keys(tmp_path_factory) -> dict[str, KeyPair]:
+    certs = tmp_path_factory.mktemp("bridge-certs")
+    return {name: ensure_dev_keypair(certs, name, f"test {name}")
+            for name in ("idp", "sp", "dev-eid", "testsp", "stranger")}
+
+
+@pytest.fixture(scope="session")
+def bridge_engine(demo_url):
+    engine = make_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def bridge(tmp_path, bridge_engine, bridge_keys) -> BridgeHarness:
+    return BridgeHarness(tmp_path, bridge_engine, bridge_keys)
+
+
+@pytest.fixture
+def redis_client():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis at {REDIS_URL} is needed for this test: {exc}")
+    yield client
+    for key in client.scan_iter("idbeheer-test:*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def redis_store(redis_client):
+    return RedisStore(redis_client, prefix="idbeheer-test:")

@@ -1,0 +1,78 @@
+"""Single logout, front-channel: every application of the session, then upstream, then the
+answer to whoever started it."""
+from urllib.parse import parse_qs, urlsplit
+
+from bridge_support import saml_response_of
+from saml2 import BINDING_HTTP_REDIRECT
+from saml2.xmldsig import SIG_RSA_SHA256
+from support import BART, MERELBEKE
+
+
+def _path(url):
+    parts = urlsplit(url)
+    return parts.path + "?" + parts.query
+
+
+def _answer_logout(sp, location):
+    """The application's side of one hop: verify the LogoutRequest, answer it."""
+    query = parse_qs(urlsplit(location).query)
+    request = sp.client.parse_logout_request(query["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
+    assert request.message.issuer.text == "http://localhost/idp/metadata"
+    info = sp.client.handle_logout_request(query["SAMLRequest"][0], request.message.name_id,
+                                           BINDING_HTTP_REDIRECT, sign=True, sign_alg=SIG_RSA_SHA256,
+                                           relay_state=query["RelayState"][0])
+    return dict(info["headers"])["Location"]
+
+
+def signed_in_to_two(bridge):
+    demo, other = bridge.sp("demo-app"), bridge.sp("other-app")
+    browser = bridge.browser()
+    demo.consume(saml_response_of(browser.sign_in(demo, BART, MERELBEKE).data))
+    other.consume(saml_response_of(browser.get(other.login_url()).data))
+    return browser, demo, other
+
+
+def _through_upstream(browser, location):
+    """dev_eid's hop: its SLO answers at once with a LogoutResponse to the bridge SP."""
+    assert "/dev-eid/slo" in location
+    dev_eid = browser.get(_path(location))
+    assert dev_eid.status_code == 302 and "/sp/slo" in dev_eid.headers["Location"]
+    return browser.get(_path(dev_eid.headers["Location"]))
+
+
+def test_logout_everywhere_from_the_bridge(bridge):
+    browser, demo, other = signed_in_to_two(bridge)
+    hop = browser.get("/idp/slo")
+    assert hop.status_code == 302 and hop.headers["Location"].startswith(demo.slo)
+    hop = browser.get(_path(_answer_logout(demo, hop.headers["Location"])))
+    assert hop.status_code == 302 and hop.headers["Location"].startswith(other.slo)
+    hop = browser.get(_path(_answer_logout(other, hop.headers["Location"])))
+    done = _through_upstream(browser, hop.headers["Location"])
+    assert done.status_code == 200 and "afgemeld bij alle toepassingen" in done.get_data(as_text=True)
+    assert browser.get("/idp/capacity").status_code == 403
+
+
+def test_logout_started_by_an_application(bridge):
+    browser, demo, other = signed_in_to_two(bridge)
+    name_id = demo.client.users.subjects()[0]
+    requests = demo.client.global_logout(name_id, sign=True, sign_alg=SIG_RSA_SHA256)
+    (binding, info), = [v for v in requests.values()]
+    first = browser.get(_path(dict(info["headers"])["Location"]))
+    assert first.status_code == 302 and first.headers["Location"].startswith(other.slo)
+    hop = browser.get(_path(_answer_logout(other, first.headers["Location"])))
+    final = _through_upstream(browser, hop.headers["Location"])
+    assert final.status_code == 302 and final.headers["Location"].startswith(demo.slo)
+    query = parse_qs(urlsplit(final.headers["Location"]).query)
+    response = demo.client.parse_logout_request_response(query["SAMLResponse"][0], BINDING_HTTP_REDIRECT)
+    assert response.status_ok()
+    assert browser.get("/idp/capacity").status_code == 403
+
+
+def test_unsigned_logout_request_is_refused(bridge):
+    browser, demo, _ = signed_in_to_two(bridge)
+    name_id = demo.client.users.subjects()[0]
+    requests = demo.client.global_logout(name_id, sign=False)
+    (binding, info), = [v for v in requests.values()]
+    refused = browser.get(_path(dict(info["headers"])["Location"]))
+    assert refused.status_code == 400
+    assert browser.get("/idp/capacity").status_code == 200  # still signed in
