@@ -45,7 +45,7 @@ def check_period(right: Right, start: date, end: date) -> None:
 def check_right_for(session: Session, actor: authz.Actor, right: Right,
                      government: Government, on: date) -> None:
     """Where the service's own rights may be held (R9)."""
-    if right.code == authz.CENTRAL_ADMIN_RIGHT:
+    if right.code in (authz.CENTRAL_ADMIN_RIGHT, authz.HELPDESK_RIGHT):
         if government.code != authz.CENTRAL_GOVERNMENT:
             raise RightNotForGovernment(right=right.code, government=government.name)
         authz.require_central(session, actor, on)

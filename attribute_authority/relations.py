@@ -21,7 +21,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ./()-]{6,30}$")
 
 
-def _validate(category: str, type_: str, email: str, phone: str | None) -> None:
+def validate(category: str, type_: str, email: str, phone: str | None) -> None:
     if category not in CATEGORIES:
         raise InvalidInput(detail="categorie moet 'employee' (personeel) of 'external' (extern) zijn")
     if type_ not in TYPES:
@@ -48,7 +48,7 @@ def add(session: Session, actor: authz.Actor, rrn: str, government_code: str, *,
     if person is None:
         raise NotFound(what="Persoon", key=f"{rrn} (voeg de persoon eerst toe)")
     email = (email or "").strip()
-    _validate(category, type, email, phone)
+    validate(category, type, email, phone)
     if open_relation(session, person.id, government.id) is not None:
         raise RelationExists(person=person.full_name, government=government.name)
     relation = Relation(person=person, government=government, category=category, type=type,
@@ -91,7 +91,7 @@ def update(session: Session, actor: authz.Actor, relation_id: int, *, category: 
     if not relation.is_open:
         raise InvalidInput(detail="een beëindigde relatie kan niet meer gewijzigd worden")
     email = (email or "").strip()
-    _validate(category, type, email, phone)
+    validate(category, type, email, phone)
     before = snapshot(relation, *_FIELDS)
     relation.category, relation.type, relation.email = category, type, email
     relation.phone, relation.note = phone or None, note or None
