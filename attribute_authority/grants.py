@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager
 
-from . import audit, authz, catalog, clock, governments, relations
+from . import audit, authz, catalog, clock, governments, paging, relations
 from .audit import Change, snapshot
 from .errors import (
     EndBeforeStart,
@@ -260,6 +260,25 @@ def search(session: Session, scope: authz.Scope, flt: GrantFilter, on: date | No
     on = on or clock.today()
     stmt = search_statement(scope, flt, on).limit(limit).offset(offset)
     return list(session.scalars(stmt))
+
+
+def search_for(session: Session, actor: authz.Actor, flt: GrantFilter, on: date | None = None,
+               page: int = 1, size: int = paging.DEFAULT_SIZE) -> paging.Page[Grant]:
+    """One page of the grants an administrator may see that match the filter (R5)."""
+    on = on or clock.today()
+    return paging.fetch(session, search_statement(authz.scope_of(session, actor, on), flt, on),
+                        page, size)
+
+
+EXPORT_LIMIT = 50_000
+
+
+def export_for(session: Session, actor: authz.Actor, flt: GrantFilter,
+               on: date | None = None) -> list[dict]:
+    """The same search as rows for a CSV export, at most EXPORT_LIMIT."""
+    on = on or clock.today()
+    return [as_dict(g, on) for g in search(session, authz.scope_of(session, actor, on), flt, on,
+                                           limit=EXPORT_LIMIT)]
 
 
 def as_dict(grant: Grant, on: date) -> dict:

@@ -6,9 +6,9 @@ import re
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
-from . import audit, authz, clock, governments, people
+from . import audit, authz, clock, governments, paging, people
 from .audit import Change, snapshot
 from .errors import InvalidInput, NotFound, RelationExists, RelationHasGrants
 from .models import Grant, Person, Relation
@@ -135,3 +135,16 @@ def of_person(session: Session, actor: authz.Actor, person: Person,
     if not scope.everything:
         stmt = stmt.where(Relation.government_id.in_(scope.government_ids))
     return list(session.scalars(stmt))
+
+
+def of_government(session: Session, actor: authz.Actor, government_code: str,
+                  on: date | None = None, page: int = 1,
+                  size: int = paging.DEFAULT_SIZE) -> paging.Page[Relation]:
+    """The open relations of a government, by name, for its administrators."""
+    on = on or clock.today()
+    government = governments.by_code(session, government_code)
+    authz.require_admin_of(session, actor, government, on)
+    stmt = (select(Relation).join(Relation.person).options(contains_eager(Relation.person))
+            .where(Relation.government_id == government.id, Relation.ended_on.is_(None))
+            .order_by(Person.surname, Person.given_name, Relation.id))
+    return paging.fetch(session, stmt, page, size)

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from sqlalchemy import text
 
+from admin_ui import AdminConfig, create_blueprint as admin_blueprint
 from attribute_authority.db import make_engine, session_factory
+from attribute_authority.national_register import FileRegister
 
 from .settings import Settings
 
@@ -16,6 +18,10 @@ def create_app(settings: Settings) -> Flask:
     db = session_factory(engine)
     app.extensions["idbeheer.settings"] = settings
     app.extensions["idbeheer.db"] = db
+    app.register_blueprint(admin_blueprint(
+        session_factory=db, national_register=FileRegister(),
+        config=AdminConfig(base_url=settings.base_url, dev_sign_in=not settings.production,
+                           default_language=settings.lang)), url_prefix="/admin")
 
     @app.get("/healthz")
     def healthz():
