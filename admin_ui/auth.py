@@ -29,6 +29,11 @@ _KEY = "admin"
 _RETURN = "admin_return_to"
 
 
+def now() -> float:
+    """Seconds since the epoch; the session's clock (tests move it)."""
+    return time.time()
+
+
 def safe_return_to(target: str | None) -> str:
     """Only a path inside the admin UI; anything else (another site) becomes the start page."""
     home = url_for("admin.home")
@@ -67,8 +72,8 @@ def _establish(rrn: str, government: str) -> None:
     keep = {k: session[k] for k in ("admin_language", _RETURN) if k in session}
     session.clear()  # a new sign-in starts a new session (no fixation of the old one)
     session.update(keep)
-    now = time.time()
-    session[_KEY] = {"rrn": rrn, "government": government, "since": now, "seen": now}
+    stamp = now()
+    session[_KEY] = {"rrn": rrn, "government": government, "since": stamp, "seen": stamp}
 
 
 def switch_government(government: str) -> None:
@@ -86,9 +91,9 @@ def sign_out() -> None:
 
 def _expired(state: dict) -> bool:
     config = current_app.extensions["admin_ui"].config
-    now = time.time()
-    return (now - state["seen"] > config.idle_timeout.total_seconds()
-            or now - state["since"] > config.absolute_lifetime.total_seconds())
+    stamp = now()
+    return (stamp - state["seen"] > config.idle_timeout.total_seconds()
+            or stamp - state["since"] > config.absolute_lifetime.total_seconds())
 
 
 def _return_point() -> str:
@@ -106,7 +111,7 @@ def require_sign_in() -> Response | None:
     if not state or _expired(state):
         session.pop(_KEY, None)
         return start_sign_in(_return_point())
-    state["seen"] = time.time()
+    state["seen"] = now()
     session.modified = True
     g.actor = authz.acting_actor(g.db, state["rrn"], state["government"])
     g.government = state["government"]
