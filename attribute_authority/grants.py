@@ -262,23 +262,25 @@ def search(session: Session, scope: authz.Scope, flt: GrantFilter, on: date | No
     return list(session.scalars(stmt))
 
 
-def search_for(session: Session, actor: authz.Actor, flt: GrantFilter, on: date | None = None,
+def search_for(session: Session, actor: authz.Actor, flt: GrantFilter, at: date | None = None,
                page: int = 1, size: int = paging.DEFAULT_SIZE) -> paging.Page[Grant]:
-    """One page of the grants an administrator may see that match the filter (R5)."""
-    on = on or clock.today()
-    return paging.fetch(session, search_statement(authz.scope_of(session, actor, on), flt, on),
-                        page, size)
+    """One page of the grants an administrator may see that match the filter, with states on
+    the reference date `at` (R5). What the actor may see is decided on today, not on `at`."""
+    today = clock.today()
+    scope = authz.scope_of(session, actor, today)
+    return paging.fetch(session, search_statement(scope, flt, at or today), page, size)
 
 
 EXPORT_LIMIT = 50_000
 
 
 def export_for(session: Session, actor: authz.Actor, flt: GrantFilter,
-               on: date | None = None) -> list[dict]:
+               at: date | None = None) -> list[dict]:
     """The same search as rows for a CSV export, at most EXPORT_LIMIT."""
-    on = on or clock.today()
-    return [as_dict(g, on) for g in search(session, authz.scope_of(session, actor, on), flt, on,
-                                           limit=EXPORT_LIMIT)]
+    today = clock.today()
+    at = at or today
+    scope = authz.scope_of(session, actor, today)
+    return [as_dict(g, at) for g in search(session, scope, flt, at, limit=EXPORT_LIMIT)]
 
 
 def as_dict(grant: Grant, on: date) -> dict:

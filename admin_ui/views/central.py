@@ -33,8 +33,8 @@ def government_new():
     if form.validate_on_submit():
         government, message = attempt(
             governments.register, g.db, g.actor, form.code.data.strip(), form.name.data,
-            form.kind.data, form.nis_code.data.strip() or None,
-            form.kbo_number.data.strip() or None, today())
+            form.kind.data, (form.nis_code.data or "").strip() or None,
+            (form.kbo_number.data or "").strip() or None, today())
         if message is None:
             flash(_("Bestuur %(name)s is geregistreerd.", name=government.name))
             return redirect(url_for("admin.government", code=government.code))
