@@ -1,6 +1,7 @@
 """Task 5: the grant wizard (right, period prefilled at the maximum, reason, confirm), extend
 (too long: say so and offer to start today; future start: pending warning, R6), revoke with a
 reason, and the grant search with CSV export."""
+import html
 from datetime import timedelta
 
 from admin_support import post, sign_in
@@ -11,7 +12,7 @@ from attribute_authority.states import state_of
 
 
 def text(response):
-    return response.get_data(as_text=True)
+    return html.unescape(response.get_data(as_text=True))
 
 
 def wizard(client, relation_id, **data):

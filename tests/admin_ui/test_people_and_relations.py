@@ -1,5 +1,6 @@
 """Tasks 3 and 4: people (search, detail, add from the register, edit, align; never deleted)
 and relations (add, edit, end only without active or pending grants, R3)."""
+import html
 from admin_support import post, sign_in
 from support import AN, BART, EMIL, GEERT, HANNE, MERELBEKE, actor, counts
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from attribute_authority.models import AuditEvent, Person
 
 
 def text(response):
-    return response.get_data(as_text=True)
+    return html.unescape(response.get_data(as_text=True))
 
 
 def test_search_by_name_and_by_number(client):
