@@ -23,8 +23,8 @@ def add(relation_id: int):
     relation = relations.get(g.db, g.actor, relation_id, on)
     rights = {r.code: r for r in catalog.rights_for(g.db, relation.government)}
     form = GrantWizardForm()
-    form.right.choices = [(code, f"{r.name} ({code}, {_('hoogstens %(days)s dagen', days=r.max_days)})")
-                          for code, r in rights.items()]
+    form.right.choices = [(code, _("%(name)s (%(code)s, hoogstens %(days)s dagen)", name=r.name,
+                                   code=code, days=r.max_days)) for code, r in rights.items()]
 
     def show(step: str, message: str | None = None):
         form.step.data = step
