@@ -61,6 +61,5 @@ def local_admins_of(session: Session, actor: authz.Actor, government_code: str,
                     on: date | None = None) -> list[Person]:
     """The active local administrators of a government, for its administrators."""
     on = on or clock.today()
-    government = governments.by_code(session, government_code)
-    authz.require_admin_of(session, actor, government, on)
+    government = governments.administered(session, actor, government_code, on)
     return active_local_admins(session, government.id, on)

@@ -32,6 +32,13 @@ def by_code(session: Session, code: str) -> Government:
     return government
 
 
+def administered(session: Session, actor: authz.Actor, code: str, on: date) -> Government:
+    """A government the actor may administer (any, for a central administrator)."""
+    government = by_code(session, code)
+    authz.require_admin_of(session, actor, government, on)
+    return government
+
+
 def read_data_file(path: Path = DATA_FILE) -> list[dict[str, str]]:
     with path.open(encoding="utf-8") as fh:
         return list(csv.DictReader(line for line in fh if not line.startswith("#")))

@@ -28,8 +28,7 @@ def of_government(session: Session, actor: authz.Actor, government_code: str,
                   on: date | None = None, page: int = 1,
                   size: int = paging.DEFAULT_SIZE) -> paging.Page[AuditEvent]:
     on = on or clock.today()
-    government = governments.by_code(session, government_code)
-    authz.require_admin_of(session, actor, government, on)
+    government = governments.administered(session, actor, government_code, on)
     stmt = (select(AuditEvent).where(AuditEvent.government_id == government.id)
             .order_by(AuditEvent.id.desc()))
     return paging.fetch(session, stmt, page, size)

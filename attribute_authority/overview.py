@@ -34,8 +34,7 @@ def _count_grants(session: Session, government_id: int, condition) -> int:
 def of_government(session: Session, actor: authz.Actor, government_code: str,
                   on: date | None = None, limit: int = 10) -> Overview:
     on = on or clock.today()
-    government = governments.by_code(session, government_code)
-    authz.require_admin_of(session, actor, government, on)
+    government = governments.administered(session, actor, government_code, on)
     scope = authz.Scope(False, frozenset({government.id}))
     ending = (search_statement(scope, GrantFilter(government=government.code, state="active"), on)
               .where(Grant.end <= on + timedelta(days=ENDING_WITHIN_DAYS))

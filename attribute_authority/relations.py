@@ -141,9 +141,7 @@ def of_government(session: Session, actor: authz.Actor, government_code: str,
                   on: date | None = None, page: int = 1,
                   size: int = paging.DEFAULT_SIZE) -> paging.Page[Relation]:
     """The open relations of a government, by name, for its administrators."""
-    on = on or clock.today()
-    government = governments.by_code(session, government_code)
-    authz.require_admin_of(session, actor, government, on)
+    government = governments.administered(session, actor, government_code, on or clock.today())
     stmt = (select(Relation).join(Relation.person).options(contains_eager(Relation.person))
             .where(Relation.government_id == government.id, Relation.ended_on.is_(None))
             .order_by(Person.surname, Person.given_name, Relation.id))

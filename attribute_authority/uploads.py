@@ -103,8 +103,7 @@ def check(session: Session, actor: authz.Actor, register: NationalRegister,
           government_code: str, text: str, on: date | None = None) -> list[LineCheck]:
     """The dry run: changes nothing."""
     on = on or clock.today()
-    government = governments.by_code(session, government_code)
-    authz.require_admin_of(session, actor, government, on)
+    government = governments.administered(session, actor, government_code, on)
     seen: set[str] = set()
     return [_check_line(session, register, government.id, line, seen) for line in parse(text)]
 

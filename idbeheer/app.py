@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from sqlalchemy import text
 
-from admin_ui import AdminConfig, create_blueprint as admin_blueprint
+from admin_ui import AdminConfig
+from admin_ui import create_blueprint as admin_blueprint
 from attribute_authority.db import make_engine, session_factory
 from attribute_authority.national_register import FileRegister
 

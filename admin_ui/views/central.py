@@ -8,8 +8,8 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from attribute_authority import catalog, delegation, governments
 
 from ..forms import (
-    AppointForm,
     ApplicationForm,
+    AppointForm,
     GovernmentForm,
     GovernmentSearchForm,
     MaxDaysForm,

@@ -3,24 +3,18 @@ per request, so nothing can be rolled back afterwards) and an app with only the 
 from __future__ import annotations
 
 import pytest
+from admin_support import Jobs, build_app
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
-from admin_support import Jobs, build_app
+from support import seeded
 
-from attribute_authority import demo
-from attribute_authority.db import make_engine, session_factory, upgrade
+from attribute_authority.db import make_engine
 
 
 @pytest.fixture
 def seeded_url(databases, register):
     """A migrated database of the test's own with the demo data."""
-    url = databases.new()
-    upgrade(url)
-    engine = make_engine(url)
-    with session_factory(engine)() as s, s.begin():
-        demo.seed(s, register)
-    engine.dispose()
-    return url
+    return seeded(databases.new(), register)
 
 
 @pytest.fixture

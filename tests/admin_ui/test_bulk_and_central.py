@@ -4,8 +4,8 @@ import html
 from datetime import datetime, timedelta, timezone
 
 from admin_support import post, sign_in
-from support import AN, BART, CHRIS, DINA, EMIL, FEMKE, HANNE, MERELBEKE, NAZARETH, actor, counts
 from sqlalchemy import select
+from support import AN, BART, CHRIS, DINA, EMIL, FEMKE, HANNE, MERELBEKE, NAZARETH, actor, counts
 
 from attribute_authority import clock, grants, relations
 from attribute_authority.models import Government, SignInEvent, UploadJob
@@ -193,7 +193,8 @@ def test_helpdesk_finds_attempts_by_number_and_window_in_plain_words(client, db)
     _trail(db)
     sign_in(client, DINA, "vlaanderen")
     today = clock.today()
-    page = text(client.get(f"/admin/helpdesk/sign-ins?rrn={BART}&first={today - timedelta(days=1)}&last={today}"))
+    yesterday = today - timedelta(days=1)
+    page = text(client.get(f"/admin/helpdesk/sign-ins?rrn={BART}&first={yesterday}&last={today}"))
     assert "geen actief recht voor deze toepassing" in page
     assert "Aangemeld." not in page  # ten days ago: outside the window
     wide = client.get(f"/admin/helpdesk/sign-ins?rrn={BART}&first={today - timedelta(days=60)}&last={today}")

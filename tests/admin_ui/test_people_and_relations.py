@@ -1,9 +1,10 @@
 """Tasks 3 and 4: people (search, detail, add from the register, edit, align; never deleted)
 and relations (add, edit, end only without active or pending grants, R3)."""
 import html
+
 from admin_support import post, sign_in
-from support import AN, BART, EMIL, GEERT, HANNE, MERELBEKE, actor, counts
 from sqlalchemy import select
+from support import AN, BART, EMIL, GEERT, HANNE, MERELBEKE, actor, counts
 
 from attribute_authority import people, relations
 from attribute_authority.models import AuditEvent, Person

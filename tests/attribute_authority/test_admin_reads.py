@@ -192,7 +192,8 @@ def test_relations_and_admins_of_a_government(session, today):
         relations.of_government(session, actor(session, FEMKE), MERELBEKE, today)
 
 
-CSV = "rrn;category;type;email;phone\n{emil};external;standard;e@x.be;\n{hanne};employee;standard;h@x.be;09 123 45 67\n"
+CSV = ("rrn;category;type;email;phone\n{emil};external;standard;e@x.be;\n"
+       "{hanne};employee;standard;h@x.be;09 123 45 67\n")
 
 
 def test_upload_check_start_and_run(session, register, today, databases):
@@ -222,7 +223,8 @@ def test_upload_job_runs_in_chunks_with_progress(fresh_url, register, today):
     with factory() as s, s.begin():
         demo.seed(s, register)
         an = authz.acting_actor(s, AN, MERELBEKE)
-        job_id = uploads.start(s, an, register, MERELBEKE, CSV.format(emil=EMIL, hanne=HANNE), today).id
+        job_id = uploads.start(s, an, register, MERELBEKE, CSV.format(emil=EMIL, hanne=HANNE),
+                               today).id
     with factory() as s, s.begin():  # someone else relates Hanne first: that line is reported
         people.add(s, an, register, HANNE, today)
         relations.add(s, an, HANNE, MERELBEKE, category="employee", type="standard", email="h@y.be")

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from admin_support import build_app
-from support import AN, BART, DINA, EMIL, MERELBEKE
+from support import AN, BART, DINA, EMIL, MERELBEKE, seeded
 from werkzeug.serving import make_server
 
-from attribute_authority import clock, demo
-from attribute_authority.db import make_engine, session_factory, upgrade
+from attribute_authority import clock
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -22,13 +21,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 @pytest.fixture(scope="module")
 def server(databases, register):
-    url = databases.new()
-    upgrade(url)
-    engine = make_engine(url)
-    with session_factory(engine)() as s, s.begin():
-        demo.seed(s, register)
-    engine.dispose()
-    app = build_app(url, register)
+    app = build_app(seeded(databases.new(), register), register)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
