@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import clock
+from . import clock, metrics
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -96,6 +96,8 @@ def record(session: Session, actor_rrn: str | None, *changes: Change) -> list[Au
         head.last_id, head.last_hash = event.id, event.hash
         rows.append(event)
     session.add_all(rows)
+    for change in changes:
+        metrics.ADMIN_CHANGES.labels(change.action).inc()
     return rows
 
 

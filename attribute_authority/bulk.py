@@ -80,7 +80,6 @@ def grant_many(session: Session, actor: authz.Actor, government_code: str, right
                  for r in chosen if r.id in clashes]
     if problems:
         raise BulkRefused(problems)
-    created = [grants.create(session, relation, right, period, reason) for relation in chosen]
-    session.flush()
+    created = grants.create_many(session, chosen, right, period, reason)
     audit.record(session, actor.rrn, *(grants.added_change(g) for g in created))
     return created

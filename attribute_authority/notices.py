@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import clock, delegation
+from . import clock, delegation, metrics
 from .mail import Mailer, compose
 from .models import Government, Grant, Notice, Relation
 from .states import not_revoked
@@ -125,9 +125,11 @@ def run(factory: sessionmaker[Session], mailer: Mailer, on: date | None = None) 
                 notice = session.get(Notice, notice_id)
                 notice.status, notice.last_error = "failed", f"{type(exc).__name__}: {exc}"[:300]
             report.failed += 1
+            metrics.NOTICES.labels("failed").inc()
             continue
         with factory() as session, session.begin():
             notice = session.get(Notice, notice_id)
             notice.status, notice.sent_at = "sent", clock.now()
         report.sent += 1
+        metrics.NOTICES.labels("sent").inc()
     return report

@@ -1,24 +1,47 @@
 """The all-in-one WSGI app: health endpoints here, each part mounted as a blueprint."""
 from __future__ import annotations
 
+import redis
 from flask import Flask, jsonify
 from sqlalchemy import text
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin_ui import AdminConfig
 from admin_ui import create_blueprint as admin_blueprint
 from attribute_authority.db import make_engine, session_factory
 from attribute_authority.national_register import FileRegister
+from attribute_authority.saml.spmetadata import SpRegistry
 
-from .settings import Settings
+from . import observability
+from .aa_mount import aa_blueprint
+from .settings import Settings, refuse_unsafe
 
 
 def create_app(settings: Settings) -> Flask:
+    refuse_unsafe(settings)
     app = Flask("idbeheer")
+    observability.install(app)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     engine = make_engine(settings.database_url)
     db = session_factory(engine)
     app.extensions["idbeheer.settings"] = settings
     app.extensions["idbeheer.db"] = db
+    shared = redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
+    app.extensions["idbeheer.redis"] = shared
+    if not settings.production:
+        from examples.demo_app import create_app as demo_app
+        from examples.demo_app import ensure_demo_app
+
+        ensure_demo_app(settings.metadata_dir, settings.certs_dir, settings.base_url)
+        app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
+            "/demo-app": demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir)})
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    registry = SpRegistry(settings.metadata_dir)
+    app.extensions["idbeheer.sp_registry"] = registry
+    app.register_blueprint(aa_blueprint(settings, db, registry))
     app.register_blueprint(admin_blueprint(
         session_factory=db, national_register=FileRegister(),
         config=AdminConfig(base_url=settings.base_url, dev_sign_in=not settings.production,
@@ -31,6 +54,8 @@ def create_app(settings: Settings) -> Flask:
     @app.get("/readyz")
     def readyz():
         checks = {"database": _check_database(db)}
+        if shared is not None:
+            checks["redis"] = _check_redis(shared)
         ready = all(v == "ok" for v in checks.values())
         return jsonify(status="ready" if ready else "not ready", checks=checks), (200 if ready else 503)
 
@@ -43,4 +68,12 @@ def _check_database(db) -> str:
             session.execute(text("SELECT 1"))
         return "ok"
     except Exception as exc:  # readiness reports any failure, it never raises
+        return f"down: {type(exc).__name__}"
+
+
+def _check_redis(client: redis.Redis) -> str:
+    try:
+        client.ping()
+        return "ok"
+    except redis.RedisError as exc:
         return f"down: {type(exc).__name__}"

@@ -101,7 +101,9 @@ def run(ctx: Context, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from .app import create_app
+    from .observability import configure_logging
 
+    configure_logging()  # JSON lines; werkzeug's own access log (with query strings) is off
     settings = ctx.settings
     settings.home.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)

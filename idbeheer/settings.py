@@ -19,6 +19,9 @@ class Settings:
     mode: str
     secret_key: str = field(repr=False)
     lang: str = "nl"
+    secret_from_env: bool = False
+    # How many reverse proxies in front of us set X-Forwarded-* headers (ProxyFix).
+    trusted_proxies: int = 0
 
     @property
     def production(self) -> bool:
@@ -58,4 +61,34 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         mode=mode,
         secret_key=_secret(home, env),
         lang=env.get("IDBEHEER_LANG", "nl"),
+        secret_from_env=bool(env.get("IDBEHEER_SECRET_KEY")),
+        trusted_proxies=int(env.get("IDBEHEER_TRUSTED_PROXIES", "0")),
     )
+
+
+class ConfigurationRefused(SystemExit):
+    """The service refuses to start; the message says what to change."""
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What keeps these settings from running in production (IDBEHEER_MODE=production)."""
+    if not settings.production:
+        return []
+    problems = []
+    if not settings.base_url.startswith("https://"):
+        problems.append("IDBEHEER_BASE_URL must be an https:// URL in production")
+    if not settings.secret_from_env:
+        problems.append("IDBEHEER_SECRET_KEY must be set in production (a generated default is refused)")
+    elif len(settings.secret_key) < 32:
+        problems.append("IDBEHEER_SECRET_KEY must be at least 32 characters")
+    if not settings.redis_url:
+        problems.append("IDBEHEER_REDIS_URL must be set in production (sessions, replay cache)")
+    if not settings.smtp_url:
+        problems.append("IDBEHEER_SMTP_URL must be set in production (expiry notices)")
+    return problems
+
+
+def refuse_unsafe(settings: Settings) -> None:
+    problems = production_problems(settings)
+    if problems:
+        raise ConfigurationRefused("refusing to start in production mode:\n- " + "\n- ".join(problems))

@@ -53,6 +53,7 @@ start_redis() {
 
 run_tests() {
   python_env test
+  apt_install nginx-light
   start_postgresql
   start_redis
   export IDBEHEER_TEST_REDIS_URL=${IDBEHEER_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}

@@ -37,3 +37,12 @@ def seeded(url: str, register) -> str:
         demo.seed(session, register)
     engine.dispose()
     return url
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for servers a test starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

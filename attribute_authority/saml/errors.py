@@ -51,5 +51,5 @@ class MetadataRefused(SamlSecurityError):
 class KeyMaterialRefused(SamlSecurityError):
     """Key or certificate files are missing, unreadable, mismatched or incomplete.
 
-    Reasons: `missing`, `unreadable`, `mismatch`, `incomplete`.
+    Reasons: `missing`, `unreadable`, `mismatch`, `incomplete`, `dev_key` (in production).
     """

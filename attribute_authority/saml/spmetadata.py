@@ -159,15 +159,24 @@ class SpRegistry:
             self._snapshot = self._load(self._fingerprint())
             self._checked_at = self._clock()
 
+    def refresh(self) -> None:
+        """Look for new, changed or removed files now (names and mtimes only) and reload if
+        there are any: for a caller that meets an entity it does not know yet."""
+        with self._lock:
+            self._check()
+
     def _current(self) -> _Snapshot:
         if self._clock() - self._checked_at >= self.check_interval:
             with self._lock:
                 if self._clock() - self._checked_at >= self.check_interval:
-                    fingerprint = self._fingerprint()
-                    if fingerprint != self._snapshot.fingerprint:
-                        self._snapshot = self._load(fingerprint)
-                    self._checked_at = self._clock()
+                    self._check()
         return self._snapshot
+
+    def _check(self) -> None:
+        fingerprint = self._fingerprint()
+        if fingerprint != self._snapshot.fingerprint:
+            self._snapshot = self._load(fingerprint)
+        self._checked_at = self._clock()
 
     def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         try:

@@ -2,7 +2,7 @@
 between governments, sign-out, CSRF on every POST."""
 import time
 
-from admin_support import csrf, post, sign_in
+from admin_support import build_app, csrf, post, sign_in
 from support import AN, BART, DINA, FEMKE, MERELBEKE, NAZARETH, actor, counts
 
 from admin_ui import auth
@@ -120,3 +120,9 @@ def test_central_administrator_signs_in_for_the_central_organisation(client):
     sign_in(client, DINA, "vlaanderen")
     page = client.get("/admin/").get_data(as_text=True)
     assert "Besturen" in page and "Aanmeldspoor" in page
+
+
+def test_without_the_stand_in_sign_in_waits_for_the_bridge(seeded_url, register):
+    client = build_app(seeded_url, register, dev_sign_in=False).test_client()
+    assert client.get("/admin/sign-in/dev").status_code == 404
+    assert client.get("/admin/people").status_code == 503  # until the bridge's SAML sign-in plugs in

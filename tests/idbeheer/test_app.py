@@ -3,8 +3,14 @@ from idbeheer.app import create_app
 from idbeheer.settings import from_env
 
 
+def _env(tmp_path, url):
+    return {"IDBEHEER_HOME": str(tmp_path), "IDBEHEER_DATABASE_URL": url,
+            "IDBEHEER_CERTS_DIR": str(tmp_path / "certs"),
+            "IDBEHEER_METADATA_DIR": str(tmp_path / "metadata")}
+
+
 def test_healthz_and_readyz(fresh_url, tmp_path):
-    settings = from_env({"IDBEHEER_HOME": str(tmp_path), "IDBEHEER_DATABASE_URL": fresh_url})
+    settings = from_env(_env(tmp_path, fresh_url))
     client = create_app(settings).test_client()
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
@@ -12,7 +18,6 @@ def test_healthz_and_readyz(fresh_url, tmp_path):
 
 
 def test_readyz_reports_a_missing_database(tmp_path):
-    settings = from_env({"IDBEHEER_HOME": str(tmp_path),
-                         "IDBEHEER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    settings = from_env(_env(tmp_path, "postgresql+psycopg://nobody@127.0.0.1:1/none"))
     ready = create_app(settings).test_client().get("/readyz")
     assert ready.status_code == 503 and ready.json["checks"]["database"].startswith("down")

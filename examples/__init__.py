@@ -1,0 +1,1 @@
+"""Sample code shipped with lb-idbeheer (not part of the service)."""

@@ -1,0 +1,79 @@
+"""demo-app's web pages: a form where an application owner enters an RRN (and optionally
+governments) and sees the rights the attribute authority returns, asked exactly as a real
+application would: a signed AttributeQuery over HTTP.
+
+Sign-in through the bridge (SAML Web SSO) is added later: its assertion consumer is POST
+/acs (BASE/demo-app/acs in the metadata), deliberately left free here.
+"""
+from __future__ import annotations
+
+import os
+import urllib.error
+from html import escape
+
+from flask import Flask, Response, request
+
+from . import aa_client
+from .registration import demo_keypair, entity_id, sp_metadata
+
+_PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>demo-app</title>
+<style>body{{font-family:sans-serif;max-width:46em;margin:2em auto}}label{{display:block;margin:.5em 0}}
+code{{background:#eee;padding:0 .2em}}</style></head><body>
+<h1>demo-app</h1>
+<p>Vraag aan de attribuutautoriteit van lb-idbeheer welke rechten van <code>demo-app</code>
+iemand nu heeft (een ondertekende SAML AttributeQuery over SOAP).</p>
+<form method="post">
+<label>Rijksregisternummer <input name="rrn" value="{rrn}" required pattern="[0-9]{{11}}"></label>
+<label>Bestuur (optioneel, meerdere gescheiden door komma's)
+<input name="government" value="{government}"></label>
+<button type="submit">Vraag de rechten op</button>
+</form>
+{result}
+</body></html>"""
+
+
+def create_app(*, base_url: str, certs_dir: str | os.PathLike[str]) -> Flask:
+    """demo-app, to be mounted at BASE/demo-app (its entityID is BASE/demo-app/metadata)."""
+    base = base_url.rstrip("/")
+    me = entity_id(base)
+    keypair = demo_keypair(certs_dir)
+    metadata = sp_metadata(base, keypair)
+    aa_soap, aa_metadata = f"{base}/aa/soap", f"{base}/aa/metadata"
+    app = Flask("demo_app")
+    aa_certs: list[bytes] = []
+
+    @app.get("/metadata")
+    def metadata_view() -> Response:
+        return Response(metadata, mimetype="application/samlmetadata+xml")
+
+    @app.route("/", methods=["GET", "POST"])
+    def rights_page() -> str:
+        rrn = request.form.get("rrn", "").strip()
+        government = request.form.get("government", "").strip()
+        result = ""
+        if request.method == "POST":
+            governments = [g.strip() for g in government.split(",") if g.strip()] or None
+            result = _ask(rrn, governments)
+        return _PAGE.format(rrn=escape(rrn), government=escape(government), result=result)
+
+    def _ask(rrn: str, governments: list[str] | None) -> str:
+        if not aa_certs:
+            aa_certs.extend(aa_client.aa_signing_certs(aa_client.fetch(aa_metadata)))
+        query_id, envelope = aa_client.build_query(me, aa_soap, rrn, keypair.key_pem,
+                                                   keypair.cert_pem, governments)
+        try:
+            answer = aa_client.read_answer(aa_client.post(aa_soap, envelope), query_id, me,
+                                           aa_certs)
+        except urllib.error.HTTPError as exc:
+            return f"<p>De attribuutautoriteit weigerde de vraag: HTTP {exc.code}.</p>"
+        except (urllib.error.URLError, ValueError) as exc:
+            return f"<p>Geen bruikbaar antwoord: {escape(str(exc))}</p>"
+        if answer.status != "Success":
+            return (f"<p>Status <code>{escape(answer.status)}</code>"
+                    f"{': ' + escape(answer.message) if answer.message else ''}</p>")
+        if not answer.rights:
+            return "<p>Status <code>Success</code>: geen rechten.</p>"
+        items = "".join(f"<li><code>{escape(v)}</code></li>" for v in answer.rights)
+        return f"<p>Status <code>Success</code>, rechten:</p><ul>{items}</ul>"
+
+    return app

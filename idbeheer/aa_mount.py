@@ -1,0 +1,39 @@
+"""Wiring of the attribute authority: its keys, the SP registry, the replay store."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint
+from sqlalchemy.orm import Session, sessionmaker
+
+from attribute_authority.aa.keys import load_aa_keys
+from attribute_authority.aa.nameids import NameIdResolver
+from attribute_authority.aa.web import create_blueprint
+from attribute_authority.saml.replay import MemoryStore, OneTimeStore, RedisStore
+from attribute_authority.saml.spmetadata import SpRegistry
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def one_time_store(settings: Settings) -> OneTimeStore:
+    """Redis when configured (shared by every worker); otherwise this process's memory."""
+    if settings.redis_url:
+        import redis
+
+        return RedisStore(redis.Redis.from_url(settings.redis_url))
+    if settings.production:
+        log.warning("no IDBEHEER_REDIS_URL: replay protection is per worker process")
+    return MemoryStore()
+
+
+def aa_blueprint(settings: Settings, db: sessionmaker[Session], registry: SpRegistry, *,
+                 store: OneTimeStore | None = None,
+                 resolver: NameIdResolver | None = None) -> Blueprint:
+    """The /aa blueprint. `resolver` is the bridge's pairwise-NameID lookup once it exists;
+    without it the AA answers for RRNs only (see attribute_authority.aa.nameids)."""
+    keys = load_aa_keys(settings.certs_dir, generate_dev=not settings.production)
+    return create_blueprint(db, keys, registry, store or one_time_store(settings),
+                            base_url=settings.base_url, https_only=settings.production,
+                            resolver=resolver)
