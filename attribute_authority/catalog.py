@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, authz, clock
+from . import audit, authz, clock, paging
 from .audit import Change, snapshot
 from .errors import CatalogConflict, InvalidInput, NotFound
-from .models import Application, Right
+from .models import Application, Government, Right
 
 CAPACITIES = ("employee", "citizen", "any")
 CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -106,3 +106,28 @@ def set_max_days(session: Session, actor: authz.Actor, code: str, max_days: int,
 
 def applications(session: Session) -> list[Application]:
     return list(session.scalars(select(Application).order_by(Application.code)))
+
+
+CENTRAL_ONLY = (authz.CENTRAL_ADMIN_RIGHT, authz.HELPDESK_RIGHT)
+
+
+def rights_for(session: Session, government: Government) -> list[Right]:
+    """The rights that can be granted in a government: the central organisation holds the
+    service's central rights, local governments the rest (grants.check_right_for enforces)."""
+    stmt = select(Right).order_by(Right.code)
+    if government.kind == "central":
+        stmt = stmt.where(Right.code != authz.LOCAL_ADMIN_RIGHT)
+    else:
+        stmt = stmt.where(Right.code.not_in(CENTRAL_ONLY))
+    return list(session.scalars(stmt))
+
+
+def all_rights(session: Session) -> list[Right]:
+    return list(session.scalars(select(Right).order_by(Right.code)))
+
+
+def applications_page(session: Session, actor: authz.Actor, on: date | None = None, page: int = 1,
+                      size: int = paging.DEFAULT_SIZE) -> paging.Page[Application]:
+    """The catalog, for central administrators."""
+    authz.require_central(session, actor, on or clock.today())
+    return paging.fetch(session, select(Application).order_by(Application.code), page, size)

@@ -56,3 +56,10 @@ def appoint_local_admin(session: Session, actor: authz.Actor, government_code: s
                       reason=reason or "aanstelling eerste lokale beheerder", on=on)
 
 
+
+def local_admins_of(session: Session, actor: authz.Actor, government_code: str,
+                    on: date | None = None) -> list[Person]:
+    """The active local administrators of a government, for its administrators."""
+    on = on or clock.today()
+    government = governments.administered(session, actor, government_code, on)
+    return active_local_admins(session, government.id, on)

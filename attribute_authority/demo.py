@@ -20,6 +20,7 @@ CATALOG = {
     ("idbeheer", "Gebruikersbeheer lokale besturen", "employee"): [
         ("idbeheer-local-admin", "Lokale beheerder", 365),
         ("idbeheer-central-admin", "Centrale beheerder", 365),
+        ("idbeheer-helpdesk", "Helpdesk (aanmeldspoor)", 365),
     ],
     ("demo-app", "Demotoepassing", "employee"): [
         ("demo-app-reader", "Lezer", 365),

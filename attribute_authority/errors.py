@@ -57,6 +57,12 @@ class NotCentralAdministrator(DomainError):
     en = "Only a central administrator may do this."
 
 
+class NotHelpdesk(DomainError):
+    code = "not_helpdesk"
+    nl = "Alleen de helpdesk of een centrale beheerder mag het aanmeldspoor inkijken."
+    en = "Only the helpdesk or a central administrator may read the sign-in trail."
+
+
 class RelationExists(DomainError):
     code = "relation_exists"
     nl = "{person} heeft al een open relatie met {government}. Pas die relatie aan."

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, authz, clock
+from . import audit, authz, clock, paging, people
 from .audit import Change, snapshot
 from .errors import CatalogConflict, InvalidInput, NotFound
 from .models import Government, Person
+from .national_register import NationalRegister
 
 DATA_FILE = Path(__file__).parent / "data" / "governments.csv"
 KINDS = ("municipality", "ocmw", "province", "police", "central", "other")
@@ -28,6 +29,13 @@ def by_code(session: Session, code: str) -> Government:
     government = session.scalars(select(Government).where(Government.code == code)).first()
     if government is None:
         raise NotFound(what="Bestuur", key=code)
+    return government
+
+
+def administered(session: Session, actor: authz.Actor, code: str, on: date) -> Government:
+    """A government the actor may administer (any, for a central administrator)."""
+    government = by_code(session, code)
+    authz.require_admin_of(session, actor, government, on)
     return government
 
 
@@ -118,3 +126,37 @@ def missing_registration(government: Government) -> list[str]:
     if government.acting_secretary and not government.council_minutes_ref:
         missing.append("geen notulen van de raad voor de waarnemend directeur")
     return missing
+
+
+def record_registration_of(session: Session, actor: authz.Actor, register: NationalRegister,
+                           government_code: str, secretary_rrn: str, form_signed_on: date,
+                           terms_accepted_on: date, acting_secretary: bool = False,
+                           council_minutes_ref: str | None = None, reason: str | None = None,
+                           on: date | None = None) -> Government:
+    """record_registration for a secretary given by number, added from the register if new."""
+    on = on or clock.today()
+    authz.require_central(session, actor, on)
+    government = by_code(session, government_code)
+    secretary, _created = people.add(session, actor, register, secretary_rrn, on)
+    record_registration(session, actor, government, Registration(
+        secretary, form_signed_on, terms_accepted_on, acting_secretary,
+        (council_minutes_ref or "").strip() or None), reason, on)
+    return government
+
+
+def search(session: Session, actor: authz.Actor, query: str = "", on: date | None = None,
+           page: int = 1, size: int = paging.DEFAULT_SIZE) -> paging.Page[Government]:
+    """Governments by name or code, for central administrators."""
+    authz.require_central(session, actor, on or clock.today())
+    stmt = select(Government).order_by(Government.name, Government.code)
+    query = (query or "").strip()
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(or_(Government.name.ilike(like), Government.code.ilike(like)))
+    return paging.fetch(session, stmt, page, size)
+
+
+def registered(session: Session, actor: authz.Actor, code: str, on: date | None = None) -> Government:
+    """A government with its registration record, for central administrators."""
+    authz.require_central(session, actor, on or clock.today())
+    return by_code(session, code)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import false, insert, select
 from sqlalchemy.orm import Session, contains_eager
 
-from . import audit, authz, catalog, clock, governments, relations
+from . import audit, authz, catalog, clock, governments, paging, relations
 from .audit import Change, snapshot
 from .errors import (
     EndBeforeStart,
@@ -45,7 +45,7 @@ def check_period(right: Right, start: date, end: date) -> None:
 def check_right_for(session: Session, actor: authz.Actor, right: Right,
                      government: Government, on: date) -> None:
     """Where the service's own rights may be held (R9)."""
-    if right.code == authz.CENTRAL_ADMIN_RIGHT:
+    if right.code in (authz.CENTRAL_ADMIN_RIGHT, authz.HELPDESK_RIGHT):
         if government.code != authz.CENTRAL_GOVERNMENT:
             raise RightNotForGovernment(right=right.code, government=government.name)
         authz.require_central(session, actor, on)
@@ -296,6 +296,27 @@ def search(session: Session, scope: authz.Scope, flt: GrantFilter, on: date | No
             return []
     stmt = search_statement(scope, flt, on, government_id).limit(limit).offset(offset)
     return list(session.scalars(stmt))
+
+
+def search_for(session: Session, actor: authz.Actor, flt: GrantFilter, at: date | None = None,
+               page: int = 1, size: int = paging.DEFAULT_SIZE) -> paging.Page[Grant]:
+    """One page of the grants an administrator may see that match the filter, with states on
+    the reference date `at` (R5). What the actor may see is decided on today, not on `at`."""
+    today = clock.today()
+    scope = authz.scope_of(session, actor, today)
+    return paging.fetch(session, search_statement(scope, flt, at or today), page, size)
+
+
+EXPORT_LIMIT = 50_000
+
+
+def export_for(session: Session, actor: authz.Actor, flt: GrantFilter,
+               at: date | None = None) -> list[dict]:
+    """The same search as rows for a CSV export, at most EXPORT_LIMIT."""
+    today = clock.today()
+    at = at or today
+    scope = authz.scope_of(session, actor, today)
+    return [as_dict(g, at) for g in search(session, scope, flt, at, limit=EXPORT_LIMIT)]
 
 
 def as_dict(grant: Grant, on: date) -> dict:

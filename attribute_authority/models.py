@@ -289,3 +289,25 @@ class Notice(Base):
         CheckConstraint("status in ('pending','sending','sent','failed')", name="status"),
         Index("ix_notice_status", "status"),
     )
+
+
+class UploadJob(Base):
+    """A bulk upload of people and their relations from CSV, checked line by line first and
+    then run server-side in chunks; `done` is the progress the administrator watches.
+    status: ready -> running -> done (or failed when the run stopped)."""
+
+    __tablename__ = "upload_job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    government_id: Mapped[int] = mapped_column(ForeignKey("government.id"), index=True)
+    actor_rrn: Mapped[str] = mapped_column(String(11))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="ready")
+    content: Mapped[str] = mapped_column(Text)
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[list | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        CheckConstraint("status in ('ready','running','done','failed')", name="status"),
+    )

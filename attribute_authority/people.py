@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, authz, clock
+from . import audit, authz, clock, paging
 from . import rrn as rrn_rules
 from .audit import Change, snapshot
-from .errors import NotFound, UnknownInNationalRegister
+from .errors import InvalidInput, NotFound, UnknownInNationalRegister
 from .models import Person, Relation
 from .national_register import NationalRegister, RegisterRecord
 
 _FIELDS = ("rrn", "surname", "given_name", "birth_date", "sex", "is_bis", "language")
+LANGUAGES = ("nl", "fr", "de", "en")
 
 
 def find(session: Session, rrn: str) -> Person | None:
@@ -35,9 +36,10 @@ def preview(session: Session, actor: authz.Actor, register: NationalRegister,
 
 
 def add(session: Session, actor: authz.Actor, register: NationalRegister, raw_rrn: str,
-        on: date | None = None) -> tuple[Person, bool]:
+        on: date | None = None, reason: str | None = None) -> tuple[Person, bool]:
     """Create the person from the register; returns (person, created). Adding someone already
-    known creates nothing and records nothing."""
+    known creates nothing and records nothing. `reason` is the administrator's internal note,
+    kept with the audit record."""
     authz.require_any_admin(session, actor, on or clock.today())
     info = rrn_rules.parse(raw_rrn)
     existing = find(session, info.rrn)
@@ -51,9 +53,55 @@ def add(session: Session, actor: authz.Actor, register: NationalRegister, raw_rr
     session.add(person)
     session.flush()
     audit.record(session, actor.rrn, Change("person.added", "person", person.id,
-                                            person_id=person.id,
+                                            person_id=person.id, reason=reason or None,
                                             after=snapshot(person, *_FIELDS)))
     return person, True
+
+
+def known(session: Session, actor: authz.Actor, raw_rrn: str, on: date | None = None) -> Person:
+    """A person known to the service, for an administrator who is about to relate them to
+    their government. Shows no more than `preview` shows from the register."""
+    authz.require_any_admin(session, actor, on or clock.today())
+    person = find(session, rrn_rules.parse(raw_rrn).rrn)
+    if person is None:
+        raise NotFound(what="Persoon", key=raw_rrn)
+    return person
+
+
+def search(session: Session, actor: authz.Actor, query: str, on: date | None = None,
+           page: int = 1, size: int = paging.DEFAULT_SIZE) -> paging.Page[Person]:
+    """People the actor may see whose number is `query` or whose name contains it."""
+    scope = authz.scope_of(session, actor, on or clock.today())
+    query = (query or "").strip()
+    stmt = select(Person).order_by(Person.surname, Person.given_name, Person.id)
+    if not scope.everything:
+        stmt = stmt.where(Person.id.in_(select(Relation.person_id).where(
+            Relation.government_id.in_(scope.government_ids))))
+    if query:
+        digits = rrn_rules.normalize(query)
+        if digits.isdigit():
+            stmt = stmt.where(Person.rrn == digits)
+        else:
+            like = f"%{query.lower()}%"
+            stmt = stmt.where(or_(Person.surname.ilike(like), Person.given_name.ilike(like),
+                                  (Person.given_name + " " + Person.surname).ilike(like)))
+    return paging.fetch(session, stmt, page, size)
+
+
+def set_language(session: Session, actor: authz.Actor, raw_rrn: str, language: str,
+                 on: date | None = None) -> Person:
+    """The one field an administrator edits by hand: the language notices are written in.
+    Names, birth date and sex come from the register (R1): align instead."""
+    person = visible(session, actor, raw_rrn, on)
+    if language not in LANGUAGES:
+        raise InvalidInput(detail=f"taal moet een van {', '.join(LANGUAGES)} zijn")
+    before = snapshot(person, "language")
+    person.language = language
+    if snapshot(person, "language") != before:
+        audit.record(session, actor.rrn, Change("person.changed", "person", person.id,
+                                                person_id=person.id, before=before,
+                                                after=snapshot(person, "language")))
+    return person
 
 
 def visible(session: Session, actor: authz.Actor, raw_rrn: str, on: date | None = None) -> Person:

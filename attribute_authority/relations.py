@@ -6,9 +6,9 @@ import re
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
-from . import audit, authz, clock, governments, people
+from . import audit, authz, clock, governments, paging, people
 from .audit import Change, snapshot
 from .errors import InvalidInput, NotFound, RelationExists, RelationHasGrants
 from .models import Grant, Person, Relation
@@ -21,7 +21,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ./()-]{6,30}$")
 
 
-def _validate(category: str, type_: str, email: str, phone: str | None) -> None:
+def validate(category: str, type_: str, email: str, phone: str | None) -> None:
     if category not in CATEGORIES:
         raise InvalidInput(detail="categorie moet 'employee' (personeel) of 'external' (extern) zijn")
     if type_ not in TYPES:
@@ -48,7 +48,7 @@ def add(session: Session, actor: authz.Actor, rrn: str, government_code: str, *,
     if person is None:
         raise NotFound(what="Persoon", key=f"{rrn} (voeg de persoon eerst toe)")
     email = (email or "").strip()
-    _validate(category, type, email, phone)
+    validate(category, type, email, phone)
     if open_relation(session, person.id, government.id) is not None:
         raise RelationExists(person=person.full_name, government=government.name)
     relation = Relation(person=person, government=government, category=category, type=type,
@@ -91,7 +91,7 @@ def update(session: Session, actor: authz.Actor, relation_id: int, *, category: 
     if not relation.is_open:
         raise InvalidInput(detail="een beëindigde relatie kan niet meer gewijzigd worden")
     email = (email or "").strip()
-    _validate(category, type, email, phone)
+    validate(category, type, email, phone)
     before = snapshot(relation, *_FIELDS)
     relation.category, relation.type, relation.email = category, type, email
     relation.phone, relation.note = phone or None, note or None
@@ -135,3 +135,14 @@ def of_person(session: Session, actor: authz.Actor, person: Person,
     if not scope.everything:
         stmt = stmt.where(Relation.government_id.in_(scope.government_ids))
     return list(session.scalars(stmt))
+
+
+def of_government(session: Session, actor: authz.Actor, government_code: str,
+                  on: date | None = None, page: int = 1,
+                  size: int = paging.DEFAULT_SIZE) -> paging.Page[Relation]:
+    """The open relations of a government, by name, for its administrators."""
+    government = governments.administered(session, actor, government_code, on or clock.today())
+    stmt = (select(Relation).join(Relation.person).options(contains_eager(Relation.person))
+            .where(Relation.government_id == government.id, Relation.ended_on.is_(None))
+            .order_by(Person.surname, Person.given_name, Relation.id))
+    return paging.fetch(session, stmt, page, size)

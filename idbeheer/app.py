@@ -7,7 +7,10 @@ from sqlalchemy import text
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from admin_ui import AdminConfig
+from admin_ui import create_blueprint as admin_blueprint
 from attribute_authority.db import make_engine, read_only, session_factory
+from attribute_authority.national_register import FileRegister
 from attribute_authority.saml.spmetadata import SpRegistry
 from idp_bridge.mount import mount
 from idp_bridge.pairwise import PairwiseNameIds
@@ -49,6 +52,10 @@ def create_app(settings: Settings) -> Flask:
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    app.register_blueprint(admin_blueprint(
+        session_factory=db, national_register=FileRegister(),
+        config=AdminConfig(base_url=settings.base_url, dev_sign_in=not settings.production,
+                           default_language=settings.lang)), url_prefix="/admin")
 
     @app.get("/healthz")
     def healthz():

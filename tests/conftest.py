@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from support import seeded
 
-from attribute_authority import clock, demo
-from attribute_authority.db import make_engine, session_factory, upgrade
+from attribute_authority import clock
+from attribute_authority.db import make_engine, upgrade
 from attribute_authority.national_register import FileRegister
 
 SERVER_URL = os.environ.get("IDBEHEER_TEST_DATABASE_URL", "")
@@ -70,13 +71,7 @@ def register() -> FileRegister:
 @pytest.fixture(scope="session")
 def demo_url(databases, register) -> str:
     """A migrated database with the demo data, shared read-mostly by the session fixture."""
-    url = databases.new()
-    upgrade(url)
-    engine = make_engine(url)
-    with session_factory(engine)() as session, session.begin():
-        demo.seed(session, register)
-    engine.dispose()
-    return url
+    return seeded(databases.new(), register)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from attribute_authority import authz
+from attribute_authority import authz, demo
+from attribute_authority.db import make_engine, session_factory, upgrade
 from attribute_authority.models import AuditEvent, Grant, Relation
 
 AN = "85073003328"      # secretary and local administrator of Merelbeke-Melle
@@ -26,6 +27,16 @@ def counts(session: Session) -> tuple[int, int, int]:
     """(relations, grants, audit events): what a refused request must leave unchanged."""
     return tuple(session.scalar(select(func.count()).select_from(m))
                  for m in (Relation, Grant, AuditEvent))
+
+
+def seeded(url: str, register) -> str:
+    """Migrate the database at url and load the demo data; returns url."""
+    upgrade(url)
+    engine = make_engine(url)
+    with session_factory(engine)() as session, session.begin():
+        demo.seed(session, register)
+    engine.dispose()
+    return url
 
 
 def free_port() -> int:

@@ -1,0 +1,127 @@
+"""The admin session: who is signed in, for which government, and for how long.
+
+The session holds the signed-in person's RRN and the government they act for (capacity
+"employee of G", R13). It ends after the idle timeout or the absolute lifetime (R12); signing
+in again then returns to the page the administrator was on.
+
+Signing in itself is SAML towards the bridge (entityID BASE/admin/metadata, application
+`idbeheer`). That part plugs in behind two functions: `start_sign_in(return_to)` begins it
+and `complete_sign_in(attributes)` receives the released attributes. Until the bridge's SP
+side is wired here, demo and test mode offer a stand-in page that calls complete_sign_in.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from attribute_authority import authz, clock
+from attribute_authority.errors import NotAdministratorOf
+
+RRN_ATTRIBUTE = "urn:lb-idbeheer:attribute:rrn"
+GOVERNMENT_ATTRIBUTE = "urn:lb-idbeheer:attribute:government"
+APPLICATION = "idbeheer"
+_KEY = "admin"
+_RETURN = "admin_return_to"
+
+
+def now() -> float:
+    """Seconds since the epoch; the session's clock (tests move it)."""
+    return time.time()
+
+
+def safe_return_to(target: str | None) -> str:
+    """Only a path inside the admin UI; anything else (another site) becomes the start page."""
+    home = url_for("admin.home")
+    if not target:
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith(home):
+        return home
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def start_sign_in(return_to: str | None) -> Response:
+    """Begin signing in; afterwards the administrator lands on `return_to`."""
+    session[_RETURN] = safe_return_to(return_to)
+    if current_app.extensions["admin_ui"].config.dev_sign_in:
+        return redirect(url_for("admin.dev_sign_in"))
+    # The bridge's SAML SP plugs in here: an AuthnRequest to /idp/sso for application idbeheer.
+    return Response(render_template("admin/sign_in_unavailable.html"), status=503)
+
+
+def complete_sign_in(attributes: Mapping[str, Sequence[str]]) -> str:
+    """Establish the session from the attributes the bridge released; returns where to go.
+
+    Raises a DomainError when the person is no administrator, helpdesk or central
+    administrator in that capacity (nothing is stored then)."""
+    rrn = (attributes.get(RRN_ATTRIBUTE) or [""])[0]
+    government = (attributes.get(GOVERNMENT_ATTRIBUTE) or [""])[0]
+    _establish(rrn, government)
+    return session.pop(_RETURN, None) or url_for("admin.home")
+
+
+def _establish(rrn: str, government: str) -> None:
+    actor = authz.acting_actor(g.db, rrn, government)
+    if not authz.roles_of(g.db, actor, clock.today()).any:
+        raise NotAdministratorOf(government=government)
+    keep = {k: session[k] for k in ("admin_language", _RETURN) if k in session}
+    session.clear()  # a new sign-in starts a new session (no fixation of the old one)
+    session.update(keep)
+    stamp = now()
+    session[_KEY] = {"rrn": rrn, "government": government, "since": stamp, "seen": stamp}
+
+
+def switch_government(government: str) -> None:
+    """Act for another government the same person administers (a new capacity)."""
+    state = session[_KEY]
+    _establish(state["rrn"], government)
+
+
+def sign_out() -> None:
+    language = session.get("admin_language")
+    session.clear()
+    if language:
+        session["admin_language"] = language
+
+
+def _expired(state: dict) -> bool:
+    config = current_app.extensions["admin_ui"].config
+    stamp = now()
+    return (stamp - state["seen"] > config.idle_timeout.total_seconds()
+            or stamp - state["since"] > config.absolute_lifetime.total_seconds())
+
+
+def _return_point() -> str:
+    """The page to come back to: this one for a GET, the form's page for a POST."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = request.referrer or ""
+    return referrer[len(request.host_url) - 1:] if referrer.startswith(request.host_url) else ""
+
+
+def require_sign_in() -> Response | None:
+    """None when a valid session is present (and `g.actor`, `g.government` are set);
+    otherwise the response that starts signing in."""
+    state = session.get(_KEY)
+    if not state or _expired(state):
+        session.pop(_KEY, None)
+        return start_sign_in(_return_point())
+    state["seen"] = now()
+    session.modified = True
+    g.actor = authz.acting_actor(g.db, state["rrn"], state["government"])
+    g.government = state["government"]
+    g.roles = authz.roles_of(g.db, g.actor, clock.today())
+    return None
+
+
+def login_required(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        refused = require_sign_in()
+        return refused if refused is not None else view(*args, **kwargs)
+    return wrapper

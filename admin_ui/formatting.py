@@ -1,0 +1,47 @@
+"""How values read on a page: days, instants in Brussels time, grant states and audit actions
+in the administrator's language."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from attribute_authority import clock
+
+from .i18n import lazy_gettext as _l
+
+STATE_LABELS = {"pending": _l("toekomstig"), "active": _l("actief"), "expired": _l("verlopen"),
+                "revoked": _l("ingetrokken")}
+ACTION_LABELS = {
+    "person.added": _l("persoon toegevoegd"), "person.aligned": _l("gelijkgezet met rijksregister"),
+    "person.changed": _l("persoon gewijzigd"), "relation.added": _l("relatie toegevoegd"),
+    "relation.changed": _l("relatie gewijzigd"), "relation.ended": _l("relatie beëindigd"),
+    "grant.added": _l("recht toegekend"), "grant.extended": _l("recht verlengd"),
+    "grant.revoked": _l("recht ingetrokken"), "government.registered": _l("bestuur geregistreerd"),
+    "government.registration": _l("registratie bewaard"),
+    "application.registered": _l("toepassing geregistreerd"),
+    "application.changed": _l("toepassing gewijzigd"), "right.added": _l("recht toegevoegd"),
+    "right.changed": _l("recht gewijzigd"), "governments.loaded": _l("besturen ingeladen"),
+}
+CATEGORY_LABELS = {"employee": _l("werknemer"), "external": _l("externe medewerker")}
+TYPE_LABELS = {"standard": _l("standaard"), "secretary": _l("secretaris")}
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%d-%m-%Y") if value else "–"
+
+
+def when(value: datetime | None) -> str:
+    if value is None:
+        return "–"
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(clock.BRUSSELS).strftime("%d-%m-%Y %H:%M")
+
+
+def helpers() -> dict:
+    return {
+        "day": day, "when": when,
+        "state_label": lambda s: STATE_LABELS.get(s, s),
+        "action_label": lambda a: ACTION_LABELS.get(a, a),
+        "category_label": lambda c: CATEGORY_LABELS.get(c, c),
+        "type_label": lambda t: TYPE_LABELS.get(t, t),
+    }

@@ -1,0 +1,200 @@
+"""The forms of the admin UI. Every form that changes something carries a CSRF token (FlaskForm);
+search forms are GET forms without one. Labels and messages are Dutch source strings."""
+from __future__ import annotations
+
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from attribute_authority.states import STATES
+
+from .i18n import lazy_gettext as _l
+
+REQUIRED = DataRequired(message=_l("Vul dit veld in."))
+DATE_MESSAGE = _l("Geef een datum in van de vorm JJJJ-MM-DD.")
+
+
+def Day(label, *validators, **kw) -> DateField:  # noqa: N802 - a field factory reads like a field
+    return DateField(label, validators=list(validators) or [Optional()], **kw)
+
+
+class SearchForm(FlaskForm):
+    """A GET form: reads request.args, no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, **kw):
+        super().__init__(formdata=request.args, **kw)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class DevSignInForm(FlaskForm):
+    rrn = StringField(_l("Rijksregisternummer"), [REQUIRED])
+    government = StringField(_l("Bestuurscode (bv. 44088, of vlaanderen)"), [REQUIRED])
+
+
+class LanguageForm(FlaskForm):
+    language = HiddenField()
+    next = HiddenField()
+
+
+class SwitchForm(FlaskForm):
+    government = RadioField(_l("Bestuur"), [REQUIRED], choices=[])
+
+
+class PeopleSearchForm(SearchForm):
+    q = StringField(_l("Rijksregisternummer of naam"))
+
+
+class RrnForm(FlaskForm):
+    rrn = StringField(_l("Rijksregister- of BIS-nummer"), [REQUIRED, Length(max=20)],
+                      description=_l("11 cijfers; punten, streepjes en spaties mogen."))
+
+
+class AddPersonForm(FlaskForm):
+    rrn = HiddenField()
+    note = TextAreaField(_l("Interne notitie (optioneel)"), [Length(max=1000)],
+                         description=_l("Waarom u deze persoon toevoegt; komt in de historiek."))
+
+
+class PersonForm(FlaskForm):
+    language = SelectField(_l("Taal voor berichten"), choices=[
+        ("nl", _l("Nederlands")), ("fr", _l("Frans")), ("de", _l("Duits")), ("en", _l("Engels"))])
+
+
+CATEGORY_CHOICES = [("employee", _l("Werknemer")), ("external", _l("Externe medewerker"))]
+TYPE_CHOICES = [("standard", _l("Standaard")), ("secretary", _l("Secretaris (algemeen directeur)"))]
+
+
+class RelationForm(FlaskForm):
+    category = RadioField(_l("Categorie"), [REQUIRED], choices=CATEGORY_CHOICES, default="employee")
+    type = RadioField(_l("Type"), [REQUIRED], choices=TYPE_CHOICES, default="standard")
+    email = StringField(_l("E-mailadres"), [REQUIRED, Length(max=254)],
+                        description=_l("Hierop krijgt de persoon de verwittiging twee weken "
+                                       "voor een recht vervalt."))
+    phone = StringField(_l("Telefoonnummer (optioneel)"), [Length(max=40)])
+    note = TextAreaField(_l("Interne notitie (optioneel)"), [Length(max=1000)])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reden (optioneel)"), [Length(max=1000)])
+
+
+class GrantWizardForm(FlaskForm):
+    step = HiddenField(default="right")
+    right = RadioField(_l("Gebruikersrecht"), choices=[])
+    start = Day(_l("Begindatum"))
+    end = Day(_l("Einddatum"))
+    reason = TextAreaField(_l("Reden (optioneel)"), [Length(max=1000)])
+
+
+class ExtendForm(FlaskForm):
+    step = HiddenField(default="check")
+    start = Day(_l("Nieuwe begindatum"), REQUIRED)
+    end = Day(_l("Nieuwe einddatum"), REQUIRED)
+    reason = TextAreaField(_l("Reden (optioneel)"), [Length(max=1000)])
+
+
+class GrantSearchForm(SearchForm):
+    at = Day(_l("Referentiedatum"))
+    state = SelectField(_l("Status"), choices=[("", _l("alle"))] + [(s, s) for s in STATES])
+    right = SelectField(_l("Recht"), choices=[])
+    category = SelectField(_l("Categorie"), choices=[("", _l("alle"))] + CATEGORY_CHOICES)
+    rrn = StringField(_l("Rijksregisternummer"))
+
+
+class BulkFilterForm(SearchForm):
+    right = SelectField(_l("Gebruikersrecht"), choices=[])
+    category = SelectField(_l("Categorie"), choices=[("", _l("alle"))] + CATEGORY_CHOICES)
+    type = SelectField(_l("Type"), choices=[("", _l("alle"))] + TYPE_CHOICES)
+
+
+class BulkGrantForm(FlaskForm):
+    step = HiddenField(default="confirm")
+    right = HiddenField()
+    category = HiddenField()
+    type = HiddenField()
+    relations = SelectMultipleField(_l("Personen"), choices=[], coerce=int,
+                                    widget=widgets.ListWidget(prefix_label=False),
+                                    option_widget=widgets.CheckboxInput())
+    start = Day(_l("Begindatum"))
+    end = Day(_l("Einddatum"))
+    reason = TextAreaField(_l("Reden (optioneel)"), [Length(max=1000)])
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("CSV-bestand"), [FileRequired(_l("Kies een bestand."))],
+                     description=_l("Kolommen: rrn, category, type, email, phone, note."))
+
+
+class GovernmentForm(FlaskForm):
+    code = StringField(_l("Bestuurscode"), [REQUIRED, Length(max=40)])
+    name = StringField(_l("Naam"), [REQUIRED, Length(max=200)])
+    kind = SelectField(_l("Soort"), choices=[
+        ("municipality", _l("gemeente")), ("ocmw", _l("OCMW")), ("province", _l("provincie")),
+        ("police", _l("politiezone")), ("other", _l("ander"))])
+    nis_code = StringField(_l("NIS-code (optioneel)"), [Length(max=5)])
+    kbo_number = StringField(_l("KBO-nummer (optioneel)"), [Length(max=10)])
+
+
+class RegistrationForm(FlaskForm):
+    secretary = StringField(_l("Rijksregisternummer van de secretaris of griffier"), [REQUIRED])
+    form_signed_on = Day(_l("Datum van het ondertekende registratieformulier"), REQUIRED)
+    terms_accepted_on = Day(_l("Datum van de ondertekende gebruiksvoorwaarden"), REQUIRED)
+    acting = BooleanField(_l("Waarnemend secretaris"))
+    minutes = StringField(_l("Notulen van de raad (verplicht voor een waarnemend secretaris)"),
+                          [Length(max=200)])
+    reason = TextAreaField(_l("Reden (optioneel)"), [Length(max=1000)])
+
+
+class AppointForm(FlaskForm):
+    rrn = StringField(_l("Rijksregisternummer (leeg: de geregistreerde secretaris)"))
+    email = StringField(_l("E-mailadres (nodig als er nog geen relatie is)"), [Length(max=254)])
+    reason = TextAreaField(_l("Reden (optioneel)"), [Length(max=1000)])
+
+
+class ApplicationForm(FlaskForm):
+    code = StringField(_l("Toepassingscode"), [REQUIRED, Length(max=60)])
+    name = StringField(_l("Naam"), [REQUIRED, Length(max=200)])
+    capacity = SelectField(_l("Hoedanigheid"), choices=[
+        ("employee", _l("medewerker")), ("citizen", _l("burger")), ("any", _l("beide"))])
+
+
+class RightForm(FlaskForm):
+    application = SelectField(_l("Toepassing"), choices=[])
+    code = StringField(_l("Rechtcode"), [REQUIRED, Length(max=100)])
+    name = StringField(_l("Naam"), [REQUIRED, Length(max=200)])
+    max_days = IntegerField(_l("Maximale geldigheid (dagen)"),
+                            [REQUIRED, NumberRange(1, 3660, _l("Tussen 1 en 3660 dagen."))])
+
+
+class MaxDaysForm(FlaskForm):
+    max_days = IntegerField(_l("Maximale geldigheid (dagen)"),
+                            [REQUIRED, NumberRange(1, 3660, _l("Tussen 1 en 3660 dagen."))])
+
+
+class SignInSearchForm(SearchForm):
+    rrn = StringField(_l("Rijksregisternummer"))
+    first = Day(_l("Van (dag)"))
+    last = Day(_l("Tot en met (dag)"))
+
+
+class GovernmentSearchForm(SearchForm):
+    q = StringField(_l("Naam of code"))

@@ -1,0 +1,62 @@
+"""Dutch by default, English on request, through Flask-Babel.
+
+The source strings are Dutch (the service's own language); translations/en/LC_MESSAGES/
+admin_ui.po holds the English. The .po files are the only catalog in git: they are compiled in
+memory when the blueprint is created, so there is no .mo to build in CI, ship or forget to
+rebuild. tests/admin_ui/test_i18n.py extracts every string of the code and templates and
+fails when the English catalog misses one.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from babel import support
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, g
+from flask_babel import Babel, Domain, get_locale
+
+DIRECTORY = Path(__file__).parent / "translations"
+DOMAIN = "admin_ui"
+LANGUAGES = {"nl": "Nederlands", "en": "English"}
+
+
+def compile_catalogs(directory: Path = DIRECTORY) -> dict[str, support.Translations]:
+    catalogs = {}
+    for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        catalogs[po.parent.parent.name] = support.Translations(buffer, domain=DOMAIN)
+    return catalogs
+
+
+class PoDomain(Domain):
+    """A Flask-Babel domain whose catalogs come from the .po files, compiled once."""
+
+    def __init__(self, directory: Path = DIRECTORY) -> None:
+        super().__init__([str(directory)], DOMAIN)
+        self._catalogs = compile_catalogs(directory)
+
+    def get_translations(self):
+        return self._catalogs.get(str(get_locale()), support.NullTranslations())
+
+
+domain = PoDomain()
+gettext = domain.gettext
+lazy_gettext = domain.lazy_gettext
+
+
+def language() -> str:
+    return g.get("ui_language") or "nl"
+
+
+def install(app: Flask, default_language: str) -> None:
+    """Give the app a Babel whose locale follows `g.ui_language` (set per request by the
+    front door that serves it), unless another part installed one already."""
+    if "babel" not in app.extensions:
+        Babel(app, default_locale=default_language,
+              locale_selector=lambda: g.get("ui_language") or default_language)

@@ -1,0 +1,106 @@
+"""What every admin request goes through, in order: language, one unit of work, the CSRF
+check on every POST, the sign-in check; and how refusals become answers.
+
+The unit of work is opened before the view and committed at one place, `_commit`, when the
+answer is not an error; a refused request rolls back, so it changes nothing."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template, request, session
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from wtforms import ValidationError
+
+from attribute_authority.errors import (
+    DomainError,
+    NotAdministratorOf,
+    NotCentralAdministrator,
+    NotFound,
+    NotHelpdesk,
+)
+
+from . import auth, formatting, i18n
+
+PUBLIC = {"admin.sign_in", "admin.dev_sign_in", "admin.language", "admin.static",
+          "admin.signed_out"}
+FORBIDDEN = (NotAdministratorOf, NotCentralAdministrator, NotHelpdesk)
+
+
+def install(bp: Blueprint) -> None:
+    bp.before_request(_language)
+    bp.before_request(_open_unit_of_work)
+    bp.before_request(_check_csrf)
+    bp.before_request(_check_sign_in)
+    bp.after_request(_commit)
+    bp.teardown_request(_close)
+    bp.register_error_handler(DomainError, _refused)
+    bp.register_error_handler(CSRFError, _csrf_refused)
+    bp.context_processor(lambda: {"current_language": i18n.language(),
+                                  "languages": i18n.LANGUAGES, "csrf_token": generate_csrf,
+                                  **formatting.helpers()})
+
+
+def _language() -> None:
+    g.ui_language = session.get("admin_language") or \
+        current_app.extensions["admin_ui"].config.default_language
+    i18n.domain.as_default()
+
+
+def _open_unit_of_work() -> None:
+    g.db = current_app.extensions["admin_ui"].session_factory()
+
+
+def _check_csrf() -> None:
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError as problem:
+            raise CSRFError(str(problem)) from None
+
+
+def _check_sign_in():
+    if request.endpoint not in PUBLIC:
+        return auth.require_sign_in()
+    return None
+
+
+def _commit(response):
+    db = g.get("db")
+    if db is not None:
+        if response.status_code < 400 and not g.get("refused"):
+            db.commit()
+        else:
+            db.rollback()
+    return response
+
+
+def _close(_exc) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def _refused(refusal: DomainError):
+    g.refused = True
+    status = 404 if isinstance(refusal, NotFound) else 403 if isinstance(refusal, FORBIDDEN) else 422
+    return render_template("admin/refused.html", message=refusal.message(i18n.language()),
+                           status=status), status
+
+
+def _csrf_refused(_problem: CSRFError):
+    g.refused = True
+    return render_template("admin/refused.html", status=400, message=i18n.gettext(
+        "Het formulier is verlopen of niet afkomstig van deze site. Laad de pagina opnieuw "
+        "en probeer het nog eens.")), 400
+
+
+def attempt(fn, *args, **kwargs):
+    """Call a service for a form: (result, None), or (None, message) when the domain refuses
+    for a reason the administrator can fix in the form. Authorization and not-found refusals
+    are not form messages: they become 403/404 answers. The refusal itself is `g.refused`."""
+    try:
+        return fn(*args, **kwargs), None
+    except (NotFound, *FORBIDDEN):
+        raise
+    except DomainError as refusal:
+        g.db.rollback()
+        g.refused = refusal
+        return None, refusal.message(i18n.language())

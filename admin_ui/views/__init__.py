@@ -1,0 +1,6 @@
+"""The admin UI's pages, one module per task of the issue; each adds its routes to the blueprint."""
+from . import bulk, central, delegation, grants, helpdesk, history, home, people, relations, signin
+
+REGISTRARS = [signin.register, home.register, people.register, relations.register,
+              grants.register, bulk.register, delegation.register, central.register,
+              helpdesk.register, history.register]

@@ -1,0 +1,173 @@
+"""Central administration (issue task 8): register a government, record its signed form and
+terms of use (acting secretary: with the council minutes), appoint the first local
+administrator or restore one when none is left, and keep the application and right catalog."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+
+from attribute_authority import catalog, delegation, governments
+
+from ..forms import (
+    ApplicationForm,
+    AppointForm,
+    GovernmentForm,
+    GovernmentSearchForm,
+    MaxDaysForm,
+    RegistrationForm,
+    RightForm,
+)
+from ..i18n import gettext as _
+from ..request_scope import attempt
+from ._common import deps, page_number, status_of, today
+
+
+def government_list():
+    form = GovernmentSearchForm()
+    found = governments.search(g.db, g.actor, form.q.data or "", today(), page=page_number())
+    return render_template("admin/central/governments.html", form=form, page=found)
+
+
+def government_new():
+    form = GovernmentForm()
+    message = None
+    if form.validate_on_submit():
+        government, message = attempt(
+            governments.register, g.db, g.actor, form.code.data.strip(), form.name.data,
+            form.kind.data, (form.nis_code.data or "").strip() or None,
+            (form.kbo_number.data or "").strip() or None, today())
+        if message is None:
+            flash(_("Bestuur %(name)s is geregistreerd.", name=government.name))
+            return redirect(url_for("admin.government", code=government.code))
+    return render_template("admin/central/government_new.html", form=form, message=message), \
+        status_of(message or form.errors)
+
+
+def _government_page(code: str, registration=None, appoint=None, message=None):
+    on = today()
+    government = governments.registered(g.db, g.actor, code, on)
+    if registration is None:
+        registration = RegistrationForm(formdata=None)
+        if government.secretary:
+            registration.secretary.data = government.secretary.rrn
+        registration.form_signed_on.data = government.form_signed_on
+        registration.terms_accepted_on.data = government.terms_accepted_on
+        registration.acting.data = government.acting_secretary
+        registration.minutes.data = government.council_minutes_ref
+    return render_template(
+        "admin/central/government.html", government=government,
+        missing=governments.missing_registration(government),
+        admins=delegation.active_local_admins(g.db, government.id, on),
+        registration=registration, appoint=appoint or AppointForm(formdata=None),
+        message=message), status_of(message)
+
+
+def government(code: str):
+    return _government_page(code)
+
+
+def registration(code: str):
+    form = RegistrationForm()
+    message = None
+    if form.validate_on_submit():
+        _done, message = attempt(
+            governments.record_registration_of, g.db, g.actor, deps().national_register, code,
+            form.secretary.data, form.form_signed_on.data, form.terms_accepted_on.data,
+            form.acting.data, form.minutes.data, form.reason.data or None, today())
+        if message is None:
+            flash(_("De registratie is bewaard."))
+            return redirect(url_for("admin.government", code=code))
+    return _government_page(code, registration=form, message=message or _form_message(form))
+
+
+def appoint(code: str):
+    form = AppointForm()
+    message = None
+    if form.validate_on_submit():
+        grant, message = attempt(
+            delegation.appoint_local_admin, g.db, g.actor, code,
+            rrn=(form.rrn.data or "").strip() or None, email=(form.email.data or "").strip() or None,
+            reason=form.reason.data or None, on=today())
+        if message is None:
+            flash(_("%(name)s is lokale beheerder tot %(end)s.",
+                    name=grant.relation.person.full_name, end=grant.end.isoformat()))
+            return redirect(url_for("admin.government", code=code))
+    return _government_page(code, appoint=form, message=message or _form_message(form))
+
+
+def _catalog_page(app_form=None, right_form=None, message=None):
+    apps = catalog.applications_page(g.db, g.actor, today(), page=page_number())
+    right_form = right_form or RightForm(formdata=None)
+    right_form.application.choices = [(a.code, a.code) for a in catalog.applications(g.db)]
+    return render_template("admin/central/catalog.html", page=apps,
+                           app_form=app_form or ApplicationForm(formdata=None),
+                           right_form=right_form, max_form=MaxDaysForm(formdata=None),
+                           message=message), status_of(message)
+
+
+def catalog_view():
+    return _catalog_page()
+
+
+def application_new():
+    form = ApplicationForm()
+    message = None
+    if form.validate_on_submit():
+        app, message = attempt(catalog.register_application, g.db, g.actor, form.code.data.strip(),
+                               form.name.data, form.capacity.data, today())
+        if message is None:
+            flash(_("Toepassing %(code)s is geregistreerd. Plaats haar metadata in "
+                    "metadata/sp/%(code)s.xml.", code=app.code))
+            return redirect(url_for("admin.catalog"))
+    return _catalog_page(app_form=form, message=message or _form_message(form))
+
+
+def right_new():
+    form = RightForm()
+    form.application.choices = [(a.code, a.code) for a in catalog.applications(g.db)]
+    message = None
+    if form.validate_on_submit():
+        right, message = attempt(catalog.add_right, g.db, g.actor, form.code.data.strip(),
+                                 form.application.data, form.name.data, form.max_days.data, today())
+        if message is None:
+            flash(_("Recht %(code)s is toegevoegd.", code=right.code))
+            return redirect(url_for("admin.catalog"))
+    return _catalog_page(right_form=form, message=message or _form_message(form))
+
+
+def right_max_days(code: str):
+    form = MaxDaysForm()
+    message = None
+    if form.validate_on_submit():
+        right, message = attempt(catalog.set_max_days, g.db, g.actor, code, form.max_days.data, today())
+        if message is None:
+            flash(_("Recht %(code)s mag nu hoogstens %(days)s dagen duren.", code=right.code,
+                    days=right.max_days))
+            return redirect(url_for("admin.catalog"))
+    return _catalog_page(message=message or _form_message(form))
+
+
+def _form_message(form) -> str | None:
+    if not form.errors:
+        return None
+    g.refused = True
+    return _("Het formulier is niet volledig of niet juist ingevuld; zie de velden hieronder.")
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/central/governments", view_func=government_list, endpoint="governments")
+    bp.add_url_rule("/central/governments/new", view_func=government_new, endpoint="government_new",
+                    methods=["GET", "POST"])
+    bp.add_url_rule("/central/governments/<code>", view_func=government, endpoint="government")
+    bp.add_url_rule("/central/governments/<code>/registration", view_func=registration,
+                    endpoint="government_registration", methods=["POST"])
+    bp.add_url_rule("/central/governments/<code>/appoint", view_func=appoint,
+                    endpoint="government_appoint", methods=["POST"])
+    bp.add_url_rule("/central/catalog", view_func=catalog_view, endpoint="catalog")
+    bp.add_url_rule("/central/catalog/applications", view_func=application_new,
+                    endpoint="application_new", methods=["POST"])
+    bp.add_url_rule("/central/catalog/rights", view_func=right_new, endpoint="right_new",
+                    methods=["POST"])
+    bp.add_url_rule("/central/catalog/rights/<code>/max-days", view_func=right_max_days,
+                    endpoint="right_max_days", methods=["POST"])
+
+

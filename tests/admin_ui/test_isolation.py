@@ -1,0 +1,134 @@
+"""Tenant isolation on every admin route: the administrator of Nazareth-De Pinte tries every
+route and method of the blueprint (read from app.url_map, so new routes are swept too) with the
+IDs of Merelbeke-Melle's person, relation, grant and upload job, in the URL and in the form.
+Routes that take an ID answer 403 or 404; no route changes relations, grants or the audit
+trail, and none shows Merelbeke-Melle's person."""
+from datetime import timedelta
+
+import pytest
+from admin_support import post, sign_in
+from support import AN, BART, FEMKE, MERELBEKE, NAZARETH, actor, counts
+
+from admin_ui.request_scope import PUBLIC
+from attribute_authority import clock, grants, relations, uploads
+from attribute_authority.models import Grant, Relation
+
+SKIP = {"admin.sign_out"}  # would end the sweep's own session; covered in test_sign_in
+# A person is nobody's tenant: any administrator may relate a known person to their own
+# government (someone working for two municipalities, FAQ). That route is checked below to
+# touch only the acting government, whatever the form says.
+OWN_GOVERNMENT_ONLY = {"admin.relation_add"}
+# Looking a number up in the national register shows the register's names to any administrator
+# (step 1 of adding a person); that is the register's data, not another government's.
+REGISTER_LOOKUP = {"admin.person_add"}
+
+
+@pytest.fixture
+def foreign(db, register):
+    """Merelbeke-Melle's objects, and an upload job of Merelbeke-Melle."""
+    an = actor(db, AN)
+    rel = relations.find_open(db, an, BART, MERELBEKE)
+    grant = rel.grants[0]
+    job = uploads.start(db, an, register, MERELBEKE,
+                        "rrn,category,type,email\n88421013756,external,standard,e@x.be\n")
+    db.commit()
+    return {"rrn": BART, "relation_id": rel.id, "grant_id": grant.id, "job_id": job.id}
+
+
+def _url(rule, ids) -> str:
+    values = {}
+    for arg in rule.arguments:
+        if arg == "code":
+            values[arg] = "demo-app-admin" if "right" in rule.endpoint else MERELBEKE
+        else:
+            values[arg] = ids[arg]
+    return rule.build(values)[1]
+
+
+def _form(today, ids) -> dict:
+    return {"rrn": BART, "relations": str(ids["relation_id"]), "right": "demo-app-admin",
+            "step": "confirm", "start": today.isoformat(),
+            "end": (today + timedelta(days=5)).isoformat(), "category": "employee",
+            "type": "standard", "email": "x@y.be", "phone": "", "government": MERELBEKE,
+            "reason": "poging", "language": "fr", "note": "x", "code": MERELBEKE, "name": "x",
+            "kind": "other", "secretary": BART, "form_signed_on": today.isoformat(),
+            "terms_accepted_on": today.isoformat(), "max_days": "5", "application": "demo-app",
+            "capacity": "employee", "q": BART}
+
+
+def _state(db, ids):
+    db.expire_all()
+    rel, grant = db.get(Relation, ids["relation_id"]), db.get(Grant, ids["grant_id"])
+    return (counts(db), rel.email, rel.ended_on, rel.category, grant.start, grant.end,
+            grant.revoked_on, rel.person.language)
+
+
+def admin_routes(app):
+    return sorted((r for r in app.url_map.iter_rules()
+                   if r.endpoint.startswith("admin.")
+                   and r.endpoint not in PUBLIC | SKIP | OWN_GOVERNMENT_ONLY),
+                  key=lambda r: r.rule)
+
+
+def test_the_sweep_covers_the_routes_that_take_ids(app):
+    with_ids = {r.endpoint for r in admin_routes(app) if r.arguments}
+    assert {"admin.person", "admin.relation_edit", "admin.relation_end", "admin.grant_add",
+            "admin.grant_extend", "admin.grant_revoke", "admin.upload_job",
+            "admin.upload_run", "admin.person_history"} <= with_ids
+
+
+def test_every_route_refuses_another_governments_objects(app, client, db, foreign):
+    today = clock.today()
+    before = _state(db, foreign)
+    swept = 0
+    for rule in admin_routes(app):
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            sign_in(client, FEMKE, NAZARETH)
+            url = _url(rule, foreign)
+            if method == "GET":
+                response = client.get(url, query_string={"rrn": BART, "q": "claes",
+                                                         "right": "demo-app-admin"})
+            else:
+                response = post(client, url, _form(today, foreign))
+            where = f"{method} {url}"
+            if rule.arguments:
+                assert response.status_code in (403, 404), where
+            if response.status_code == 200 and rule.endpoint not in REGISTER_LOOKUP:
+                assert "Claes" not in response.get_data(as_text=True), where
+            assert _state(db, foreign) == before, where
+            swept += 1
+    assert swept > 30
+
+
+def test_bulk_selection_with_a_guessed_relation_id_changes_nothing(client, db, foreign):
+    today = clock.today()
+    sign_in(client, FEMKE, NAZARETH)
+    own = relations.find_open(db, actor(db, FEMKE), "75120512328", NAZARETH)
+    before = _state(db, foreign)
+    for step in ("confirm", "commit"):
+        response = client.post("/admin/bulk/grant", data={
+            "csrf_token": _token(client), "step": step, "right": "demo-app-admin",
+            "relations": [str(own.id), str(foreign["relation_id"])],
+            "start": today.isoformat(), "end": (today + timedelta(days=5)).isoformat()})
+        assert response.status_code == 422
+    assert _state(db, foreign) == before
+    assert not grants.search(db, grants.authz.EVERYTHING,
+                             grants.GrantFilter(government=NAZARETH, right="demo-app-admin"))
+
+
+def test_relating_a_known_person_touches_only_the_acting_government(client, db, foreign):
+    sign_in(client, FEMKE, NAZARETH)
+    before = _state(db, foreign)
+    response = post(client, f"/admin/people/{BART}/relations/new", {
+        "government": MERELBEKE, "category": "external", "type": "standard", "email": "b@x.be"})
+    assert response.status_code == 302
+    added = relations.find_open(db, actor(db, FEMKE), BART, NAZARETH)
+    assert added.government.code == NAZARETH
+    relations_before, grants_before, _audit = before[0]
+    assert _state(db, foreign)[0][:2] == (relations_before + 1, grants_before)
+    assert _state(db, foreign)[1:] == before[1:]
+
+
+def _token(client):
+    from admin_support import csrf
+    return csrf(client, "/admin/signed-out")

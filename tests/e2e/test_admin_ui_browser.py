@@ -1,0 +1,161 @@
+"""The admin UI in Debian's chromium: the FAQ's three steps (add person, relation, grant),
+extend with a too-long period and its fix, bulk grant, revoke; a screenshot of each main page
+under test-artifacts/. Nothing here needs JavaScript: the pages have none."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from admin_support import build_app
+from support import AN, BART, DINA, EMIL, MERELBEKE, seeded
+from werkzeug.serving import make_server
+
+from attribute_authority import clock
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def server(databases, register):
+    app = build_app(seeded(databases.new(), register), register)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    app.extensions["test.engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM),
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(base_url=server, java_script_enabled=False)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
+
+
+def sign_in(page, rrn: str, government: str) -> None:
+    page.goto("/admin/")
+    page.get_by_label("Rijksregisternummer").fill(rrn)
+    page.get_by_label("Bestuurscode").fill(government)
+    page.get_by_role("button", name="Aanmelden").click()
+
+
+def test_keyboard_first_stop_is_the_skip_link(page):
+    from playwright.sync_api import expect
+
+    sign_in(page, AN, MERELBEKE)
+    page.goto("/admin/people")
+    page.wait_for_load_state("load")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Naar de inhoud")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # from the main content on: the search field comes first
+    expect(page.get_by_label("Rijksregisternummer of naam")).to_be_focused()
+
+
+def test_faq_three_steps_add_person_relation_grant(page):
+    sign_in(page, AN, MERELBEKE)
+    shot(page, "home")
+    page.get_by_role("link", name="Persoon toevoegen").click()
+    page.get_by_label("Rijksregister- of BIS-nummer").fill(EMIL)
+    page.get_by_role("button", name="Zoek in het rijksregister").click()
+    assert page.get_by_text("Novak").is_visible()
+    page.get_by_label("Interne notitie (optioneel)").fill("tolk voor het onthaal")
+    shot(page, "person-add-confirm")
+    page.get_by_role("button", name="Bevestig en ga verder naar de relatie").click()
+    page.get_by_label("Externe medewerker").check()
+    page.get_by_label("E-mailadres").fill("emil.novak@example.org")
+    page.get_by_label("Telefoonnummer (optioneel)").fill("09 123 45 67")
+    shot(page, "relation-add")
+    page.get_by_role("button", name="Bevestig relatie").click()
+    page.get_by_label("Lezer (demo-app-reader", exact=False).check()
+    page.get_by_role("button", name="Volgende").click()
+    end = page.get_by_label("Einddatum")
+    assert end.input_value() == (clock.today() + timedelta(days=365)).isoformat()
+    shot(page, "grant-period")
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_label("Reden (optioneel)").fill("onthaal")
+    page.get_by_role("button", name="Volgende").click()
+    shot(page, "grant-confirm")
+    page.get_by_role("button", name="Bevestig toekenning").click()
+    assert page.get_by_text("is toegekend").is_visible()
+    assert page.locator("td.state-active", has_text="actief").count() == 1
+    shot(page, "person-detail")
+
+
+def test_extend_too_long_then_start_today(page):
+    today = clock.today()
+    sign_in(page, AN, MERELBEKE)
+    page.goto(f"/admin/people/{BART}")
+    page.get_by_role("link", name="Verleng demo-app-reader").click()
+    page.get_by_label("Nieuwe einddatum").fill((today + timedelta(days=365)).isoformat())
+    page.get_by_role("button", name="Controleer").click()
+    assert page.get_by_role("alert").filter(has_text="te lang").is_visible()
+    shot(page, "grant-extend-too-long")
+    page.get_by_role("button", name="Begin vandaag").click()
+    page.get_by_role("button", name="Bevestig verlenging").click()
+    assert page.get_by_text("Het recht loopt nu van").is_visible()
+
+
+def test_bulk_grant(page):
+    sign_in(page, AN, MERELBEKE)
+    page.get_by_role("link", name="Recht aan meerdere personen").click()
+    page.get_by_label("Gebruikersrecht").select_option("demo-app-admin")
+    page.get_by_role("button", name="Toon de personen").click()
+    page.get_by_label("Peeters", exact=False).check()
+    shot(page, "bulk-grant")
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_role("button", name="Bevestig voor iedereen").click()
+    assert page.get_by_text("Succesvol ontvangen").is_visible()
+
+
+def test_revoke(page):
+    sign_in(page, AN, MERELBEKE)
+    page.goto(f"/admin/people/{BART}")
+    page.get_by_role("link", name="Herroep demo-app-reader").click()
+    page.get_by_label("Reden (optioneel)").fill("andere functie")
+    page.get_by_role("button", name="Herroep het recht").click()
+    assert page.get_by_text("Het recht is ingetrokken.").is_visible()
+    assert page.locator("td.state-revoked").count() >= 1
+
+
+def test_screenshots_of_the_main_pages(page):
+    sign_in(page, AN, MERELBEKE)
+    for name, path in [("people", "/admin/people?q=a"), ("grants", "/admin/grants"),
+                       ("upload", "/admin/bulk/upload"), ("delegation", "/admin/delegation"),
+                       ("history", "/admin/history")]:
+        page.goto(path)
+        assert page.locator("h1").count() == 1
+        shot(page, name)
+    page.get_by_role("button", name="Afmelden").click()
+    sign_in(page, DINA, "vlaanderen")
+    for name, path in [("governments", "/admin/central/governments"),
+                       ("government", f"/admin/central/governments/{MERELBEKE}"),
+                       ("catalog", "/admin/central/catalog"), ("helpdesk", "/admin/helpdesk/sign-ins")]:
+        page.goto(path)
+        shot(page, name)
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    shot(page, "helpdesk-english")
