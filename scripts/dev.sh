@@ -53,7 +53,9 @@ start_redis() {
 
 run_tests() {
   python_env test
-  apt_install nginx-light
+  # nginx checks the deploy config; chromium runs the browser tests (Playwright drives Debian's
+  # build); SimpleSAMLphp and PHP are the interop peer of the bridge.
+  apt_install nginx-light chromium openssl simplesamlphp php-cli php-xml php-mbstring php-curl
   start_postgresql
   start_redis
   export IDBEHEER_TEST_REDIS_URL=${IDBEHEER_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
