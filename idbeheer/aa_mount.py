@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from attribute_authority.aa.keys import load_aa_keys
 from attribute_authority.aa.nameids import NameIdResolver
 from attribute_authority.aa.web import create_blueprint
-from attribute_authority.saml.replay import MemoryStore, OneTimeStore, RedisStore
+from attribute_authority.saml.replay import FallbackStore, MemoryStore, OneTimeStore, RedisStore
 from attribute_authority.saml.spmetadata import SpRegistry
 
 from .settings import Settings
@@ -20,12 +20,18 @@ log = logging.getLogger(__name__)
 def one_time_store(settings: Settings, shared_redis=None) -> OneTimeStore:
     """Redis when configured (shared by every worker); otherwise this process's memory."""
     if settings.redis_url:
-        import redis
+        from .shared_state import redis_client
 
-        return RedisStore(shared_redis or redis.Redis.from_url(settings.redis_url))
+        return RedisStore(shared_redis or redis_client(settings.redis_url))
     if settings.production:
         log.warning("no IDBEHEER_REDIS_URL: replay protection is per worker process")
     return MemoryStore()
+
+
+def replay_store(store: OneTimeStore) -> OneTimeStore:
+    """The AA's replay memory on top of the shared store: while Redis is unreachable the AA
+    keeps answering with per-process replay IDs (see `FallbackStore`) rather than refusing."""
+    return FallbackStore(store) if isinstance(store, RedisStore) else store
 
 
 def aa_blueprint(settings: Settings, db: sessionmaker[Session], registry: SpRegistry, *,
@@ -34,6 +40,6 @@ def aa_blueprint(settings: Settings, db: sessionmaker[Session], registry: SpRegi
     """The /aa blueprint. `resolver` is the bridge's pairwise-NameID lookup once it exists;
     without it the AA answers for RRNs only (see attribute_authority.aa.nameids)."""
     keys = load_aa_keys(settings.certs_dir, generate_dev=not settings.production)
-    return create_blueprint(db, keys, registry, store or one_time_store(settings),
+    return create_blueprint(db, keys, registry, replay_store(store or one_time_store(settings)),
                             base_url=settings.base_url, https_only=settings.production,
                             resolver=resolver)

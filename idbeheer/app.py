@@ -20,6 +20,7 @@ from . import observability
 from .aa_mount import aa_blueprint, one_time_store
 from .bridge import bridge_deps
 from .settings import Settings, refuse_unsafe
+from .shared_state import redis_client
 
 
 def create_app(settings: Settings) -> Flask:
@@ -31,7 +32,7 @@ def create_app(settings: Settings) -> Flask:
     db = session_factory(engine)
     app.extensions["idbeheer.settings"] = settings
     app.extensions["idbeheer.db"] = db
-    shared = redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
+    shared = redis_client(settings.redis_url) if settings.redis_url else None
     app.extensions["idbeheer.redis"] = shared
     if not settings.production:
         from examples.demo_app import create_app as demo_app

@@ -28,9 +28,9 @@ def bridge_deps(settings: Settings, db, registry: SpRegistry, store: OneTimeStor
                                                            "lb-idbeheer dev eID IdP"),
     )
     if settings.redis_url:
-        import redis
+        from .shared_state import redis_client
 
-        backend = ("redis", shared_redis or redis.Redis.from_url(settings.redis_url))
+        backend = ("redis", shared_redis or redis_client(settings.redis_url))
     else:
         from cachelib import FileSystemCache
 

@@ -6,15 +6,25 @@ when an application is waiting for an answer, to a SAML error status.
 """
 from __future__ import annotations
 
+import redis
+from sqlalchemy import exc as sa_exc
+
 from attribute_authority.saml.errors import SamlSecurityError, SignatureRefused, XmlRefused
+from attribute_authority.saml.replay import StoreUnavailable
 
 NEXT_STEP = ("Ga terug naar de toepassing waarmee u wilde werken en meld opnieuw aan. "
              "Blijft het probleem, geef dan de helpdesk het tijdstip en uw rijksregisternummer door.")
+
+# A store the sign-in needs is unreachable: the session/one-time store (Redis) or the database.
+OUTAGES: tuple[type[Exception], ...] = (
+    StoreUnavailable, redis.ConnectionError, redis.TimeoutError,
+    sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 
 
 class BridgeRefusal(Exception):
     status = 400
     message = "Dit aanmeldbericht kunnen we niet aanvaarden."
+    next_step = NEXT_STEP
 
     def __init__(self, reason: str, detail: str = "", message: str | None = None) -> None:
         super().__init__(f"{reason}: {detail}")
@@ -39,6 +49,15 @@ class RequestRefused(BridgeRefusal):
 class SessionMissing(BridgeRefusal):
     status = 403
     message = "U bent niet (meer) aangemeld."
+
+
+class ServiceUnavailable(BridgeRefusal):
+    """An outage of our own (see OUTAGES): nothing the person did; it passes by itself."""
+
+    status = 503
+    message = "Aanmelden is tijdelijk niet mogelijk door een storing bij ons."
+    next_step = ("Probeer later opnieuw, binnen enkele minuten. U hoeft niets anders te doen. "
+                 "Blijft het probleem langer duren, contacteer dan de helpdesk.")
 
 
 def reason_of(exc: SamlSecurityError) -> str:

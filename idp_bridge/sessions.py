@@ -26,12 +26,15 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
+from flask.sessions import SessionInterface
 from flask_session import Session as FlaskSession
 
+from .errors import OUTAGES
 from .person import Capacity, SignedInPerson
 
 KEY_PREFIX = "bridge:session:"
+_OUTAGE = "idp_bridge.session_outage"
 
 
 def configure(app: Flask, backend: tuple[str, Any], *, cookie_name: str, secure: bool,
@@ -51,6 +54,35 @@ def configure(app: Flask, backend: tuple[str, Any], *, cookie_name: str, secure:
         SESSION_COOKIE_SAMESITE="None" if secure else "Lax",
     )
     FlaskSession(app)
+    app.session_interface = _OutageAware(app.session_interface)
+
+    @app.before_request
+    def _session_store_down() -> None:
+        outage = request.environ.get(_OUTAGE)
+        if outage is not None:
+            raise outage  # to the bridge's 503 page
+
+
+class _OutageAware(SessionInterface):
+    """flask-session, except that an unreachable store while *opening* the session becomes
+    a null session plus a flag, raised again from `before_request` so that the bridge's error
+    handler answers (raised inside Flask's request set-up it would only be a bare 500)."""
+
+    def __init__(self, inner: SessionInterface) -> None:
+        self.inner = inner
+
+    def open_session(self, app, request):
+        try:
+            return self.inner.open_session(app, request)
+        except OUTAGES as exc:
+            request.environ[_OUTAGE] = exc
+            return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        self.inner.save_session(app, session, response)
+
+    def __getattr__(self, name: str):  # regenerate() and the rest of flask-session's API
+        return getattr(self.inner, name)
 
 
 class BrowserSession:

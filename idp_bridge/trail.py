@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from attribute_authority import sign_ins
+from attribute_authority import metrics, sign_ins
 from attribute_authority.db import unit_of_work
 
 from .person import SignedInPerson
@@ -30,5 +30,6 @@ class Trail:
             capacity=capacity, detail=detail, at=at or self._clock())
         log.info("sign-in %s %s app=%s rrn=%s %s", outcome, reason, application,
                  attempt.rrn and attempt.rrn[:6] + "…", detail or "")
+        metrics.SIGN_INS.labels(outcome, reason).inc()
         with unit_of_work(self._db) as session:
             sign_ins.record(session, attempt)

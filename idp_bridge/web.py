@@ -10,14 +10,14 @@ import logging
 from pathlib import Path
 
 from flask import Flask, Response, render_template, request, session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from attribute_authority.saml.errors import SamlSecurityError
 
 from . import sessions
 from .bindings import decode_post, decode_redirect
 from .config import BridgeDeps
-from .errors import NEXT_STEP, BridgeRefusal, RequestRefused, reason_of
+from .errors import OUTAGES, BridgeRefusal, RequestRefused, ServiceUnavailable, reason_of
 from .journey import Journey
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,29 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
     def refused(exc: BridgeRefusal):
         return refusal_page(exc)
 
+    def unavailable(exc: Exception):
+        """Redis or the database is unreachable: a 503 page that asks to retry, never a 500.
+        Nothing is kept in a worker meanwhile; the next request after the outage works."""
+        log.error("sign-in unavailable: %s at %s", type(exc).__name__, request.path,
+                  extra={"reason": "service_unavailable"})
+        try:
+            journey.trail.write("failed", "service_unavailable",
+                                detail=f"{request.path}: {type(exc).__name__}")
+        except OUTAGES:
+            pass  # the database is what is down; the log line above remains
+        page, status = refusal_page(ServiceUnavailable("service_unavailable", type(exc).__name__))
+        return page, status, {"Retry-After": "30"}
+
+    for outage in OUTAGES:
+        app.register_error_handler(outage, unavailable)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(exc: InternalServerError):
+        # Raised outside a view (the session store while saving the session): the same page.
+        if isinstance(exc.original_exception, OUTAGES):
+            return unavailable(exc.original_exception)
+        return exc
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 413:
@@ -118,4 +141,4 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
 
 def refusal_page(exc: BridgeRefusal, status: int | None = None) -> tuple[str, int]:
     return render_template("bridge/refused.html", message=exc.message, reason=exc.reason,
-                           next_step=NEXT_STEP), status or exc.status
+                           next_step=exc.next_step), status or exc.status

@@ -9,7 +9,7 @@ import os
 import re
 import textwrap
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -182,6 +182,31 @@ def saml_response_of(html) -> str:
 
 def attributes_of(pysaml_response) -> dict[str, list[str]]:
     return {k.rsplit(":", 1)[-1]: v for k, v in pysaml_response.ava.items()}
+
+
+def sign_in_over_http(browser, base: str, sp: TestSp, rrn: str, capacity: str,
+                      method: str = "eid"):
+    """The whole journey against a running server (`browser` a requests.Session): the
+    application's request, the upstream IdP's sign-in form (dev_eid or any IdP with the same
+    form), the bridge's ACS and capacity page. Returns pysaml2's verified response."""
+    to_upstream = browser.get(base + sp.login_url(), allow_redirects=False)
+    assert to_upstream.status_code == 302, to_upstream.text[:500]
+    page = browser.get(to_upstream.headers["Location"])
+    assert page.status_code == 200, page.text[:500]
+    action, fields = form_of(page.content)
+    autopost = browser.post(urljoin(page.url, action), data={**fields, "rrn": rrn, "method": method})
+    assert autopost.status_code == 200, autopost.text[:500]
+    action, fields = form_of(autopost.content)
+    acs = browser.post(action, data=fields, allow_redirects=False)
+    assert acs.status_code == 303, acs.text[:500]
+    choice = browser.get(base + "/idp/capacity")
+    action, fields = form_of(choice.content)
+    chosen = browser.post(base + "/idp/capacity", data={**fields, "capacity": capacity},
+                          allow_redirects=False)
+    assert chosen.status_code == 303, chosen.text[:500]
+    answer = browser.get(base + "/idp/capacity")
+    assert answer.status_code == 200, answer.text[:500]
+    return sp.consume(saml_response_of(answer.content))
 
 
 class BridgeHarness:

@@ -9,17 +9,19 @@ stable reason code and the issuer if known, never a personal number.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from lxml import etree
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from .. import clock, rights_query
+from .. import clock, metrics, rights_query
 from ..saml import xmlsig
 from ..saml.errors import XmlRefused
-from ..saml.replay import OneTimeStore
+from ..saml.replay import OneTimeStore, StoreUnavailable
 from ..saml.spmetadata import SpRegistry
 from ..saml.xmlparse import parse_xml
 from . import response, soap
@@ -33,13 +35,16 @@ log = logging.getLogger("attribute_authority.aa")
 MAX_QUERY_BYTES = 64 * 1024  # a signed query with an EncryptedID is under 8 KiB
 MAX_SKEW = timedelta(minutes=3)
 VALIDITY = timedelta(minutes=5)
+# What a store outage looks like from here: answered 503 with a SOAP Fault, retried by the
+# client; the pool reconnects by itself once the database is back (pool_pre_ping).
+UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, StoreUnavailable)
 
 
 @dataclass(frozen=True)
 class Answer:
     http_status: int
     body: bytes
-    outcome: str  # success | unknown_principal | refused | fault
+    outcome: str  # success | unknown_principal | refused | fault | unavailable
 
 
 class AttributeAuthority:
@@ -65,21 +70,34 @@ class AttributeAuthority:
         self._now, self._sign = now, sign
 
     def answer(self, body: bytes) -> Answer:
+        """The answer to one request body; counted by outcome and timed (/metrics)."""
+        started = time.perf_counter()
+        result = self._answer_body(body)
+        metrics.AA_LATENCY.observe(time.perf_counter() - started)
+        return _counted(result)
+
+    def _answer_body(self, body: bytes) -> Answer:
         now = self._now()
         try:
             root = parse_xml(body, self.max_bytes)
             query = soap.attribute_query(root)
         except XmlRefused as exc:
             if exc.reason == "too_large":
-                return self.fault(soap.SoapFault("too_large", exc.message), 413)
-            return self.fault(soap.SoapFault(f"xml_{exc.reason}", exc.message), 400)
+                return self._fault(soap.SoapFault("too_large", exc.message), 413)
+            return self._fault(soap.SoapFault(f"xml_{exc.reason}", exc.message), 400)
         except soap.SoapFault as exc:
-            return self.fault(exc, 400)
+            return self._fault(exc, 400)
         try:
             verified = self._reader.read(root, query, now)
             return self._answer(verified, now)
         except QueryRefused as refusal:
             return self._refused(refusal, now)
+        except UNAVAILABLE as exc:
+            log.error("aa unavailable: %s", type(exc).__name__,
+                      extra={"event": "aa.unavailable", "reason": type(exc).__name__})
+            return Answer(503, soap.fault(soap.SoapFault(
+                "unavailable", "the attribute authority is temporarily unavailable; "
+                "try again later", "Server")), "unavailable")
 
     def _answer(self, query: VerifiedQuery, now: datetime) -> Answer:
         app = query.sp.app_code
@@ -113,8 +131,12 @@ class AttributeAuthority:
             issuer=self.entity_id, now=now, in_response_to=refusal.query_id), "refused")
 
     def fault(self, fault: soap.SoapFault, http_status: int) -> Answer:
-        """A SOAP Fault for a request refused before any SAML was read (also by the web
-        layer: too large, not HTTPS); logged like every refusal."""
+        """A SOAP Fault for a request the web layer refuses (too large, not HTTPS); counted."""
+        return _counted(self._fault(fault, http_status))
+
+    def _fault(self, fault: soap.SoapFault, http_status: int) -> Answer:
+        """A SOAP Fault for a request refused before any SAML was read; logged like every
+        refusal."""
         log.warning("aa query refused reason=%s status=soap-fault http=%d", fault.reason,
                     http_status, extra={"event": "aa.query_refused", "reason": fault.reason,
                                         "issuer": None})
@@ -123,6 +145,11 @@ class AttributeAuthority:
     @staticmethod
     def _envelope(message: etree._Element, outcome: str) -> Answer:
         return Answer(200, soap.envelope(message), outcome)
+
+
+def _counted(answer: Answer) -> Answer:
+    metrics.AA_QUERIES.labels(answer.outcome).inc()
+    return answer
 
 
 def _log_unknown(query: VerifiedQuery) -> None:

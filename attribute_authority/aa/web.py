@@ -54,6 +54,9 @@ def create_blueprint(db: sessionmaker[Session], keys: AaKeys, registry: SpRegist
                 "too_large", f"a query is at most {max_query_bytes} bytes"), 413)
         else:
             answer = authority.answer(request.stream.read(max_query_bytes + 1))
-        return Response(answer.body, status=answer.http_status, content_type=SOAP_TYPE)
+        response = Response(answer.body, status=answer.http_status, content_type=SOAP_TYPE)
+        if answer.http_status == 503:
+            response.headers["Retry-After"] = "5"
+        return response
 
     return bp

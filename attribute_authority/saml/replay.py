@@ -3,10 +3,21 @@
 an in-process store for the single-process embedded default and for tests of that mode."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
+
+from .. import metrics
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """The shared store cannot be reached (Redis down or too slow); the caller decides
+    whether to fall back (the AA's replay check) or to tell the person to retry (sign-in)."""
 
 
 class OneTimeStore(Protocol):
@@ -61,18 +72,105 @@ class MemoryStore:
 
 
 class RedisStore:
-    """Shared store on Redis: SET NX EX for first use, GETDEL for take."""
+    """Shared store on Redis: SET NX EX for first use, GETDEL for take. A connection error or
+    timeout is raised as `StoreUnavailable`."""
 
     def __init__(self, client, prefix: str = "idbeheer:") -> None:
         self._redis = client
         self._prefix = prefix
 
     def first_use(self, key: str, ttl_seconds: int) -> bool:
-        return bool(self._redis.set(self._prefix + key, b"1", nx=True, ex=ttl_seconds))
+        with _unavailable_on_redis_errors():
+            return bool(self._redis.set(self._prefix + key, b"1", nx=True, ex=ttl_seconds))
 
     def put(self, key: str, value: str, ttl_seconds: int) -> None:
-        self._redis.set(self._prefix + key, value.encode(), ex=ttl_seconds)
+        with _unavailable_on_redis_errors():
+            self._redis.set(self._prefix + key, value.encode(), ex=ttl_seconds)
 
     def take(self, key: str) -> str | None:
-        raw = self._redis.getdel(self._prefix + key)
+        with _unavailable_on_redis_errors():
+            raw = self._redis.getdel(self._prefix + key)
         return raw.decode() if raw is not None else None
+
+
+@contextmanager
+def _unavailable_on_redis_errors() -> Iterator[None]:
+    import redis
+
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        raise StoreUnavailable(f"redis: {type(exc).__name__}") from exc
+
+
+class FallbackStore:
+    """The attribute authority's replay memory: the shared store, and while that is
+    unreachable this process's memory, so that the AA keeps answering when Redis is down.
+
+    What is given up during the outage: a query replayed to *another* worker is not caught.
+    The exposure is bounded: a query is accepted only within the IssueInstant skew window
+    (a few minutes), its answer goes back to the same querying application only (it is
+    signed, audience-restricted, and the query itself had to be signed by that application),
+    and each worker still refuses replays it has seen. Refusing every query instead would
+    make Redis a hard dependency of the AA.
+
+    After a failure the shared store is left alone for `retry_after` seconds (no request
+    waits for a timeout in the meantime); then the next call tries it again, so recovery needs
+    no restart. Only `first_use` falls back: `put`/`take` carry protocol state that must be
+    shared by every worker, and raise `StoreUnavailable`.
+    """
+
+    def __init__(self, shared: OneTimeStore, local: OneTimeStore | None = None, *,
+                 retry_after: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._shared = shared
+        self._local = local or MemoryStore(clock)
+        self._retry_after = retry_after
+        self._clock = clock
+        self._down_until: float | None = None
+        self._local_live_until = float("-inf")  # IDs kept in memory during an outage live until
+        self._lock = threading.Lock()
+
+    @property
+    def degraded(self) -> bool:
+        return self._down_until is not None
+
+    def first_use(self, key: str, ttl_seconds: int) -> bool:
+        now = self._clock()
+        down_until = self._down_until
+        if down_until is None or now >= down_until:
+            try:
+                first = self._shared.first_use(key, ttl_seconds)
+            except StoreUnavailable as exc:
+                self._went_down(exc, now)
+            else:
+                self._came_back()
+                if first and now < self._local_live_until:
+                    # Seen in this process during the outage: a replay all the same.
+                    return self._local.first_use(key, ttl_seconds)
+                return first
+        metrics.REPLAY_FALLBACK.inc()
+        self._local_live_until = max(self._local_live_until, now + ttl_seconds)
+        return self._local.first_use(key, ttl_seconds)
+
+    def put(self, key: str, value: str, ttl_seconds: int) -> None:
+        self._shared.put(key, value, ttl_seconds)
+
+    def take(self, key: str) -> str | None:
+        return self._shared.take(key)
+
+    def _went_down(self, exc: Exception, now: float) -> None:
+        with self._lock:
+            first = self._down_until is None
+            self._down_until = now + self._retry_after
+        if first:
+            log.warning("replay store unavailable (%s): replay IDs are kept per process until "
+                        "it is back", exc, extra={"event": "replay.fallback", "reason": "unavailable"})
+
+    def _came_back(self) -> None:
+        if self._down_until is None:
+            return
+        with self._lock:
+            was_down, self._down_until = self._down_until is not None, None
+        if was_down:  # one line per outage, whichever thread saw the recovery first
+            log.warning("replay store available again: replay IDs are shared again",
+                        extra={"event": "replay.fallback", "reason": "recovered"})
