@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
-from support import seeded
+from support import DatabaseMaker, seeded
 
 from attribute_authority import clock
 from attribute_authority.db import make_engine, upgrade
@@ -28,37 +24,9 @@ def pytest_report_header(config) -> str:
     return f"database backend: {backend()}"
 
 
-class DatabaseMaker:
-    """Creates empty databases for one test run and drops them afterwards."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.created: list[str] = []
-
-    def new(self) -> str:
-        name = f"idbeheer_t_{uuid.uuid4().hex[:10]}"
-        if backend() == "sqlite":
-            return f"sqlite:///{self.tmp / (name + '.db')}"
-        admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        self.created.append(name)
-        return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
-
-    def drop_all(self) -> None:
-        if not self.created:
-            return
-        admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for name in self.created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory) -> Iterator[DatabaseMaker]:
-    maker = DatabaseMaker(tmp_path_factory.mktemp("db"))
+    maker = DatabaseMaker(tmp_path_factory.mktemp("db"), SERVER_URL)
     yield maker
     maker.drop_all()
 

@@ -1,5 +1,6 @@
 """Private PostgreSQL and Redis servers (fault and production tests), so stopping them harms
-nothing else. A conftest imports the fixtures `private_postgres` and `private_redis`."""
+nothing else. A conftest imports the fixtures `private_postgres` and `private_redis`; wider
+scopes use `running_postgres()` and `running_redis()`."""
 from __future__ import annotations
 
 import glob
@@ -9,6 +10,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,23 +83,39 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
 
-@pytest.fixture
-def private_postgres():
+@contextmanager
+def running_postgres() -> Iterator[PrivatePostgres]:
     # Not under pytest's tmp folder: the postgres user cannot enter root's private folders.
     root = Path(tempfile.mkdtemp(prefix="idbeheer-pg-"))
     root.chmod(0o755)
     pg = PrivatePostgres(root / "cluster")
     pg.init()
     pg.start()
-    yield pg
-    pg.stop("immediate")
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        yield pg
+    finally:
+        pg.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def running_redis(root: Path) -> Iterator[PrivateRedis]:
+    assert shutil.which("redis-server"), "redis-server is missing (apt-get install redis-server)"
+    r = PrivateRedis(root)
+    r.start()
+    try:
+        yield r
+    finally:
+        r.stop()
+
+
+@pytest.fixture
+def private_postgres():
+    with running_postgres() as pg:
+        yield pg
 
 
 @pytest.fixture
 def private_redis(tmp_path):
-    assert shutil.which("redis-server"), "redis-server is missing (apt-get install redis-server)"
-    r = PrivateRedis(tmp_path)
-    r.start()
-    yield r
-    r.stop()
+    with running_redis(tmp_path) as r:
+        yield r

@@ -1,7 +1,11 @@
 """Shared vocabulary of the rights store tests: the demo people and their actors."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from attribute_authority import authz, demo
@@ -46,3 +50,33 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class DatabaseMaker:
+    """Creates empty databases for one test run and drops them afterwards: on the PostgreSQL
+    server at `server_url` (its maintenance database), or SQLite files when that is empty."""
+
+    def __init__(self, tmp: Path, server_url: str = "") -> None:
+        self.tmp = tmp
+        self.server_url = server_url
+        self.created: list[str] = []
+
+    def new(self) -> str:
+        name = f"idbeheer_t_{uuid.uuid4().hex[:10]}"
+        if not self.server_url.startswith("postgresql"):
+            return f"sqlite:///{self.tmp / (name + '.db')}"
+        admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self.created.append(name)
+        return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self.created:
+            return
+        admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,11 +1,9 @@
 """R11: expiry notices, once, to the holder and a digest to the local administrators."""
 import email
-import socket
-import threading
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
+from mail_support import smtp_server
 from sqlalchemy import select
 
 from attribute_authority import demo, notices
@@ -14,27 +12,10 @@ from attribute_authority.mail import OutboxMailer, SmtpMailer
 from attribute_authority.models import Grant, Notice, Right
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, f"smtp://127.0.0.1:{port}"
-    controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import uuid
 import pytest
 import redis
 
-from attribute_authority.saml.replay import MemoryStore, RedisStore
+from attribute_authority.saml.replay import FallbackStore, MemoryStore, RedisStore, StoreUnavailable
 
 REDIS_URL = os.environ.get("IDBEHEER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -51,3 +51,69 @@ def test_memory_entries_expire():
     clock.now += 11
     assert store.first_use("id", 10) is True
     assert store.take("req") is None
+
+
+class Flaky:
+    """A shared store that is down while `down` is set, and counts the calls it gets."""
+
+    def __init__(self, clock):
+        self.store = MemoryStore(clock)
+        self.down = False
+        self.calls = 0
+
+    def first_use(self, key, ttl_seconds):
+        self.calls += 1
+        if self.down:
+            raise StoreUnavailable("redis: ConnectionError")
+        return self.store.first_use(key, ttl_seconds)
+
+    def put(self, key, value, ttl_seconds):
+        if self.down:
+            raise StoreUnavailable("redis: ConnectionError")
+        self.store.put(key, value, ttl_seconds)
+
+    def take(self, key):
+        if self.down:
+            raise StoreUnavailable("redis: ConnectionError")
+        return self.store.take(key)
+
+
+def test_fallback_keeps_answering_while_the_shared_store_is_down_and_recovers():
+    clock = Clock()
+    shared = Flaky(clock)
+    store = FallbackStore(shared, retry_after=2, clock=clock)
+    assert store.first_use("before", 180) is True
+    shared.down = True
+    assert store.first_use("during", 180) is True and store.degraded
+    assert store.first_use("during", 180) is False  # this process still catches replays
+    assert shared.calls == 2  # not retried within retry_after
+    clock.now += 2
+    assert store.first_use("other", 180) is True and shared.calls == 3  # tried, still down
+    shared.down = False
+    clock.now += 2
+    assert store.first_use("after", 180) is True and not store.degraded
+    assert store.first_use("after", 180) is False  # shared again
+    assert store.first_use("during", 180) is False  # what was seen during the outage counts
+    clock.now += 181
+    assert store.first_use("during", 180) is True  # ...for as long as it lives
+
+
+def test_fallback_does_not_keep_protocol_state_in_one_process():
+    clock = Clock()
+    shared = Flaky(clock)
+    store = FallbackStore(shared, clock=clock)
+    shared.down = True
+    with pytest.raises(StoreUnavailable):
+        store.put("req", "relay", 60)
+    with pytest.raises(StoreUnavailable):
+        store.take("req")
+
+
+def test_redis_store_says_unavailable_quickly_when_redis_is_unreachable():
+    from idbeheer.shared_state import redis_client
+
+    store = RedisStore(redis_client("redis://127.0.0.1:1/0"))
+    for call in (lambda: store.first_use("x", 60), lambda: store.put("x", "y", 60),
+                 lambda: store.take("x")):
+        with pytest.raises(StoreUnavailable):
+            call()
