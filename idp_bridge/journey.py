@@ -73,11 +73,13 @@ class Journey:
     # -- metadata -----------------------------------------------------------------------
 
     def idp_metadata(self) -> bytes:
-        return idp_metadata(self.idp_entity_id, self.sso_url, self.idp_slo_url, [self.deps.keys.idp],
+        return idp_metadata(self.idp_entity_id, self.sso_url, self.idp_slo_url,
+                            [k for k in (self.deps.keys.idp, self.deps.keys.idp_next) if k],
                             self.config.want_authn_requests_signed)
 
     def sp_metadata(self) -> bytes:
-        return sp_metadata(self.sp_entity_id, self.acs_url, self.sp_slo_url, self.deps.keys.sp)
+        return sp_metadata(self.sp_entity_id, self.acs_url, self.sp_slo_url,
+                           [k for k in (self.deps.keys.sp, self.deps.keys.sp_next) if k])
 
     def _trusted_sp(self, entity_id: str) -> TrustedSp | None:
         if entity_id != self.sp_entity_id:
