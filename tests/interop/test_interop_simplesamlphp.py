@@ -27,6 +27,7 @@ import lxml.etree
 import lxml.html
 import pytest
 import requests
+from aa_support import envelope, query, read, signed
 from support import AN, DINA, MERELBEKE, actor, free_port, seeded
 from werkzeug.serving import make_server
 
@@ -110,6 +111,7 @@ def idp_remote(metadata_xml: bytes) -> tuple[str, dict]:
         "keys": keys,
         "sign.authnrequest": idp.get("WantAuthnRequestsSigned") == "true",
         "sign.logout": True,
+        "validate.logout": True,  # the bridge's LogoutRequest/Response must carry a valid signature
         "signature.algorithm": RSA_SHA256,
     }
 
@@ -339,7 +341,7 @@ def simplesamlphp(bridge, tmp_path) -> Iterator[SimpleSamlPhp]:
            "SSP_WWW": str(SSP_ROOT / "www"), "SSP_OVERLAY": str(home / "app")}
     output = open(home / "php-server.log", "wb")
     process = subprocess.Popen(
-        [php, "-d", "display_errors=0", "-d", "log_errors=1", "-d", "error_reporting=E_ALL",
+        [php, "-d", "display_errors=0", "-d", "log_errors=1", "-d", "error_reporting=E_ALL & ~E_DEPRECATED",
          "-S", f"127.0.0.1:{port}", "-t", str(SSP_ROOT / "www"), str(home / "router.php")],
         env=env, stdout=output, stderr=subprocess.STDOUT, cwd=home)
     ssp = SimpleSamlPhp(base, home, entity_id, keypair)
@@ -431,8 +433,8 @@ def test_simplesamlphp_signs_a_user_in_through_the_bridge(bridge, registered):
     ssp = registered
     browser = Browser()
     sso, page = sign_in(browser, ssp, bridge, AN, MERELBEKE)
-    query = urlsplit(sso.url).query
-    assert "Signature=" in query and "SigAlg=" in query  # SimpleSAMLphp signed its request
+    request_query = urlsplit(sso.url).query
+    assert "Signature=" in request_query and "SigAlg=" in request_query  # SimpleSAMLphp signed it
     assert page.status_code == 200 and page.url == ssp.base + "/app/protected.php", explain(page, ssp)
     shown = json.loads(page.text)
     assert shown["authenticated"] is True
@@ -444,4 +446,32 @@ def test_simplesamlphp_signs_a_user_in_through_the_bridge(bridge, registered):
     assert attributes[P + "capacity"] == ["employee"]
     assert attributes[P + "government"] == [MERELBEKE]
     assert attributes[P + "right"] == [f"ssp-user@{MERELBEKE}"]
-    assert shown["nameid"]["value"] and AN not in shown["nameid"]["value"]
+    # SimpleSAMLphp asks for a transient NameID by default (NameIDPolicy); the bridge honours it
+    # with a fresh value the attribute authority can still resolve for this application.
+    assert shown["nameid"]["format"] == "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+    assert AN not in shown["nameid"]["value"]
+    # The application asks the attribute authority by that NameID (signed with SimpleSAMLphp's
+    # key, from the same metadata file) and gets An's rights of this application.
+    q = signed(query(ssp.entity_id, shown["nameid"]["value"], name_format=shown["nameid"]["format"]),
+               ssp.keypair)
+    answer = requests.post(bridge.base + "/aa/soap", data=envelope(q), timeout=TIMEOUT,
+                           headers={"Content-Type": "text/xml; charset=utf-8"})
+    assert answer.status_code == 200 and read(answer.content).rights == [f"ssp-user@{MERELBEKE}"], \
+        answer.text[:2000]
+
+
+def test_single_logout_started_by_simplesamlphp(bridge, registered):
+    ssp = registered
+    browser = Browser()
+    sign_in(browser, ssp, bridge, AN, MERELBEKE)
+    done = browser.get(ssp.base + "/app/logout.php")
+    hops = [urlsplit(r.url).path for r in done.history] + [urlsplit(done.url).path]
+    assert done.status_code == 200 and done.url == ssp.base + "/app/status.php", explain(done, ssp)
+    assert json.loads(done.text) == {"authenticated": False}
+    # SimpleSAMLphp's signed LogoutRequest -> the bridge -> dev_eid (upstream) -> the bridge ->
+    # the bridge's signed LogoutResponse, which SimpleSAMLphp accepts -> its ReturnTo.
+    assert hops == ["/app/logout.php", "/idp/slo", "/dev-eid/slo", "/sp/slo",
+                    "/module.php/saml/sp/saml2-logout.php/default-sp", "/app/status.php"], hops
+    # The bridge's session is gone too: the application's next request needs a new sign-in.
+    again = browser.get(ssp.base + "/app/protected.php")
+    assert again.url.startswith(bridge.base + "/dev-eid/"), explain(again, ssp)
