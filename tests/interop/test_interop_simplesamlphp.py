@@ -28,11 +28,13 @@ import lxml.html
 import pytest
 import requests
 from aa_support import envelope, query, read, signed
+from sqlalchemy import select
 from support import AN, DINA, MERELBEKE, actor, free_port, seeded
 from werkzeug.serving import make_server
 
 from attribute_authority import catalog, grants
 from attribute_authority.db import make_engine, session_factory
+from attribute_authority.models import SignInEvent
 from attribute_authority.saml.keys import KeyPair, ensure_dev_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
@@ -454,6 +456,10 @@ def test_simplesamlphp_signs_a_user_in_through_the_bridge(bridge, registered):
     # key, from the same metadata file) and gets An's rights of this application.
     q = signed(query(ssp.entity_id, shown["nameid"]["value"], name_format=shown["nameid"]["format"]),
                ssp.keypair)
+    with bridge.db() as session:
+        last = session.scalars(select(SignInEvent).order_by(SignInEvent.id.desc())).first()
+    assert (last.outcome, last.reason, last.application, last.rrn, last.capacity) == \
+        ("success", "assertion_issued", "ssp", AN, MERELBEKE)
     answer = requests.post(bridge.base + "/aa/soap", data=envelope(q), timeout=TIMEOUT,
                            headers={"Content-Type": "text/xml; charset=utf-8"})
     assert answer.status_code == 200 and read(answer.content).rights == [f"ssp-user@{MERELBEKE}"], \
@@ -475,3 +481,17 @@ def test_single_logout_started_by_simplesamlphp(bridge, registered):
     # The bridge's session is gone too: the application's next request needs a new sign-in.
     again = browser.get(ssp.base + "/app/protected.php")
     assert again.url.startswith(bridge.base + "/dev-eid/"), explain(again, ssp)
+
+
+def test_single_logout_started_at_the_bridge_reaches_simplesamlphp(bridge, registered):
+    """The bridge's "Afmelden": its signed LogoutRequest names the transient NameID as issued;
+    SimpleSAMLphp verifies it, ends its session and answers with a signed LogoutResponse."""
+    ssp = registered
+    browser = Browser()
+    sign_in(browser, ssp, bridge, AN, MERELBEKE)
+    done = browser.get(bridge.base + "/idp/slo")
+    hops = [urlsplit(r.url).path for r in done.history] + [urlsplit(done.url).path]
+    assert hops == ["/idp/slo", "/module.php/saml/sp/saml2-logout.php/default-sp", "/idp/slo",
+                    "/dev-eid/slo", "/sp/slo"], hops
+    assert done.status_code == 200 and "afgemeld bij alle toepassingen" in done.text, explain(done, ssp)
+    assert json.loads(browser.get(ssp.base + "/app/status.php").text) == {"authenticated": False}
