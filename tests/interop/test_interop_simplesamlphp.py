@@ -68,8 +68,14 @@ def require_simplesamlphp() -> str:
 
 # -- PHP source written by the test ------------------------------------------------------------
 
+class PhpCode(str):
+    """PHP source written as is (a constant), not quoted."""
+
+
 def php_literal(value) -> str:
     """A Python value (str, bool, None, int, list, dict) as a PHP literal."""
+    if isinstance(value, PhpCode):
+        return str(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -230,6 +236,7 @@ def write_config(home: Path, base: str, bridge_metadata: bytes, keypair: KeyPair
         "technicalcontact_email": "tests@example.test",
         "timezone": "Europe/Brussels",
         "logging.handler": "file",
+        "logging.level": PhpCode("SimpleSAML\\Logger::DEBUG"),
         "logging.logfile": "simplesamlphp.log",
         "enable.saml20-idp": False,
         "enable.shib13-idp": False,
@@ -245,14 +252,12 @@ def write_config(home: Path, base: str, bridge_metadata: bytes, keypair: KeyPair
         "showerrors": True,
         "errorreporting": False,
     }
-    level = "'logging.level' => SimpleSAML\\Logger::DEBUG,\n"
-    (home / "config" / "config.php").write_text(
-        "<?php\n$config = " + php_literal(config)[:-1] + level + "];\n")
+    (home / "config" / "config.php").write_text("<?php\n$config = " + php_literal(config) + ";\n")
     bridge_id, remote = idp_remote(bridge_metadata)
     authsources = {
         "admin": ["core:AdminPassword"],
         "default-sp": {
-            0: "saml:SP",
+            0: "saml:SP",  # the authsource's class: element 0 of its array
             "entityID": entity_id,
             "idp": bridge_id,
             "discoURL": None,
@@ -265,8 +270,7 @@ def write_config(home: Path, base: str, bridge_metadata: bytes, keypair: KeyPair
             "name": {"en": "SimpleSAMLphp interop test"},
         },
     }
-    (home / "config" / "authsources.php").write_text(
-        "<?php\n$config = " + php_literal(authsources).replace("0 => 'saml:SP'", "'saml:SP'") + ";\n")
+    (home / "config" / "authsources.php").write_text("<?php\n$config = " + php_literal(authsources) + ";\n")
     (home / "metadata" / "saml20-idp-remote.php").write_text(
         f"<?php\n$metadata[{php_literal(bridge_id)}] = {php_literal(remote)};\n")
     (home / "router.php").write_text(ROUTER)
