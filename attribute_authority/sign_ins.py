@@ -1,21 +1,24 @@
 """The sign-in trail (R14): every sign-in attempt, kept so the helpdesk can find it.
 
 The bridge records one row per attempt (who if known, when, how, for which application, the
-outcome and a stable reason code); the admin UI's helpdesk searches it by RRN and time window.
-Recording never raises for a too-long detail: a refusal must always leave its trace.
+outcome and a stable reason code); the helpdesk searches it by RRN and a time window and reads
+the reason in plain words. Recording never raises for a too-long detail: a refusal must always
+leave its trace.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import clock
+from . import authz, clock, paging
+from . import rrn as rrn_rules
+from .errors import InvalidInput
 from .models import SignInEvent
 
-__all__ = ["OUTCOMES", "Attempt", "record", "search"]
+__all__ = ["OUTCOMES", "Attempt", "record", "search", "reason_text", "window_of_days", "Window"]
 
 # success: the application received an assertion; refused: we rejected a message or a
 # request (reason says which check); failed: the person did not get through upstream
@@ -53,14 +56,92 @@ def record(session: Session, attempt: Attempt) -> SignInEvent:
     return event
 
 
-def search(session: Session, rrn: str, start: datetime, end: datetime) -> list[SignInEvent]:
-    """The attempts of one person in [start, end], newest first (the helpdesk's question)."""
-    stmt = (
-        select(SignInEvent)
-        .where(SignInEvent.rrn == rrn, SignInEvent.at >= _utc(start), SignInEvent.at <= _utc(end))
-        .order_by(SignInEvent.at.desc(), SignInEvent.id.desc())
-    )
-    return list(session.scalars(stmt))
+MAX_WINDOW = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class Window:
+    since: datetime
+    until: datetime
+
+
+def window_of_days(first: date, last: date) -> Window:
+    """Whole Brussels days, from the start of `first` to the end of `last`."""
+    since = datetime.combine(first, datetime.min.time(), clock.BRUSSELS)
+    until = datetime.combine(last + timedelta(days=1), datetime.min.time(), clock.BRUSSELS)
+    return Window(since, until)
+
+
+def search(session: Session, actor: authz.Actor, raw_rrn: str, window: Window,
+           on: date | None = None, page: int = 1,
+           size: int = paging.DEFAULT_SIZE) -> paging.Page[SignInEvent]:
+    """A person's attempts in the window, newest first: the helpdesk's question."""
+    authz.require_helpdesk(session, actor, on or clock.today())
+    rrn = rrn_rules.parse(raw_rrn).rrn
+    if window.until <= window.since:
+        raise InvalidInput(detail="het einde van het tijdvenster ligt voor het begin")
+    if window.until - window.since > MAX_WINDOW:
+        raise InvalidInput(detail="kies een tijdvenster van hoogstens 31 dagen")
+    stmt = (select(SignInEvent)
+            .where(SignInEvent.rrn == rrn, SignInEvent.at >= _utc(window.since),
+                   SignInEvent.at < _utc(window.until))
+            .order_by(SignInEvent.at.desc(), SignInEvent.id.desc()))
+    return paging.fetch(session, stmt, page, size)
+
+
+# The bridge's reason codes in plain words for the helpdesk (nl, en). Codes of the SAML
+# security layer come prefixed by family (xml_, signature_, saml_), upstream status codes as
+# upstream_<status>; a family's words stand in for codes without words of their own.
+REASONS: dict[str, tuple[str, str]] = {
+    "upstream_signed_in": ("Aangemeld bij de federale aanmeldingsdienst.",
+                           "Signed in at the federal sign-in service."),
+    "assertion_issued": ("Aangemeld: de toepassing kreeg de aanmelding.",
+                         "Signed in: the application received the sign-in."),
+    "capacity_declined": ("De persoon koos geen hoedanigheid.", "The person chose no capacity."),
+    "capacity_mismatch": ("De toepassing vraagt een andere hoedanigheid dan die van de sessie.",
+                          "The application asks for another capacity than the session's."),
+    "capacity_switch": ("De persoon wisselde van hoedanigheid en meldt opnieuw aan.",
+                        "The person switched capacity and signs in again."),
+    "capacity_not_allowed": ("De gekozen hoedanigheid is niet toegelaten voor deze persoon.",
+                             "The chosen capacity is not allowed for this person."),
+    "no_passive": ("De toepassing vroeg een aanmelding zonder tussenkomst, maar er was geen sessie.",
+                   "The application asked for a passive sign-in but there was no session."),
+    "upstream_authn_failed": ("Het aanmelden bij de federale dienst is mislukt of geannuleerd.",
+                              "Signing in at the federal service failed or was cancelled."),
+    "upstream_responder": ("De federale aanmeldingsdienst gaf een fout (bv. kaartlezer).",
+                           "The federal sign-in service returned an error (e.g. card reader)."),
+    "browser_mismatch": ("Het aanmelden werd in een ander browservenster afgerond dan gestart.",
+                         "The sign-in finished in another browser than it started in."),
+    "unknown_application": ("De toepassing is niet geregistreerd.", "The application is not registered."),
+    "wrong_acs": ("De toepassing vroeg een antwoordadres dat niet in haar metadata staat.",
+                  "The application asked for a reply address not in its metadata."),
+    "expired": ("Het aanmeldbericht was verlopen; vaak een verkeerd ingestelde klok.",
+                "The sign-in message had expired; often a wrong clock."),
+    "not_yet_valid": ("Het aanmeldbericht was nog niet geldig; vaak een verkeerd ingestelde klok.",
+                      "The sign-in message was not yet valid; often a wrong clock."),
+    "replayed": ("Het aanmeldbericht werd een tweede keer aangeboden en geweigerd.",
+                 "The sign-in message was presented a second time and refused."),
+    "unknown_in_response_to": ("Het antwoord hoorde bij geen lopende aanmelding (te laat of dubbel).",
+                               "The answer matched no sign-in in progress (too late or twice)."),
+    "stale_request": ("De aanmelding duurde te lang; begin opnieuw.",
+                      "The sign-in took too long; start again."),
+    "invalid_rrn": ("Het rijksregisternummer van de aanmelding was ongeldig.",
+                    "The national register number of the sign-in was invalid."),
+}
+FAMILIES: dict[str, tuple[str, str]] = {
+    "xml_": ("Het bericht was geen geldige of toegelaten XML.", "The message was not valid or allowed XML."),
+    "signature_": ("Het bericht was niet (juist) ondertekend.", "The message was not (correctly) signed."),
+    "saml_": ("Het SAML-bericht werd geweigerd.", "The SAML message was refused."),
+    "wrong_": ("Het bericht was voor een andere bestemming bedoeld.", "The message was meant for another party."),
+    "upstream_": ("De federale aanmeldingsdienst meldde een fout.", "The federal sign-in service reported an error."),
+}
+
+
+def reason_text(code: str, lang: str = "nl") -> str:
+    words = REASONS.get(code) or next((w for p, w in FAMILIES.items() if code.startswith(p)), None)
+    if words is None:
+        return f"Onbekende reden (code {code})." if lang == "nl" else f"Unknown reason (code {code})."
+    return words[0] if lang == "nl" else words[1]
 
 
 def _utc(instant: datetime) -> datetime:

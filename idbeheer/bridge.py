@@ -21,9 +21,11 @@ def bridge_deps(settings: Settings, db, registry: SpRegistry, store: OneTimeStor
     production = settings.production
     # Provided keys in production (refused when missing or development keys), generated ones
     # in demo mode; the bridge signs with the current key of each role.
+    idp_keys = service_keys(settings, "idp", "lb-idbeheer bridge IdP (dev)")
+    sp_keys = service_keys(settings, "sp", "lb-idbeheer bridge SP (dev)")
     keys = BridgeKeys(
-        idp=service_keys(settings, "idp", "lb-idbeheer bridge IdP (dev)")[0],
-        sp=service_keys(settings, "sp", "lb-idbeheer bridge SP (dev)")[0],
+        idp=idp_keys[0], idp_next=(idp_keys[1:] or [None])[0],
+        sp=sp_keys[0], sp_next=(sp_keys[1:] or [None])[0],
         dev_eid=None if production else ensure_dev_keypair(settings.certs_dir, "dev-eid",
                                                            "lb-idbeheer dev eID IdP"),
     )

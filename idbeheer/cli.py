@@ -4,6 +4,7 @@ Every refusal exits non-zero with one clear line on stderr and changes nothing: 
 is one unit of work, rolled back on any error."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import click
 from sqlalchemy import inspect, select
@@ -105,6 +107,8 @@ def run(ctx: Context, host: str, port: int) -> None:
 
     configure_logging()  # JSON lines; werkzeug's own access log (with query strings) is off
     settings = ctx.settings
+    if "IDBEHEER_BASE_URL" not in os.environ:  # entityIDs follow the port actually served
+        settings = dataclasses.replace(settings, base_url=f"http://localhost:{port}")
     settings.home.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     with ctx.work() as session:
@@ -162,11 +166,13 @@ def app() -> None:
 def app_register(ctx: Context, code: str, name: str, metadata_file: str, capacity: str,
                  actor_rrn: str) -> None:
     """Register an application and copy its SAML metadata to metadata/sp/CODE.xml."""
-    from .metadata_files import check_sp_metadata
+    from attribute_authority.saml.errors import SamlSecurityError
+    from attribute_authority.saml.spmetadata import parse_sp_metadata
 
-    problem = check_sp_metadata(metadata_file)
-    if problem:
-        _fail(f"metadata {metadata_file} geweigerd: {problem}")
+    try:  # the same reader the running server uses, so what passes here is served
+        parse_sp_metadata(Path(metadata_file).read_bytes(), code)
+    except SamlSecurityError as refused:
+        _fail(f"metadata {metadata_file} geweigerd: {refused.message} ({refused.reason})")
     target = ctx.settings.metadata_dir / "sp" / f"{code}.xml"
     with ctx.work() as session:
         actor = authz.actor_for(session, actor_rrn)

@@ -1,5 +1,5 @@
 """The service's key pairs: generated development keys in demo mode, provided keys in
-production. Key rollover: a `<name>.next.key`/`.crt` pair beside the current one is published
+production. Key rollover: a `<name>-next.key`/`.crt` pair beside the current one is published
 in metadata (so peers learn it) while the current key keeps signing; see deploy/README.md."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def service_keys(settings: Settings, name: str, common_name: str) -> list[KeyPai
     else:
         current = ensure_dev_keypair(folder, name, common_name)
     keys = [current]
-    staged_key, staged_cert = folder / f"{name}.next.key", folder / f"{name}.next.crt"
+    staged_key, staged_cert = folder / f"{name}-next.key", folder / f"{name}-next.crt"
     if staged_key.exists() and staged_cert.exists():
         keys.append(load_keypair(staged_key, staged_cert))
     if settings.production and any(k.is_dev for k in keys):

@@ -73,6 +73,9 @@ class BridgeKeys:
     idp: KeyPair
     sp: KeyPair
     dev_eid: KeyPair | None = None
+    # Staged keys of a rollover: published in metadata, not yet signing (deploy/README.md).
+    idp_next: KeyPair | None = None
+    sp_next: KeyPair | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from .pairwise import PairwiseNameIds
 from .person import Capacity, SignedInPerson
 from .samlxml import (
     AUTHN_FAILED,
+    NAMEID_TRANSIENT,
     REQUEST_DENIED,
     REQUESTER,
     RESPONDER,
@@ -73,11 +74,13 @@ class Journey:
     # -- metadata -----------------------------------------------------------------------
 
     def idp_metadata(self) -> bytes:
-        return idp_metadata(self.idp_entity_id, self.sso_url, self.idp_slo_url, [self.deps.keys.idp],
+        return idp_metadata(self.idp_entity_id, self.sso_url, self.idp_slo_url,
+                            [k for k in (self.deps.keys.idp, self.deps.keys.idp_next) if k],
                             self.config.want_authn_requests_signed)
 
     def sp_metadata(self) -> bytes:
-        return sp_metadata(self.sp_entity_id, self.acs_url, self.sp_slo_url, self.deps.keys.sp)
+        return sp_metadata(self.sp_entity_id, self.acs_url, self.sp_slo_url,
+                           [k for k in (self.deps.keys.sp, self.deps.keys.sp_next) if k])
 
     def _trusted_sp(self, entity_id: str) -> TrustedSp | None:
         if entity_id != self.sp_entity_id:
@@ -100,7 +103,7 @@ class Journey:
                 max_age=self.config.request_validity, skew=self.config.clock_skew)
         except AnswerableRefusal as exc:
             self.trail.write("refused", exc.reason, application=exc.pending.app_code, detail=exc.detail)
-            return self._fail_to_app(exc.pending, REQUESTER, REQUEST_DENIED, "Aanvraag geweigerd")
+            return self._fail_to_app(exc.pending, REQUESTER, exc.sub_code, "Aanvraag geweigerd")
         except RequestRefused as exc:
             self.trail.write("refused", exc.reason, detail=exc.detail)
             raise
@@ -137,13 +140,17 @@ class Journey:
         now = self.clock()
         with self.deps.db() as db:
             released = attributes.release(db, person, pending.app_code, now)
-        name_id = self.name_ids.name_id(pending.app_code, person.rrn)
+        if pending.name_id_format == NAMEID_TRANSIENT:
+            name_id = self.name_ids.transient_name_id(pending.app_code, person.rrn)
+        else:
+            name_id = self.name_ids.name_id(pending.app_code, person.rrn)
         xml, session_index = responses.success(
             pending, issuer=self.idp_entity_id, keypair=self.deps.keys.idp, now=now,
             validity=self.config.assertion_validity, name_id_value=name_id,
-            authn_instant=person.authn_instant, method=person.method, attributes=released)
+            authn_instant=person.authn_instant, method=person.method, attributes=released,
+            name_id_format=pending.name_id_format)
         browser.add_app({"sp": pending.sp_entity_id, "app": pending.app_code, "name_id": name_id,
-                         "session_index": session_index})
+                         "format": pending.name_id_format, "session_index": session_index})
         self.trail.write("success", "assertion_issued", person=person, application=pending.app_code)
         return Response(post_form(pending.acs_url, "SAMLResponse", xml, pending.relay_state))
 
@@ -367,7 +374,8 @@ class Journey:
                 continue
             request = logout.logout_request(
                 issuer=self.idp_entity_id, destination=endpoint.location, name_id=app["name_id"],
-                name_format=logout.NAMEID_PERSISTENT, name_qualifier=self.idp_entity_id,
+                name_format=app.get("format", logout.NAMEID_PERSISTENT),
+                name_qualifier=self.idp_entity_id,
                 sp_name_qualifier=app["sp"],
                 session_index=app["session_index"], now=now)
             plan_id = logout.save(self.deps.store, plan, plan_id)

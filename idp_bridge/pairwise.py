@@ -7,18 +7,32 @@ and the bridge can map a NameID back to the RRN without storing anything (`rrn_f
 `NameIdResolver` port the attribute authority uses for AttributeQueries by NameID). The key is
 bound to the application *code*, not its entityID, so an application that changes entityID
 keeps its users.
+
+An application that asks for a transient NameID (NameIDPolicy Format `…:transient`, the
+default of SimpleSAMLphp and other stacks) gets a fresh value at every assertion: the RRN
+sealed under the same key with a random nonce as associated data, nonce in front. Two
+transient values of one person cannot be linked by the application, yet the attribute
+authority still resolves each of them (`rrn_for`) for the application it was issued to.
 """
 from __future__ import annotations
 
 import base64
 import binascii
 import functools
+import secrets
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_NONCE = 16
+_SEALED_RRN = 16 + 11  # SIV tag + the 11 digits
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 class NameIdResolver(Protocol):
@@ -36,12 +50,24 @@ class PairwiseNameIds:
 
     def name_id(self, app_code: str, rrn: str) -> str:
         sealed = self._cipher(app_code).encrypt(rrn.encode("ascii"), [b"nameid"])
-        return base64.urlsafe_b64encode(sealed).decode("ascii").rstrip("=")
+        return _b64(sealed)
+
+    def transient_name_id(self, app_code: str, rrn: str) -> str:
+        """A new, unlinkable NameID for one assertion, resolvable by `rrn_for`."""
+        nonce = secrets.token_bytes(_NONCE)
+        sealed = self._cipher(app_code).encrypt(rrn.encode("ascii"), [b"transient", nonce])
+        return _b64(nonce + sealed)
 
     def rrn_for(self, app_code: str, name_id: str) -> str | None:
         try:
-            sealed = base64.urlsafe_b64decode(name_id + "=" * (-len(name_id) % 4))
-            rrn = self._cipher(app_code).decrypt(sealed, [b"nameid"]).decode("ascii")
+            raw = base64.urlsafe_b64decode(name_id + "=" * (-len(name_id) % 4))
+            if len(raw) == _SEALED_RRN:
+                plain = self._cipher(app_code).decrypt(raw, [b"nameid"])
+            elif len(raw) == _NONCE + _SEALED_RRN:
+                plain = self._cipher(app_code).decrypt(raw[_NONCE:], [b"transient", raw[:_NONCE]])
+            else:
+                return None
+            rrn = plain.decode("ascii")
         except (binascii.Error, ValueError, InvalidTag, UnicodeDecodeError):
             return None
         return rrn if rrn.isdigit() and len(rrn) == 11 else None

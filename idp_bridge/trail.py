@@ -28,8 +28,8 @@ class Trail:
             outcome=outcome, reason=reason, rrn=person.rrn if person else rrn,
             method=person.method if person else None, application=application,
             capacity=capacity, detail=detail, at=at or self._clock())
-        log.info("sign-in %s %s app=%s rrn=%s %s", outcome, reason, application,
-                 attempt.rrn and attempt.rrn[:6] + "…", detail or "")
+        # No personal number in the log, not even part of it: the trail row has it.
+        log.info("sign-in %s %s app=%s %s", outcome, reason, application, detail or "")
         metrics.SIGN_INS.labels(outcome, reason).inc()
         with unit_of_work(self._db) as session:
             sign_ins.record(session, attempt)

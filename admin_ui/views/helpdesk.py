@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Blueprint, g, render_template, request
 
-from attribute_authority import authz, signins
+from attribute_authority import authz, sign_ins
 
 from ..forms import SignInSearchForm
 from ..i18n import language
@@ -21,11 +21,11 @@ def sign_in_trail():
     if not request.args:
         form.first.data, form.last.data = today() - timedelta(days=1), today()
     elif form.validate() and form.rrn.data:
-        window = signins.window_of_days(form.first.data or today(), form.last.data or today())
-        page, message = attempt(signins.search, g.db, g.actor, form.rrn.data, window, today(),
+        window = sign_ins.window_of_days(form.first.data or today(), form.last.data or today())
+        page, message = attempt(sign_ins.search, g.db, g.actor, form.rrn.data, window, today(),
                                 page=page_number())
     return render_template("admin/helpdesk.html", form=form, page=page, message=message,
-                           reason=lambda code: signins.reason_text(code, language())), \
+                           reason=lambda code: sign_ins.reason_text(code, language())), \
         status_of(message)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from attribute_authority.saml.keys import KeyPair
 
 from ..bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from ..samlxml import NAMEID_PERSISTENT, el, to_bytes
+from ..samlxml import NAMEID_PERSISTENT, NAMEID_TRANSIENT, el, to_bytes
 from ..upstream.metadata import SAML2, key_descriptor
 
 
@@ -18,7 +18,8 @@ def idp_metadata(entity_id: str, sso_url: str, slo_url: str, keypairs: list[KeyP
         key_descriptor(idp, keypair, "signing")
     for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
         el(idp, "md:SingleLogoutService", Binding=binding, Location=slo_url)
-    el(idp, "md:NameIDFormat", NAMEID_PERSISTENT)
+    for name_id_format in (NAMEID_PERSISTENT, NAMEID_TRANSIENT):
+        el(idp, "md:NameIDFormat", name_id_format)
     for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
         el(idp, "md:SingleSignOnService", Binding=binding, Location=sso_url)
     return to_bytes(root)

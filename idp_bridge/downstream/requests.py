@@ -4,9 +4,15 @@ The answer may only go to an ACS URL of the application's own metadata; a signat
 required when the application's metadata (AuthnRequestsSigned) or our configuration asks for
 it, and a signature that is present must verify whatever the configuration says. HTTP-Redirect
 requests carry a query-string signature; HTTP-POST requests an enveloped XML signature.
+
+The NameIDPolicy is honoured: persistent (also when absent or `unspecified`) gets the
+pairwise persistent NameID, transient a fresh one per assertion; any other Format, or an
+SPNameQualifier other than the application itself (an affiliation), is answered with
+Requester / InvalidNameIDPolicy (SAML core 3.4.1.1).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass
@@ -19,7 +25,16 @@ from attribute_authority.saml.spmetadata import SpMetadata, SpRegistry
 
 from ..bindings import BINDING_HTTP_POST, Received, verify_redirect_signature
 from ..errors import RequestRefused, reason_of
-from ..samlxml import SAMLP, issuer_of, parse_instant
+from ..samlxml import (
+    INVALID_NAME_ID_POLICY,
+    NAMEID_PERSISTENT,
+    NAMEID_TRANSIENT,
+    NAMEID_UNSPECIFIED,
+    REQUEST_DENIED,
+    SAMLP,
+    issuer_of,
+    parse_instant,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,7 @@ class PendingRequest:
     relay_state: str | None
     force_authn: bool = False
     is_passive: bool = False
+    name_id_format: str = NAMEID_PERSISTENT
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -45,9 +61,11 @@ class PendingRequest:
 class AnswerableRefusal(RequestRefused):
     """A refused request whose application and ACS are known: answered with a SAML status."""
 
-    def __init__(self, reason: str, detail: str, pending: PendingRequest) -> None:
+    def __init__(self, reason: str, detail: str, pending: PendingRequest,
+                 sub_code: str = REQUEST_DENIED) -> None:
         super().__init__(reason, detail)
         self.pending = pending
+        self.sub_code = sub_code
 
 
 def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str,
@@ -74,7 +92,25 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
     issued = parse_instant(root.get("IssueInstant"))
     if issued is None or issued > now + skew or issued < now - max_age:
         raise AnswerableRefusal("stale_request", f"IssueInstant {root.get('IssueInstant')}", pending)
-    return pending
+    return dataclasses.replace(pending, name_id_format=_name_id_format(root, pending))
+
+
+def _name_id_format(root: etree._Element, pending: PendingRequest) -> str:
+    """The NameID Format to issue, from the request's NameIDPolicy."""
+    policy = root.find(f"{{{SAMLP}}}NameIDPolicy")
+    if policy is None:
+        return NAMEID_PERSISTENT
+    requested = (policy.get("Format") or NAMEID_UNSPECIFIED).strip()
+    qualifier = policy.get("SPNameQualifier")
+    if qualifier is not None and qualifier.strip() != pending.sp_entity_id:
+        raise AnswerableRefusal("invalid_name_id_policy", f"SPNameQualifier {qualifier!r}", pending,
+                                sub_code=INVALID_NAME_ID_POLICY)
+    if requested in (NAMEID_PERSISTENT, NAMEID_UNSPECIFIED):
+        return NAMEID_PERSISTENT
+    if requested == NAMEID_TRANSIENT:
+        return NAMEID_TRANSIENT
+    raise AnswerableRefusal("invalid_name_id_policy", f"NameIDPolicy Format {requested!r}", pending,
+                            sub_code=INVALID_NAME_ID_POLICY)
 
 
 def _check_signature(message: Received, sp: SpMetadata, required: bool) -> None:

@@ -2,8 +2,8 @@
 
 The Assertion is signed (our key, RSA-SHA256, exclusive c14n) with Audience = the
 application's entityID, Recipient and Destination = its ACS URL, InResponseTo = its request,
-and a persistent pairwise NameID. The Response itself is not signed: the Assertion carries
-the proof, as the contract asks.
+and the pairwise NameID in the Format the request asked for (persistent or transient). The
+Response itself is not signed: the Assertion carries the proof, as the contract asks.
 """
 from __future__ import annotations
 
@@ -32,14 +32,15 @@ AUTHN_CONTEXT = {
 
 def success(pending: PendingRequest, *, issuer: str, keypair: KeyPair, now: dt.datetime,
             validity: dt.timedelta, name_id_value: str, authn_instant: dt.datetime,
-            method: str, attributes: list[tuple[str, list[str]]]) -> tuple[bytes, str]:
+            method: str, attributes: list[tuple[str, list[str]]],
+            name_id_format: str = NAMEID_PERSISTENT) -> tuple[bytes, str]:
     """(the Response, the SessionIndex it carries)."""
     root = response(issuer=issuer, destination=pending.acs_url, in_response_to=pending.request_id,
                     now=now)
     status(root, SUCCESS)
     assertion = bearer_assertion(
         root, issuer=issuer,
-        name_id=name_id(name_id_value, NAMEID_PERSISTENT, NameQualifier=issuer,
+        name_id=name_id(name_id_value, name_id_format, NameQualifier=issuer,
                         SPNameQualifier=pending.sp_entity_id),
         recipient=pending.acs_url, in_response_to=pending.request_id,
         audience=pending.sp_entity_id, now=now, validity=validity, authn_instant=authn_instant,

@@ -9,11 +9,13 @@ from ..samlxml import NAMEID_TRANSIENT, el, to_bytes
 SAML2 = "urn:oasis:names:tc:SAML:2.0:protocol"
 
 
-def sp_metadata(entity_id: str, acs_url: str, slo_url: str, keypair: KeyPair) -> bytes:
+def sp_metadata(entity_id: str, acs_url: str, slo_url: str, keypairs: list[KeyPair]) -> bytes:
+    """Every key is published for signing; the first one signs (the others are staged)."""
     root = el(None, "md:EntityDescriptor", entityID=entity_id)
     sp = el(root, "md:SPSSODescriptor", AuthnRequestsSigned="true", WantAssertionsSigned="true",
             protocolSupportEnumeration=SAML2)
-    key_descriptor(sp, keypair, "signing")
+    for keypair in keypairs:
+        key_descriptor(sp, keypair, "signing")
     el(sp, "md:SingleLogoutService", Binding=BINDING_HTTP_REDIRECT, Location=slo_url)
     el(sp, "md:NameIDFormat", NAMEID_TRANSIENT)
     el(sp, "md:AssertionConsumerService", Binding=BINDING_HTTP_POST, Location=acs_url,

@@ -180,7 +180,7 @@ def _trail(db):
     now = datetime.now(timezone.utc)
     db.add_all([
         SignInEvent(at=now - timedelta(hours=1), rrn=BART, method="eid", application="demo-app",
-                    capacity="44088", outcome="refused", reason="no_rights"),
+                    capacity="44088", outcome="failed", reason="capacity_mismatch"),
         SignInEvent(at=now - timedelta(days=10), rrn=BART, method="token", application="demo-app",
                     capacity="44088", outcome="ok", reason="ok"),
         SignInEvent(at=now - timedelta(hours=2), rrn=CHRIS, method="eid", outcome="refused",
@@ -195,7 +195,7 @@ def test_helpdesk_finds_attempts_by_number_and_window_in_plain_words(client, db)
     today = clock.today()
     yesterday = today - timedelta(days=1)
     page = text(client.get(f"/admin/helpdesk/sign-ins?rrn={BART}&first={yesterday}&last={today}"))
-    assert "geen actief recht voor deze toepassing" in page
+    assert "een andere hoedanigheid dan die van de sessie" in page
     assert "Aangemeld." not in page  # ten days ago: outside the window
     wide = client.get(f"/admin/helpdesk/sign-ins?rrn={BART}&first={today - timedelta(days=60)}&last={today}")
     assert wide.status_code == 422 and "hoogstens 31 dagen" in text(wide)

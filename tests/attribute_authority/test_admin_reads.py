@@ -16,7 +16,7 @@ from attribute_authority import (
     overview,
     people,
     relations,
-    signins,
+    sign_ins,
     uploads,
 )
 from attribute_authority.errors import (
@@ -135,23 +135,24 @@ def test_history_is_scoped_to_the_administrators_governments(session, today):
 
 def test_sign_in_trail_by_number_and_window(session, today):
     now = datetime.now(timezone.utc)
-    session.add_all([SignInEvent(at=now - timedelta(hours=1), rrn=BART, outcome="refused",
-                                 reason="no_rights"),
-                     SignInEvent(at=now - timedelta(days=5), rrn=BART, outcome="ok", reason="ok"),
-                     SignInEvent(at=now, rrn=CHRIS, outcome="ok", reason="ok")])
+    session.add_all([SignInEvent(at=now - timedelta(hours=1), rrn=BART, outcome="failed",
+                                 reason="capacity_mismatch"),
+                     SignInEvent(at=now - timedelta(days=5), rrn=BART, outcome="success",
+                                 reason="assertion_issued"),
+                     SignInEvent(at=now, rrn=CHRIS, outcome="success", reason="assertion_issued")])
     session.flush()
     dina = actor(session, DINA)
-    window = signins.window_of_days(today - timedelta(days=1), today)
-    found = signins.search(session, dina, BART, window, today)
-    assert [e.reason for e in found.items] == ["no_rights"]
-    assert signins.reason_text("no_rights", "en").startswith("The person holds no active right")
-    assert "onbekende reden" in signins.reason_text("weird", "nl").lower()
+    window = sign_ins.window_of_days(today - timedelta(days=1), today)
+    found = sign_ins.search(session, dina, BART, window, today)
+    assert [e.reason for e in found.items] == ["capacity_mismatch"]
+    assert sign_ins.reason_text("capacity_mismatch", "en").startswith("The application asks")
+    assert "onbekende reden" in sign_ins.reason_text("weird", "nl").lower()
     with pytest.raises(NotHelpdesk):
-        signins.search(session, actor(session, AN), BART, window, today)
+        sign_ins.search(session, actor(session, AN), BART, window, today)
     with pytest.raises(InvalidInput):
-        signins.search(session, dina, BART, signins.window_of_days(today - timedelta(days=40), today))
+        sign_ins.search(session, dina, BART, sign_ins.window_of_days(today - timedelta(days=40), today))
     with pytest.raises(InvalidInput):
-        signins.search(session, dina, BART, signins.window_of_days(today, today - timedelta(days=2)))
+        sign_ins.search(session, dina, BART, sign_ins.window_of_days(today, today - timedelta(days=2)))
 
 
 def test_grant_search_authorizes_on_today_and_filters_on_the_reference_date(session, today):

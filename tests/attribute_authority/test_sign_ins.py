@@ -2,7 +2,7 @@
 import datetime as dt
 
 import pytest
-from support import BART, CHRIS
+from support import BART, CHRIS, DINA, actor
 
 from attribute_authority import sign_ins
 from attribute_authority.sign_ins import Attempt
@@ -18,12 +18,22 @@ def test_search_finds_attempts_of_one_person_in_the_window_newest_first(session)
         sign_ins.record(session, Attempt(outcome=outcome, reason=reason, rrn=rrn, method="eid",
                                          application="demo-app", at=T0 + dt.timedelta(minutes=minutes)))
     session.flush()
-    found = sign_ins.search(session, BART, T0, T0 + dt.timedelta(hours=1))
-    assert [(e.outcome, e.reason) for e in found] == [("success", "assertion_issued"),
-                                                      ("failed", "upstream_authn_failed")]
+    helpdesk = actor(session, DINA)
+    found = sign_ins.search(session, helpdesk, BART, sign_ins.Window(T0, T0 + dt.timedelta(hours=1)))
+    assert [(e.outcome, e.reason) for e in found.items] == [("success", "assertion_issued"),
+                                                            ("failed", "upstream_authn_failed")]
     brussels = dt.timezone(dt.timedelta(hours=1))
-    local = sign_ins.search(session, BART, T0.astimezone(brussels), T0.astimezone(brussels))
-    assert [e.reason for e in local] == ["upstream_authn_failed"]
+    local = sign_ins.search(session, helpdesk, BART, sign_ins.Window(
+        T0.astimezone(brussels), T0.astimezone(brussels) + dt.timedelta(minutes=1)))
+    assert [e.reason for e in local.items] == ["upstream_authn_failed"]
+
+
+@pytest.mark.parametrize("code,words", [
+    ("assertion_issued", "de toepassing kreeg"), ("signature_wrapping", "ondertekend"),
+    ("xml_doctype", "XML"), ("upstream_requester", "federale"), ("zzz", "Onbekende reden")])
+def test_reason_codes_read_as_plain_words(code, words):
+    assert words in sign_ins.reason_text(code, "nl")
+    assert sign_ins.reason_text(code, "en") != sign_ins.reason_text(code, "nl")
 
 
 def test_attempt_without_person_is_kept(session):

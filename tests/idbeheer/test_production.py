@@ -44,7 +44,7 @@ def test_production_refuses_dev_keys_and_missing_keys(tmp_path):
 def test_staged_next_key_is_offered_for_rollover(tmp_path):
     env = {"IDBEHEER_HOME": str(tmp_path), "IDBEHEER_CERTS_DIR": str(tmp_path / "certs")}
     settings = from_env(env)
-    service_keys(settings, "aa.next", "next")
+    service_keys(settings, "aa-next", "next")
     keys = service_keys(settings, "aa", "aa")
     assert len(keys) == 2 and keys[0].cert_pem != keys[1].cert_pem
 
