@@ -127,6 +127,10 @@ REASONS: dict[str, tuple[str, str]] = {
                       "The sign-in took too long; start again."),
     "invalid_rrn": ("Het rijksregisternummer van de aanmelding was ongeldig.",
                     "The national register number of the sign-in was invalid."),
+    "service_unavailable": ("Storing bij ons (sessieopslag of databank onbereikbaar); de persoon "
+                            "kreeg de vraag later opnieuw te proberen.",
+                            "An outage on our side (session store or database unreachable); the "
+                            "person was asked to try again later."),
 }
 FAMILIES: dict[str, tuple[str, str]] = {
     "xml_": ("Het bericht was geen geldige of toegelaten XML.", "The message was not valid or allowed XML."),

@@ -9,8 +9,10 @@ import time
 import requests
 from aa_support import ServerThread, envelope, query, read, signed, target_app
 from bridge_support import TestSp, attributes_of, sign_in_over_http
+from sqlalchemy import func, select
 from support import AN, BART, MERELBEKE, free_port, seeded
 
+from attribute_authority.models import SignInEvent
 from attribute_authority.saml.keys import ensure_dev_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
@@ -80,6 +82,9 @@ def test_redis_outage_and_recovery(private_redis, databases, register, tmp_path)
             assert page.headers["Retry-After"] and time.perf_counter() - started < 5
         ready = http.get(f"{base}/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("down")
+        with app.extensions["idbeheer.db"]() as session:  # the helpdesk can see it (R14)
+            assert session.scalar(select(func.count()).where(
+                SignInEvent.reason == "service_unavailable")) == 2
 
         private_redis.start()  # same port, empty: every session is gone, nothing else
 
