@@ -136,8 +136,10 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "xml_": ("Het bericht was geen geldige of toegelaten XML.", "The message was not valid or allowed XML."),
     "signature_": ("Het bericht was niet (juist) ondertekend.", "The message was not (correctly) signed."),
     "saml_": ("Het SAML-bericht werd geweigerd.", "The SAML message was refused."),
-    "wrong_": ("Het bericht was voor een andere bestemming bedoeld.", "The message was meant for another party."),
-    "upstream_": ("De federale aanmeldingsdienst meldde een fout.", "The federal sign-in service reported an error."),
+    "wrong_": ("Het bericht was voor een andere bestemming bedoeld.",
+               "The message was meant for another party."),
+    "upstream_": ("De federale aanmeldingsdienst meldde een fout.",
+                  "The federal sign-in service reported an error."),
 }
 
 

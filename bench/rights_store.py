@@ -443,7 +443,6 @@ def state_mix(session, today: date) -> dict[str, int]:
 
 def bench_attribute_query(engine, factory, today, samples, rng, explain) -> dict:
     with factory() as session:
-        n = session.scalar(select(func.count(Relation.id)).where(Relation.ended_on.is_(None)))
         top = session.scalar(select(func.max(Relation.id)))
         picks = []
         while len(picks) < samples:
@@ -500,8 +499,8 @@ def bench_search(engine, factory, today, samples, rng, explain) -> dict:
                 code, state = pick(), STATES[i % len(STATES)]
                 scope = authz.EVERYTHING if i % 2 else authz.Scope(False, frozenset({ids[code]}))
                 t = time.perf_counter()
-                rows = grants.search(session, scope, GrantFilter(government=code, state=state),
-                                     on=today, limit=100)
+                grants.search(session, scope, GrantFilter(government=code, state=state),
+                              on=today, limit=100)
                 dt = time.perf_counter() - t
                 session.expunge_all()  # every admin page view starts from an empty session
                 if i >= 40:
@@ -696,7 +695,7 @@ def report(results: dict[str, dict], args) -> None:
                 print(f"{stmt}\n{plan}\n")
             for name, plans in res["search"]["plans"].items():
                 print(f"# grant search {BIG_GOVERNMENT} {name}")
-                for stmt, plan in plans:
+                for _stmt, plan in plans:
                     print(f"{plan}\n")
             print("# bulk grant (selects)")
             for stmt, plan in res["bulk"]["plans"]:
