@@ -14,20 +14,15 @@ from collections.abc import Callable, Mapping
 from flask import Response, redirect, render_template, session
 
 from attribute_authority.saml import xmlsig
+from attribute_authority.saml.bindings import (
+    BINDING_HTTP_POST,
+    BINDING_HTTP_REDIRECT,
+    Received,
+    post_form,
+    verify_redirect_signature,
+)
 from attribute_authority.saml.errors import SamlSecurityError
-
-from . import capacity as capacity_rule
-from . import logout
-from .bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, Received, post_form, verify_redirect_signature
-from .config import BridgeDeps
-from .dev_eid.idp import DevEid, TrustedSp
-from .downstream import attributes, responses
-from .downstream.metadata import idp_metadata
-from .downstream.requests import AnswerableRefusal, PendingRequest, check_authn_request
-from .errors import BridgeRefusal, RequestRefused, SessionMissing, UpstreamRefused
-from .pairwise import PairwiseNameIds
-from .person import Capacity, SignedInPerson
-from .samlxml import (
+from attribute_authority.saml.samlxml import (
     AUTHN_FAILED,
     REQUEST_DENIED,
     REQUESTER,
@@ -36,6 +31,17 @@ from .samlxml import (
     STATUS,
     issuer_of,
 )
+
+from . import capacity as capacity_rule
+from . import logout
+from .config import BridgeDeps
+from .dev_eid.idp import DevEid, TrustedSp
+from .downstream import attributes, responses
+from .downstream.metadata import idp_metadata
+from .downstream.requests import AnswerableRefusal, PendingRequest, check_authn_request
+from .errors import BridgeRefusal, RequestRefused, SessionMissing, UpstreamRefused
+from .pairwise import PairwiseNameIds
+from .person import Capacity, SignedInPerson
 from .sessions import BrowserSession
 from .trail import Trail
 from .upstream import authn

@@ -1,10 +1,10 @@
 """The bridge IdP's metadata, published at /idp/metadata (entityID = that URL)."""
 from __future__ import annotations
 
+from attribute_authority.saml.bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.samlxml import NAMEID_PERSISTENT, el, to_bytes
 
-from ..bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from ..samlxml import NAMEID_PERSISTENT, el, to_bytes
 from ..upstream.metadata import SAML2, key_descriptor
 
 

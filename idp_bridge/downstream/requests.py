@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass
 from lxml import etree
 
 from attribute_authority.saml import xmlsig
+from attribute_authority.saml.bindings import BINDING_HTTP_POST, Received, verify_redirect_signature
 from attribute_authority.saml.errors import SamlSecurityError
+from attribute_authority.saml.samlxml import SAMLP, issuer_of, parse_instant
 from attribute_authority.saml.spmetadata import SpMetadata, SpRegistry
 
-from ..bindings import BINDING_HTTP_POST, Received, verify_redirect_signature
 from ..errors import RequestRefused, reason_of
-from ..samlxml import SAMLP, issuer_of, parse_instant
 
 
 @dataclass(frozen=True)

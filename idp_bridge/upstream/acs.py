@@ -18,14 +18,22 @@ from lxml import etree
 from attribute_authority import rrn as rrn_rules
 from attribute_authority.errors import InvalidRrn
 from attribute_authority.saml import xmlsig
+from attribute_authority.saml.bindings import decode_post
 from attribute_authority.saml.errors import SamlSecurityError
 from attribute_authority.saml.replay import OneTimeStore
+from attribute_authority.saml.samlxml import (
+    BEARER,
+    SAML,
+    SAMLP,
+    SUCCESS,
+    issuer_of,
+    parse_instant,
+    read_status,
+)
 from attribute_authority.saml.spmetadata import IdpMetadata
 
-from ..bindings import decode_post
 from ..errors import BridgeRefusal, UpstreamRefused, reason_of
 from ..person import SignedInPerson
-from ..samlxml import BEARER, SAML, SAMLP, SUCCESS, issuer_of, parse_instant, read_status
 from .authn import take_outstanding
 
 EGOV = {"egovNRN": "rrn", "surname": "surname", "givenName": "given_name", "mail": "mail",

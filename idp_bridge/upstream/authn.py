@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from attribute_authority.saml.bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, redirect_url
 from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.replay import OneTimeStore
+from attribute_authority.saml.samlxml import NAMEID_TRANSIENT, el, instant, new_id, to_bytes
 from attribute_authority.saml.spmetadata import IdpMetadata
 
-from ..bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, redirect_url
-from ..samlxml import NAMEID_TRANSIENT, el, instant, new_id, to_bytes
 from .peer import UpstreamUnavailable
 
 _KEY = "bridge:upstream:outstanding:"

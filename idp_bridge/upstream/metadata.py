@@ -1,10 +1,9 @@
 """The bridge SP's metadata, published at /sp/metadata (entityID = that URL)."""
 from __future__ import annotations
 
+from attribute_authority.saml.bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from attribute_authority.saml.keys import KeyPair, cert_der_b64
-
-from ..bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from ..samlxml import NAMEID_TRANSIENT, el, to_bytes
+from attribute_authority.saml.samlxml import NAMEID_TRANSIENT, el, to_bytes
 
 SAML2 = "urn:oasis:names:tc:SAML:2.0:protocol"
 

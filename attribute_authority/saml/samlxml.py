@@ -1,4 +1,4 @@
-"""Small helpers shared by both sides for writing and reading SAML 2.0 messages with lxml.
+"""Small helpers for writing and reading SAML 2.0 messages with lxml (bridge, SP client, dev_eid).
 
 Messages are built as lxml trees because the signing layer (`attribute_authority.saml.xmlsig`)
 signs lxml trees in place; pysaml2 is used by the tests as an independent peer instead.
