@@ -6,7 +6,12 @@ when an application is waiting for an answer, to a SAML error status.
 """
 from __future__ import annotations
 
-from attribute_authority.saml.errors import SamlSecurityError, SignatureRefused, XmlRefused
+from attribute_authority.saml.errors import (
+    AssertionRefused,
+    SamlSecurityError,
+    SignatureRefused,
+    XmlRefused,
+)
 
 NEXT_STEP = ("Ga terug naar de toepassing waarmee u wilde werken en meld opnieuw aan. "
              "Blijft het probleem, geef dan de helpdesk het tijdstip en uw rijksregisternummer door.")
@@ -43,5 +48,7 @@ class SessionMissing(BridgeRefusal):
 
 def reason_of(exc: SamlSecurityError) -> str:
     """A trail reason code for a refusal of the SAML security layer."""
+    if isinstance(exc, AssertionRefused):
+        return exc.reason
     prefix = {XmlRefused: "xml", SignatureRefused: "signature"}.get(type(exc), "saml")
     return f"{prefix}_{exc.reason}"

@@ -31,6 +31,7 @@ from attribute_authority.saml.samlxml import (
     STATUS,
     issuer_of,
 )
+from attribute_authority.saml.sp_client import ServiceProvider
 
 from . import capacity as capacity_rule
 from . import logout
@@ -164,7 +165,7 @@ class Journey:
         flow = secrets.token_urlsafe(24)
         state = json.dumps({"pending": pending.to_json() if pending else None,
                             "flow": _digest(flow), "keep": keep})
-        _, url = authn.start(self.peer.current(), sp_entity_id=self.sp_entity_id,
+        url = authn.start(self.peer.current(), sp_entity_id=self.sp_entity_id,
                              acs_url=self.acs_url, keypair=self.deps.keys.sp, store=self.deps.store,
                              state=state, force_authn=force_authn, now=self.clock(),
                              validity=self.config.request_validity)
@@ -176,7 +177,7 @@ class Journey:
         return response
 
     def acs(self, form: Mapping[str, str], flow_cookie: str | None) -> Response:
-        ctx = AcsContext(sp_entity_id=self.sp_entity_id, acs_url=self.acs_url,
+        ctx = AcsContext(sp=ServiceProvider(self.sp_entity_id, self.acs_url, self.deps.keys.sp),
                          idp=self.peer.current(), store=self.deps.store,
                          authn_contexts=self.config.authn_contexts, now=self.clock(),
                          skew=self.config.clock_skew, max_bytes=self.config.max_message_bytes)

@@ -35,6 +35,7 @@ __all__ = [
     "IdpMetadata",
     "SpMetadata",
     "SpRegistry",
+    "parse_idp_metadata",
     "parse_sp_metadata",
     "read_idp_metadata",
 ]
@@ -256,7 +257,12 @@ def parse_sp_metadata(data: bytes, app_code: str, *, path: Path | None = None) -
 
 def read_idp_metadata(path: str | Path, entity_id: str | None = None) -> IdpMetadata:
     """Read an IdP's metadata file; `entity_id` picks one entity from an aggregate."""
-    root = parse_xml(Path(path).read_bytes(), MAX_METADATA_BYTES)
+    return parse_idp_metadata(Path(path).read_bytes(), entity_id)
+
+
+def parse_idp_metadata(data: bytes, entity_id: str | None = None) -> IdpMetadata:
+    """Read an IdP's metadata as fetched or read; `entity_id` picks one from an aggregate."""
+    root = parse_xml(data, MAX_METADATA_BYTES)
     entity, descriptor = _single_role(root, "IDPSSODescriptor", entity_id)
     signing, _ = _certificates(descriptor)
     return IdpMetadata(

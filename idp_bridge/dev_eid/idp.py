@@ -23,6 +23,7 @@ from attribute_authority.saml.samlxml import (
     el,
     instant,
     issuer_of,
+    key_descriptor,
     name_id,
     new_id,
     response,
@@ -33,7 +34,6 @@ from attribute_authority.saml.xmlsig import sign
 
 from ..downstream.metadata import SAML2
 from ..errors import RequestRefused
-from ..upstream.metadata import key_descriptor
 
 CLASS_REFS = {
     "eid": "urn:be:fedict:iam:fas:citizen:eid",

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from attribute_authority.saml.bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.samlxml import NAMEID_PERSISTENT, el, to_bytes
+from attribute_authority.saml.samlxml import NAMEID_PERSISTENT, el, key_descriptor, to_bytes
 
-from ..upstream.metadata import SAML2, key_descriptor
+from ..upstream.metadata import SAML2
 
 
 def idp_metadata(entity_id: str, sso_url: str, slo_url: str, keypairs: list[KeyPair],
