@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -38,6 +39,7 @@ __all__ = [
     "parse_idp_metadata",
     "parse_sp_metadata",
     "read_idp_metadata",
+    "write_if_changed",
 ]
 
 log = logging.getLogger(__name__)
@@ -387,3 +389,16 @@ def _optional_flag(node: etree._Element, name: str) -> bool | None:
     if value.strip() in ("false", "0"):
         return False
     raise MetadataRefused("bad_flag", f"{name}={value!r} is not an xs:boolean")
+
+
+def write_if_changed(path: str | Path, data: bytes) -> bool:
+    """Write a metadata file atomically, and only when its content changes (several workers
+    start at once and registries watch mtimes); True when it was written."""
+    path = Path(path)
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
