@@ -32,6 +32,7 @@ from attribute_authority.saml.samlxml import (
     issuer_of,
 )
 from attribute_authority.saml.sp_client import ServiceProvider
+from attribute_authority.saml.spmetadata import write_if_changed
 
 from . import capacity as capacity_rule
 from . import logout
@@ -74,7 +75,7 @@ class Journey:
         if config.dev_eid:
             self.dev_eid = DevEid(config.base_url, deps.keys.dev_eid, deps.store, self._trusted_sp,
                                   deps.clock)
-            _write_if_changed(deps.metadata_dir / "upstream" / "dev-eid.xml", self.dev_eid.metadata())
+            write_if_changed(deps.metadata_dir / "upstream" / "dev-eid.xml", self.dev_eid.metadata())
         self.peer = UpstreamPeer(deps.metadata_dir / "upstream", config.upstream_entity_id)
 
     # -- metadata -----------------------------------------------------------------------
@@ -135,6 +136,8 @@ class Journey:
         return self._answer(browser, person, pending)
 
     def _accepts(self, pending: PendingRequest, capacity: Capacity) -> bool:
+        if pending.capacity is not None and pending.capacity != capacity.code:
+            return False  # the application asked for another capacity: offer the switch
         with self.deps.db() as db:
             required = capacity_rule.application_capacity(db, pending.app_code)
         return capacity_rule.accepts(required, capacity)
@@ -245,9 +248,12 @@ class Journey:
                 browser.pending = None
                 return self._answer(browser, person, pending)
             with self.deps.db() as db:
-                required = capacity_rule.application_capacity(db, pending.app_code)
+                required = capacity_rule.describe_requirement(
+                    capacity_rule.application_capacity(db, pending.app_code))
+                if pending.capacity is not None:
+                    required = capacity_rule.describe_requested(db, pending.capacity)
             return render_template("bridge/mismatch.html", person=person, app=pending.app_code,
-                                   required=capacity_rule.describe_requirement(required),
+                                   required=required,
                                    csrf=browser.csrf), 409
         return render_template("bridge/status.html", person=person, apps=browser.apps,
                                csrf=browser.csrf), 200
@@ -416,13 +422,3 @@ def _pending(state: Mapping) -> PendingRequest | None:
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def _write_if_changed(path, data: bytes) -> None:
-    """Atomically, and only when different: several workers start at once and read it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.read_bytes() == data:
-        return
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    tmp.write_bytes(data)
-    tmp.replace(path)

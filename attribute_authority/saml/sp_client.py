@@ -50,6 +50,8 @@ from .samlxml import (
 from .spmetadata import IdpMetadata
 
 __all__ = [
+    "CAPACITY_EXTENSION",
+    "capacity_extension",
     "OutstandingRequests",
     "ServiceProvider",
     "SessionRequests",
@@ -64,6 +66,10 @@ __all__ = [
 ]
 
 REQUEST_VALIDITY = dt.timedelta(minutes=10)
+# The bridge's own AuthnRequest extension (samlp:Extensions): the capacity an application asks
+# for, a government code or `citizen`; the bridge offers its switch when the session holds
+# another one (R13). The SAML standard has no element for this.
+CAPACITY_EXTENSION = "{urn:lb-idbeheer:protocol}Capacity"
 _REPLAY_TTL = 24 * 3600
 SAML2 = "urn:oasis:names:tc:SAML:2.0:protocol"
 
@@ -181,6 +187,13 @@ def authn_request(sp: ServiceProvider, sso_url: str, outstanding: OutstandingReq
         el(root, "samlp:NameIDPolicy", Format=name_id_format, AllowCreate="true")
     outstanding.remember(request_id, state)
     return redirect_url(sso_url, "SAMLRequest", to_bytes(root), relay_state, sp.keypair)
+
+
+def capacity_extension(code: str) -> etree._Element:
+    """The extension element asking the bridge for capacity `code`."""
+    element = etree.Element(CAPACITY_EXTENSION, nsmap={"idb": "urn:lb-idbeheer:protocol"})
+    element.text = code
+    return element
 
 
 # -- response --------------------------------------------------------------------------------
