@@ -15,7 +15,7 @@ from admin_ui import create_blueprint as admin_blueprint
 from admin_ui.auth import APPLICATION as ADMIN_APPLICATION
 from attribute_authority.db import make_engine, read_only, session_factory
 from attribute_authority.national_register import FileRegister
-from attribute_authority.saml.replay import OneTimeStore
+from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.sp_client import sp_metadata
 from attribute_authority.saml.spmetadata import SpRegistry, write_if_changed
 from idp_bridge.mount import mount
@@ -40,6 +40,12 @@ def create_app(settings: Settings) -> Flask:
     app.extensions["idbeheer.db"] = db
     shared = redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
     app.extensions["idbeheer.redis"] = shared
+    # Registration files of the service's own SPs are in place before the registry reads them.
+    admin_keys = admin_registration(settings)
+    if not settings.production:
+        from examples.demo_app import ensure_demo_app
+
+        ensure_demo_app(settings.metadata_dir, settings.certs_dir, settings.base_url)
     registry = SpRegistry(settings.metadata_dir)
     app.extensions["idbeheer.sp_registry"] = registry
     store = one_time_store(settings, shared)
@@ -54,9 +60,7 @@ def create_app(settings: Settings) -> Flask:
     bridge_metadata = bridge_app.extensions["idp_bridge"].idp_metadata
     if not settings.production:
         from examples.demo_app import create_app as demo_app
-        from examples.demo_app import ensure_demo_app
 
-        ensure_demo_app(settings.metadata_dir, settings.certs_dir, settings.base_url)
         app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
             "/demo-app": demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir,
                                   secret_key=_derived(settings, "demo-app"), replay=store,
@@ -67,7 +71,12 @@ def create_app(settings: Settings) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.register_blueprint(admin_blueprint(
         session_factory=db, national_register=FileRegister(),
-        config=admin_config(settings, store, bridge_metadata)), url_prefix="/admin")
+        config=AdminConfig(
+            base_url=settings.base_url, keypairs=admin_keys, idp_metadata=bridge_metadata,
+            replay=store, default_language=settings.lang,
+            idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
+            absolute_lifetime=dt.timedelta(minutes=settings.session_lifetime_minutes))),
+        url_prefix="/admin")
 
     @app.get("/healthz")
     def healthz():
@@ -84,20 +93,16 @@ def create_app(settings: Settings) -> Flask:
     return app
 
 
-def admin_config(settings: Settings, store: OneTimeStore, idp_metadata) -> AdminConfig:
-    """The admin UI as an SP of the bridge: its key (generated in demo mode, provided in
+def admin_registration(settings: Settings) -> tuple[KeyPair, ...]:
+    """The admin UI as an SP of the bridge: its keys (generated in demo mode, provided in
     production) and, in demo mode, its registration metadata/sp/idbeheer.xml (in production the
     operator places that file, as for any application)."""
-    config = AdminConfig(
-        base_url=settings.base_url,
-        keypairs=tuple(service_keys(settings, "admin", "lb-idbeheer admin UI (dev)")),
-        idp_metadata=idp_metadata, replay=store, default_language=settings.lang,
-        idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
-        absolute_lifetime=dt.timedelta(minutes=settings.session_lifetime_minutes))
+    keys = tuple(service_keys(settings, "admin", "lb-idbeheer admin UI (dev)"))
     if not settings.production:
+        base = settings.base_url
         write_if_changed(settings.metadata_dir / "sp" / f"{ADMIN_APPLICATION}.xml",
-                         sp_metadata(config.entity_id, config.acs_url, config.keypairs))
-    return config
+                         sp_metadata(f"{base}/admin/metadata", f"{base}/admin/acs", keys))
+    return keys
 
 
 def _derived(settings: Settings, purpose: str) -> str:

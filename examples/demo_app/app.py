@@ -66,11 +66,11 @@ def create_app(*, base_url: str, certs_dir: str | os.PathLike[str], secret_key: 
         return _PAGE.format(rrn=escape(rrn), government=escape(government), result=result)
 
     def _ask(rrn: str, governments: list[str] | None) -> str:
-        if not aa_certs:
-            aa_certs.extend(aa_client.aa_signing_certs(aa_client.fetch(aa_metadata)))
         query_id, envelope = aa_client.build_query(me, aa_soap, rrn, keypair.key_pem,
                                                    keypair.cert_pem, governments)
         try:
+            if not aa_certs:
+                aa_certs.extend(aa_client.aa_signing_certs(aa_client.fetch(aa_metadata)))
             answer = aa_client.read_answer(aa_client.post(aa_soap, envelope), query_id, me,
                                            aa_certs)
         except urllib.error.HTTPError as exc:
