@@ -138,9 +138,9 @@ def test_idle_timeout_signs_in_again_and_returns_to_the_page(browser, monkeypatc
 
 def test_switch_between_two_governments_is_a_fresh_sign_in_at_the_bridge(browser, app):
     from admin_support import post
+    from support import FEMKE, actor
 
     from attribute_authority import grants, relations
-    from support import FEMKE, actor
     with app.extensions["idbeheer.db"]() as s:
         femke = actor(s, FEMKE)
         relations.add(s, femke, AN, NAZARETH, category="employee", type="standard", email="an@x.be")
