@@ -3,12 +3,13 @@
 Server-rendered Flask and Jinja, mounted by the composition root:
 
     app.register_blueprint(create_blueprint(session_factory=..., national_register=...,
-                                            config=AdminConfig(base_url=...)),
+                                            config=AdminConfig(base_url=..., keypairs=...,
+                                                               idp_metadata=...)),
                            url_prefix="/admin")
 
 Views parse, call an attribute_authority service and render; every rule and authorization check
 is in attribute_authority. admin_ui never imports idp_bridge: it signs in through the bridge
-over SAML like any target application (see auth.py).
+over SAML like any target application (see sso.py and auth.py).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from attribute_authority.national_register import NationalRegister
 
-from . import i18n, request_scope
+from . import i18n, request_scope, sso
 from .config import AdminConfig
 from .views import REGISTRARS
 
@@ -58,7 +59,8 @@ def create_blueprint(*, session_factory: sessionmaker[Session],
     @bp.record_once
     def _setup(state) -> None:
         state.app.extensions["admin_ui"] = deps
-        state.app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+        state.app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")  # see sso.py
+        sso.install(state.app, config)
         i18n.install(state.app, config.default_language)
 
     request_scope.install(bp)

@@ -5,9 +5,12 @@ The session holds the signed-in person's RRN and the government they act for (ca
 in again then returns to the page the administrator was on.
 
 Signing in itself is SAML towards the bridge (entityID BASE/admin/metadata, application
-`idbeheer`). That part plugs in behind two functions: `start_sign_in(return_to)` begins it
-and `complete_sign_in(attributes)` receives the released attributes. Until the bridge's SP
-side is wired here, demo and test mode offer a stand-in page that calls complete_sign_in.
+`idbeheer`, see sso.py): `start_sign_in(return_to)` sends the browser to the bridge and
+`complete_sign_in(attributes, return_to)` receives the attributes of the verified assertion.
+
+The government a session acts for is always the one the bridge asserted (R13): switching to
+another government asks the bridge for that capacity, which takes a fresh sign-in there; the
+admin UI never flips it locally.
 """
 from __future__ import annotations
 
@@ -22,11 +25,13 @@ from werkzeug.wrappers import Response
 from attribute_authority import authz, clock
 from attribute_authority.errors import NotAdministratorOf
 
+from . import sso
+
 RRN_ATTRIBUTE = "urn:lb-idbeheer:attribute:rrn"
+CAPACITY_ATTRIBUTE = "urn:lb-idbeheer:attribute:capacity"
 GOVERNMENT_ATTRIBUTE = "urn:lb-idbeheer:attribute:government"
 APPLICATION = "idbeheer"
 _KEY = "admin"
-_RETURN = "admin_return_to"
 
 
 def now() -> float:
@@ -45,41 +50,37 @@ def safe_return_to(target: str | None) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def start_sign_in(return_to: str | None) -> Response:
-    """Begin signing in; afterwards the administrator lands on `return_to`."""
-    session[_RETURN] = safe_return_to(return_to)
-    if current_app.extensions["admin_ui"].config.dev_sign_in:
-        return redirect(url_for("admin.dev_sign_in"))
-    # The bridge's SAML SP plugs in here: an AuthnRequest to /idp/sso for application idbeheer.
-    return Response(render_template("admin/sign_in_unavailable.html"), status=503)
+def start_sign_in(return_to: str | None, government: str | None = None) -> Response:
+    """Begin signing in at the bridge; afterwards the administrator lands on `return_to`.
+
+    `government` asks the bridge for that capacity (a switch: R13 makes it a fresh sign-in)."""
+    if not current_app.extensions["admin_ui"].config.sign_in_configured:
+        return Response(render_template("admin/sign_in_unavailable.html"), status=503)
+    return redirect(sso.sign_in_url(safe_return_to(return_to), government))
 
 
-def complete_sign_in(attributes: Mapping[str, Sequence[str]]) -> str:
+def complete_sign_in(attributes: Mapping[str, Sequence[str]], return_to: str | None = None) -> str:
     """Establish the session from the attributes the bridge released; returns where to go.
 
     Raises a DomainError when the person is no administrator, helpdesk or central
     administrator in that capacity (nothing is stored then)."""
     rrn = (attributes.get(RRN_ATTRIBUTE) or [""])[0]
     government = (attributes.get(GOVERNMENT_ATTRIBUTE) or [""])[0]
+    if (attributes.get(CAPACITY_ATTRIBUTE) or [""])[0] != "employee" or not government:
+        raise NotAdministratorOf(government=government or "—")
     _establish(rrn, government)
-    return session.pop(_RETURN, None) or url_for("admin.home")
+    return safe_return_to(return_to)
 
 
 def _establish(rrn: str, government: str) -> None:
     actor = authz.acting_actor(g.db, rrn, government)
     if not authz.roles_of(g.db, actor, clock.today()).any:
         raise NotAdministratorOf(government=government)
-    keep = {k: session[k] for k in ("admin_language", _RETURN) if k in session}
+    keep = {k: session[k] for k in ("admin_language", sso.OUTSTANDING) if k in session}
     session.clear()  # a new sign-in starts a new session (no fixation of the old one)
     session.update(keep)
     stamp = now()
     session[_KEY] = {"rrn": rrn, "government": government, "since": stamp, "seen": stamp}
-
-
-def switch_government(government: str) -> None:
-    """Act for another government the same person administers (a new capacity)."""
-    state = session[_KEY]
-    _establish(state["rrn"], government)
 
 
 def sign_out() -> None:

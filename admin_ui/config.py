@@ -1,21 +1,36 @@
 """What the admin UI is told by the composition root; nothing is read from the environment here."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+
+from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.replay import OneTimeStore
 
 
 @dataclass(frozen=True)
 class AdminConfig:
     base_url: str
     """BASE of DESIGN.md; the admin UI's SP entityID is BASE/admin/metadata."""
+    keypairs: tuple[KeyPair, ...] = ()
+    """The SP's signing key first, then a staged next key (published in the metadata only)."""
+    idp_metadata: Callable[[], bytes] | None = None
+    """The bridge's IdP metadata (BASE/idp/metadata), read on the first sign-in."""
+    replay: OneTimeStore | None = None
+    """Where used assertion IDs are remembered; shared by all workers in production."""
     idle_timeout: timedelta = timedelta(minutes=30)
     absolute_lifetime: timedelta = timedelta(hours=8)
     default_language: str = "nl"
-    dev_sign_in: bool = False
-    """Offer the stand-in sign-in page (demo and test mode only) until the bridge's SAML
-    sign-in plugs into auth.start_sign_in."""
 
     @property
     def entity_id(self) -> str:
         return f"{self.base_url}/admin/metadata"
+
+    @property
+    def acs_url(self) -> str:
+        return f"{self.base_url}/admin/acs"
+
+    @property
+    def sign_in_configured(self) -> bool:
+        return bool(self.keypairs) and self.idp_metadata is not None

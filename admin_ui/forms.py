@@ -45,11 +45,6 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class DevSignInForm(FlaskForm):
-    rrn = StringField(_l("Rijksregisternummer"), [REQUIRED])
-    government = StringField(_l("Bestuurscode (bv. 44088, of vlaanderen)"), [REQUIRED])
-
-
 class LanguageForm(FlaskForm):
     language = HiddenField()
     next = HiddenField()

@@ -1,6 +1,9 @@
 """The all-in-one WSGI app: health endpoints here, each part mounted as a blueprint."""
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+
 import redis
 from flask import Flask, jsonify
 from sqlalchemy import text
@@ -9,9 +12,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin_ui import AdminConfig
 from admin_ui import create_blueprint as admin_blueprint
+from admin_ui.auth import APPLICATION as ADMIN_APPLICATION
 from attribute_authority.db import make_engine, read_only, session_factory
 from attribute_authority.national_register import FileRegister
-from attribute_authority.saml.spmetadata import SpRegistry
+from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.sp_client import sp_metadata
+from attribute_authority.saml.spmetadata import SpRegistry, write_if_changed
 from idp_bridge.mount import mount
 from idp_bridge.pairwise import PairwiseNameIds
 from idp_bridge.web import create_bridge_app
@@ -19,6 +25,7 @@ from idp_bridge.web import create_bridge_app
 from . import observability
 from .aa_mount import aa_blueprint, one_time_store
 from .bridge import bridge_deps
+from .keys import service_keys
 from .settings import Settings, refuse_unsafe
 from .shared_state import redis_client
 
@@ -34,13 +41,12 @@ def create_app(settings: Settings) -> Flask:
     app.extensions["idbeheer.db"] = db
     shared = redis_client(settings.redis_url) if settings.redis_url else None
     app.extensions["idbeheer.redis"] = shared
+    # Registration files of the service's own SPs are in place before the registry reads them.
+    admin_keys = admin_registration(settings)
     if not settings.production:
-        from examples.demo_app import create_app as demo_app
         from examples.demo_app import ensure_demo_app
 
         ensure_demo_app(settings.metadata_dir, settings.certs_dir, settings.base_url)
-        app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
-            "/demo-app": demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir)})
     registry = SpRegistry(settings.metadata_dir)
     app.extensions["idbeheer.sp_registry"] = registry
     store = one_time_store(settings, shared)
@@ -49,14 +55,29 @@ def create_app(settings: Settings) -> Flask:
     resolver = PairwiseNameIds(bridge.config.name_id_secret)
     app.register_blueprint(aa_blueprint(settings, session_factory(read_only(engine)), registry,
                                         store=store, resolver=resolver))
-    app.wsgi_app = mount(app.wsgi_app, create_bridge_app(bridge))  # type: ignore[method-assign]
+    bridge_app = create_bridge_app(bridge)
+    # The admin UI and demo-app read the bridge's IdP metadata as any application would; in
+    # one process they get it from the bridge object rather than over HTTP from themselves.
+    bridge_metadata = bridge_app.extensions["idp_bridge"].idp_metadata
+    if not settings.production:
+        from examples.demo_app import create_app as demo_app
+
+        app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
+            "/demo-app": demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir,
+                                  secret_key=_derived(settings, "demo-app"), replay=store,
+                                  fetch=lambda _url: bridge_metadata())})
+    app.wsgi_app = mount(app.wsgi_app, bridge_app)  # type: ignore[method-assign]
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.register_blueprint(admin_blueprint(
         session_factory=db, national_register=FileRegister(),
-        config=AdminConfig(base_url=settings.base_url, dev_sign_in=not settings.production,
-                           default_language=settings.lang)), url_prefix="/admin")
+        config=AdminConfig(
+            base_url=settings.base_url, keypairs=admin_keys, idp_metadata=bridge_metadata,
+            replay=store, default_language=settings.lang,
+            idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
+            absolute_lifetime=dt.timedelta(minutes=settings.session_lifetime_minutes))),
+        url_prefix="/admin")
 
     @app.get("/healthz")
     def healthz():
@@ -71,6 +92,22 @@ def create_app(settings: Settings) -> Flask:
         return jsonify(status="ready" if ready else "not ready", checks=checks), (200 if ready else 503)
 
     return app
+
+
+def admin_registration(settings: Settings) -> tuple[KeyPair, ...]:
+    """The admin UI as an SP of the bridge: its keys (generated in demo mode, provided in
+    production) and, in demo mode, its registration metadata/sp/idbeheer.xml (in production the
+    operator places that file, as for any application)."""
+    keys = tuple(service_keys(settings, "admin", "lb-idbeheer admin UI (dev)"))
+    if not settings.production:
+        base = settings.base_url
+        write_if_changed(settings.metadata_dir / "sp" / f"{ADMIN_APPLICATION}.xml",
+                         sp_metadata(f"{base}/admin/metadata", f"{base}/admin/acs", keys))
+    return keys
+
+
+def _derived(settings: Settings, purpose: str) -> str:
+    return hashlib.sha256(f"{purpose}:{settings.secret_key}".encode()).hexdigest()
 
 
 def _check_database(db) -> str:

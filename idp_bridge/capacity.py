@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from attribute_authority.models import Application
+from attribute_authority.models import Application, Government
 from attribute_authority.rights_query import open_governments
 
 from .person import CITIZEN, EMPLOYEE, Capacity
@@ -49,3 +49,11 @@ def describe_requirement(application_capacity: str) -> str:
         EMPLOYEE: "als medewerker van een lokaal bestuur",
         "any": "als burger of als medewerker",
     }.get(application_capacity, application_capacity)
+
+
+def describe_requested(session: Session, code: str) -> str:
+    """An application asked for this capacity (a government code or `citizen`)."""
+    if code == CITIZEN:
+        return "als burger"
+    name = session.scalar(select(Government.name).where(Government.code == code))
+    return f"als medewerker van {name or code} ({code})"

@@ -9,7 +9,12 @@ from __future__ import annotations
 import redis
 from sqlalchemy import exc as sa_exc
 
-from attribute_authority.saml.errors import SamlSecurityError, SignatureRefused, XmlRefused
+from attribute_authority.saml.errors import (
+    AssertionRefused,
+    SamlSecurityError,
+    SignatureRefused,
+    XmlRefused,
+)
 from attribute_authority.saml.replay import StoreUnavailable
 
 NEXT_STEP = ("Ga terug naar de toepassing waarmee u wilde werken en meld opnieuw aan. "
@@ -62,5 +67,7 @@ class ServiceUnavailable(BridgeRefusal):
 
 def reason_of(exc: SamlSecurityError) -> str:
     """A trail reason code for a refusal of the SAML security layer."""
+    if isinstance(exc, AssertionRefused):
+        return exc.reason
     prefix = {XmlRefused: "xml", SignatureRefused: "signature"}.get(type(exc), "saml")
     return f"{prefix}_{exc.reason}"

@@ -14,20 +14,15 @@ from collections.abc import Callable, Mapping
 from flask import Response, redirect, render_template, session
 
 from attribute_authority.saml import xmlsig
+from attribute_authority.saml.bindings import (
+    BINDING_HTTP_POST,
+    BINDING_HTTP_REDIRECT,
+    Received,
+    post_form,
+    verify_redirect_signature,
+)
 from attribute_authority.saml.errors import SamlSecurityError
-
-from . import capacity as capacity_rule
-from . import logout
-from .bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, Received, post_form, verify_redirect_signature
-from .config import BridgeDeps
-from .dev_eid.idp import DevEid, TrustedSp
-from .downstream import attributes, responses
-from .downstream.metadata import idp_metadata
-from .downstream.requests import AnswerableRefusal, PendingRequest, check_authn_request
-from .errors import BridgeRefusal, RequestRefused, SessionMissing, UpstreamRefused
-from .pairwise import PairwiseNameIds
-from .person import Capacity, SignedInPerson
-from .samlxml import (
+from attribute_authority.saml.samlxml import (
     AUTHN_FAILED,
     NAMEID_TRANSIENT,
     REQUEST_DENIED,
@@ -37,6 +32,19 @@ from .samlxml import (
     STATUS,
     issuer_of,
 )
+from attribute_authority.saml.sp_client import ServiceProvider
+from attribute_authority.saml.spmetadata import write_if_changed
+
+from . import capacity as capacity_rule
+from . import logout
+from .config import BridgeDeps
+from .dev_eid.idp import DevEid, TrustedSp
+from .downstream import attributes, responses
+from .downstream.metadata import idp_metadata
+from .downstream.requests import AnswerableRefusal, PendingRequest, check_authn_request
+from .errors import BridgeRefusal, RequestRefused, SessionMissing, UpstreamRefused
+from .pairwise import PairwiseNameIds
+from .person import Capacity, SignedInPerson
 from .sessions import BrowserSession
 from .trail import Trail
 from .upstream import authn
@@ -68,7 +76,7 @@ class Journey:
         if config.dev_eid:
             self.dev_eid = DevEid(config.base_url, deps.keys.dev_eid, deps.store, self._trusted_sp,
                                   deps.clock)
-            _write_if_changed(deps.metadata_dir / "upstream" / "dev-eid.xml", self.dev_eid.metadata())
+            write_if_changed(deps.metadata_dir / "upstream" / "dev-eid.xml", self.dev_eid.metadata())
         self.peer = UpstreamPeer(deps.metadata_dir / "upstream", config.upstream_entity_id)
 
     # -- metadata -----------------------------------------------------------------------
@@ -131,6 +139,8 @@ class Journey:
         return self._answer(browser, person, pending)
 
     def _accepts(self, pending: PendingRequest, capacity: Capacity) -> bool:
+        if pending.capacity is not None and pending.capacity != capacity.code:
+            return False  # the application asked for another capacity: offer the switch
         with self.deps.db() as db:
             required = capacity_rule.application_capacity(db, pending.app_code)
         return capacity_rule.accepts(required, capacity)
@@ -165,7 +175,7 @@ class Journey:
         flow = secrets.token_urlsafe(24)
         state = json.dumps({"pending": pending.to_json() if pending else None,
                             "flow": _digest(flow), "keep": keep})
-        _, url = authn.start(self.peer.current(), sp_entity_id=self.sp_entity_id,
+        url = authn.start(self.peer.current(), sp_entity_id=self.sp_entity_id,
                              acs_url=self.acs_url, keypair=self.deps.keys.sp, store=self.deps.store,
                              state=state, force_authn=force_authn, now=self.clock(),
                              validity=self.config.request_validity)
@@ -177,7 +187,7 @@ class Journey:
         return response
 
     def acs(self, form: Mapping[str, str], flow_cookie: str | None) -> Response:
-        ctx = AcsContext(sp_entity_id=self.sp_entity_id, acs_url=self.acs_url,
+        ctx = AcsContext(sp=ServiceProvider(self.sp_entity_id, self.acs_url, self.deps.keys.sp),
                          idp=self.peer.current(), store=self.deps.store,
                          authn_contexts=self.config.authn_contexts, now=self.clock(),
                          skew=self.config.clock_skew, max_bytes=self.config.max_message_bytes)
@@ -245,9 +255,12 @@ class Journey:
                 browser.pending = None
                 return self._answer(browser, person, pending)
             with self.deps.db() as db:
-                required = capacity_rule.application_capacity(db, pending.app_code)
+                required = capacity_rule.describe_requirement(
+                    capacity_rule.application_capacity(db, pending.app_code))
+                if pending.capacity is not None:
+                    required = capacity_rule.describe_requested(db, pending.capacity)
             return render_template("bridge/mismatch.html", person=person, app=pending.app_code,
-                                   required=capacity_rule.describe_requirement(required),
+                                   required=required,
                                    csrf=browser.csrf), 409
         return render_template("bridge/status.html", person=person, apps=browser.apps,
                                csrf=browser.csrf), 200
@@ -417,13 +430,3 @@ def _pending(state: Mapping) -> PendingRequest | None:
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def _write_if_changed(path, data: bytes) -> None:
-    """Atomically, and only when different: several workers start at once and read it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.read_bytes() == data:
-        return
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -14,12 +14,15 @@ from dataclasses import asdict, dataclass, field
 
 from lxml import etree
 
+from attribute_authority.saml.bindings import (
+    BINDING_HTTP_POST,
+    BINDING_HTTP_REDIRECT,
+    post_form,
+    redirect_url,
+)
 from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.replay import OneTimeStore
-from attribute_authority.saml.xmlsig import sign
-
-from .bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, post_form, redirect_url
-from .samlxml import (
+from attribute_authority.saml.samlxml import (
     LOGOUT_USER,
     NAMEID_PERSISTENT,
     NAMEID_TRANSIENT,
@@ -30,6 +33,7 @@ from .samlxml import (
     status,
     to_bytes,
 )
+from attribute_authority.saml.xmlsig import sign
 
 _KEY = "bridge:logout:"
 _TTL = 600

@@ -12,10 +12,10 @@ from pathlib import Path
 from flask import Flask, Response, render_template, request, session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from attribute_authority.saml.bindings import decode_post, decode_redirect
 from attribute_authority.saml.errors import SamlSecurityError
 
 from . import sessions
-from .bindings import decode_post, decode_redirect
 from .config import BridgeDeps
 from .errors import OUTAGES, BridgeRefusal, RequestRefused, ServiceUnavailable, reason_of
 from .journey import Journey

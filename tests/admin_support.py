@@ -1,13 +1,35 @@
-"""Vocabulary of the admin UI tests: a test app with only the admin blueprint, and signing in
-through complete_sign_in (the stand-in sign-in page) with CSRF tokens taken from pages."""
+"""Vocabulary of the admin UI tests: a test app with only the admin blueprint, signing in over
+SAML at /admin/acs with a stand-in bridge (tests/sp_support.py: the answer the bridge would
+sign), and CSRF tokens taken from pages. The whole journey through the real bridge is in
+tests/idbeheer/test_admin_sso.py."""
 from __future__ import annotations
 
 import re
 
 from flask import Flask
+from sp_support import StubIdp, employee
 
 from admin_ui import AdminConfig, create_blueprint
 from attribute_authority.db import make_engine, session_factory
+from attribute_authority.saml.keys import KeyPair, self_signed_keypair
+from attribute_authority.saml.replay import MemoryStore
+
+_KEYS: dict[str, KeyPair] = {}
+
+
+def key_pair(name: str) -> KeyPair:
+    """A key pair per name, made once per test process."""
+    if name not in _KEYS:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        _KEYS[name] = self_signed_keypair(rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                                          f"test {name}", days=2)
+    return _KEYS[name]
+
+
+def bridge() -> StubIdp:
+    """The stand-in bridge every test app of the admin UI trusts."""
+    return StubIdp(key_pair("bridge"))
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -32,7 +54,8 @@ def build_app(url: str, register, jobs: Jobs | None = None, **config) -> Flask:
     engine = make_engine(url)
     app.extensions["test.engine"] = engine
     app.extensions["test.db"] = session_factory(engine)
-    settings = dict(base_url="http://localhost", dev_sign_in=True)
+    settings = dict(base_url="http://localhost", keypairs=(key_pair("admin"),),
+                    idp_metadata=bridge().metadata_xml, replay=MemoryStore())
     settings.update(config)
     app.register_blueprint(create_blueprint(session_factory=app.extensions["test.db"],
                                             national_register=register,
@@ -41,19 +64,25 @@ def build_app(url: str, register, jobs: Jobs | None = None, **config) -> Flask:
     return app
 
 
-def csrf(client, path="/admin/sign-in/dev") -> str:
+def csrf(client, path="/admin/signed-out") -> str:
     page = client.get(path).get_data(as_text=True)
     found = CSRF.search(page)
     assert found, f"no CSRF token on {path}"
     return found.group(1)
 
 
-def sign_in(client, rrn: str, government: str):
-    """Sign in through complete_sign_in, via the stand-in sign-in page."""
-    token = csrf(client)
-    response = client.post("/admin/sign-in/dev", data={"csrf_token": token, "rrn": rrn,
-                                                         "government": government})
-    assert response.status_code == 302, response.get_data(as_text=True)
+def sign_in_answer(client, rrn: str, government: str, path: str = "/admin/sign-in", **change):
+    """Follow the admin UI to the bridge and POST back what the bridge would answer."""
+    to_bridge = client.get(path)
+    assert to_bridge.status_code == 302, to_bridge.get_data(as_text=True)[:500]
+    attributes = change.pop("attributes", None) or employee(rrn, government)
+    return client.post("/admin/acs", data=bridge().answer(to_bridge.location, attributes, **change))
+
+
+def sign_in(client, rrn: str, government: str, path: str = "/admin/sign-in"):
+    """Sign in over SAML; returns the ACS's redirect to where the administrator was going."""
+    response = sign_in_answer(client, rrn, government, path)
+    assert response.status_code == 303, response.get_data(as_text=True)
     return response
 
 

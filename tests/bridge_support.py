@@ -284,7 +284,7 @@ class Forger:
                  not_before=None, not_on_or_after=None, assertion_id=None, response_id=None,
                  class_ref="urn:be:fedict:iam:fas:citizen:eid", sign_response=True,
                  sign_assertion=True, weak=False):
-        from idp_bridge.samlxml import instant, new_id
+        from attribute_authority.saml.samlxml import instant, new_id
 
         now = self.clock()
         irt = request_id if in_response_to == "same" else in_response_to

@@ -1,34 +1,50 @@
 """Sign-in, sign-out, language and the switch between governments (issue task 1)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+import logging
+
+from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
 from attribute_authority import authz
+from attribute_authority.saml.errors import SamlSecurityError
+from attribute_authority.saml.sp_client import SignInDeclined
 
-from .. import auth, i18n
-from ..forms import DevSignInForm, LanguageForm, SwitchForm
-from ..request_scope import attempt
-from ._common import deps, status_of, today
+from .. import auth, i18n, sso
+from ..forms import LanguageForm, SwitchForm
+from ._common import status_of, today
+
+log = logging.getLogger(__name__)
 
 
 def sign_in():
     return auth.start_sign_in(request.args.get("next"))
 
 
-def dev_sign_in():
-    """Stand-in for the bridge's SAML sign-in, in demo and test mode only."""
-    if not deps().config.dev_sign_in:
-        abort(404)
-    form = DevSignInForm()
-    message = None
-    if form.validate_on_submit():
-        target, message = attempt(auth.complete_sign_in, {
-            auth.RRN_ATTRIBUTE: [form.rrn.data.strip()],
-            auth.GOVERNMENT_ATTRIBUTE: [form.government.data.strip()]})
-        if message is None:
-            return redirect(target)
-    return render_template("admin/dev_sign_in.html", form=form, message=message), \
-        status_of(message or form.errors)
+def metadata():
+    """The SP metadata the bridge registers as metadata/sp/idbeheer.xml."""
+    return Response(sso.metadata(), mimetype="application/samlmetadata+xml")
+
+
+def acs():
+    """The bridge's answer: only a verified assertion, for us, now, in answer to this browser's
+    request, used once, makes a session; anything else is a 4xx and no session."""
+    try:
+        signed_in = sso.accept(request.form)
+    except SignInDeclined as declined:
+        log.info("sign-in declined by the bridge: %s", declined)
+        return _refused(401, i18n.gettext(
+            "Aanmelden is niet gelukt of werd geannuleerd. U kunt opnieuw aanmelden."))
+    except SamlSecurityError as refusal:
+        log.warning("sign-in answer refused: %s", refusal)
+        return _refused(400, i18n.gettext(
+            "Dit aanmeldbericht kunnen we niet aanvaarden. Meld opnieuw aan."))
+    return redirect(auth.complete_sign_in(signed_in.attributes, signed_in.state), 303)
+
+
+def _refused(status: int, message: str):
+    g.refused = True
+    return render_template("admin/refused.html", status=status, message=message,
+                           sign_in=True), status
 
 
 def sign_out():
@@ -52,8 +68,10 @@ def switch():
     choices = authz.capacities(g.db, g.actor.person_id, today())
     form.government.choices = [(gov.code, f"{gov.name} ({gov.code})") for gov in choices]
     if form.validate_on_submit():
-        auth.switch_government(form.government.data)
-        return redirect(url_for("admin.home"))
+        if form.government.data == g.government:
+            return redirect(url_for("admin.home"))
+        # Another government is another capacity: the bridge asks for a fresh sign-in (R13).
+        return auth.start_sign_in(url_for("admin.home"), government=form.government.data)
     form.government.data = form.government.data or g.government
     return render_template("admin/switch.html", form=form), \
         status_of(form.errors if request.method == "POST" else None)
@@ -61,7 +79,8 @@ def switch():
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/sign-in", view_func=sign_in)
-    bp.add_url_rule("/sign-in/dev", view_func=dev_sign_in, methods=["GET", "POST"])
+    bp.add_url_rule("/metadata", view_func=metadata)
+    bp.add_url_rule("/acs", view_func=acs, methods=["POST"])
     bp.add_url_rule("/sign-out", view_func=sign_out, methods=["POST"])
     bp.add_url_rule("/signed-out", view_func=signed_out)
     bp.add_url_rule("/language", view_func=language, methods=["POST"])

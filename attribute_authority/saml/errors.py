@@ -53,3 +53,14 @@ class KeyMaterialRefused(SamlSecurityError):
 
     Reasons: `missing`, `unreadable`, `mismatch`, `incomplete`, `dev_key` (in production).
     """
+
+
+class AssertionRefused(SamlSecurityError):
+    """A Web SSO Response or its (verified) Assertion is not for us, not now, or not an answer
+    to a request of ours.
+
+    Reasons: `not_a_response`, `wrong_issuer`, `wrong_destination`, `encrypted_assertion`,
+    `no_subject`, `wrong_recipient`, `expired`, `not_yet_valid`, `bad_confirmation`,
+    `in_response_to_mismatch`, `no_bearer_confirmation`, `no_conditions`, `wrong_audience`,
+    `no_authn_statement`, `replayed`, `unknown_in_response_to`.
+    """

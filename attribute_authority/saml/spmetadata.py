@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -35,8 +36,10 @@ __all__ = [
     "IdpMetadata",
     "SpMetadata",
     "SpRegistry",
+    "parse_idp_metadata",
     "parse_sp_metadata",
     "read_idp_metadata",
+    "write_if_changed",
 ]
 
 log = logging.getLogger(__name__)
@@ -256,7 +259,12 @@ def parse_sp_metadata(data: bytes, app_code: str, *, path: Path | None = None) -
 
 def read_idp_metadata(path: str | Path, entity_id: str | None = None) -> IdpMetadata:
     """Read an IdP's metadata file; `entity_id` picks one entity from an aggregate."""
-    root = parse_xml(Path(path).read_bytes(), MAX_METADATA_BYTES)
+    return parse_idp_metadata(Path(path).read_bytes(), entity_id)
+
+
+def parse_idp_metadata(data: bytes, entity_id: str | None = None) -> IdpMetadata:
+    """Read an IdP's metadata as fetched or read; `entity_id` picks one from an aggregate."""
+    root = parse_xml(data, MAX_METADATA_BYTES)
     entity, descriptor = _single_role(root, "IDPSSODescriptor", entity_id)
     signing, _ = _certificates(descriptor)
     return IdpMetadata(
@@ -381,3 +389,16 @@ def _optional_flag(node: etree._Element, name: str) -> bool | None:
     if value.strip() in ("false", "0"):
         return False
     raise MetadataRefused("bad_flag", f"{name}={value!r} is not an xs:boolean")
+
+
+def write_if_changed(path: str | Path, data: bytes) -> bool:
+    """Write a metadata file atomically, and only when its content changes (several workers
+    start at once and registries watch mtimes); True when it was written."""
+    path = Path(path)
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True

@@ -2,8 +2,9 @@
 governments) and sees the rights the attribute authority returns, asked exactly as a real
 application would: a signed AttributeQuery over HTTP.
 
-Sign-in through the bridge (SAML Web SSO) is added later: its assertion consumer is POST
-/acs (BASE/demo-app/acs in the metadata), deliberately left free here.
+Sign-in through the bridge (SAML Web SSO, `sso.py`): /login, the assertion consumer POST /acs
+(BASE/demo-app/acs in the metadata), and /me, which shows the released attributes beside what
+the attribute authority answers now.
 """
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from html import escape
 
 from flask import Flask, Response, request
 
+from attribute_authority.saml.replay import OneTimeStore
+
 from . import aa_client
 from .registration import demo_keypair, entity_id, sp_metadata
+from .sso import register_sso
 
 _PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>demo-app</title>
 <style>body{{font-family:sans-serif;max-width:46em;margin:2em auto}}label{{display:block;margin:.5em 0}}
 code{{background:#eee;padding:0 .2em}}</style></head><body>
 <h1>demo-app</h1>
+<p><a href="me">Aanmelden via lb-idbeheer (eID of federaal token)</a></p>
 <p>Vraag aan de attribuutautoriteit van lb-idbeheer welke rechten van <code>demo-app</code>
 iemand nu heeft (een ondertekende SAML AttributeQuery over SOAP).</p>
 <form method="post">
@@ -32,8 +37,12 @@ iemand nu heeft (een ondertekende SAML AttributeQuery over SOAP).</p>
 </body></html>"""
 
 
-def create_app(*, base_url: str, certs_dir: str | os.PathLike[str]) -> Flask:
-    """demo-app, to be mounted at BASE/demo-app (its entityID is BASE/demo-app/metadata)."""
+def create_app(*, base_url: str, certs_dir: str | os.PathLike[str], secret_key: str | None = None,
+               replay: OneTimeStore | None = None, fetch=None) -> Flask:
+    """demo-app, to be mounted at BASE/demo-app (its entityID is BASE/demo-app/metadata).
+
+    `secret_key` signs its session cookie, `replay` remembers used assertion IDs (see
+    sso.register_sso); `fetch(url) -> bytes` reads the bridge's metadata (default: HTTP)."""
     base = base_url.rstrip("/")
     me = entity_id(base)
     keypair = demo_keypair(certs_dir)
@@ -57,11 +66,11 @@ def create_app(*, base_url: str, certs_dir: str | os.PathLike[str]) -> Flask:
         return _PAGE.format(rrn=escape(rrn), government=escape(government), result=result)
 
     def _ask(rrn: str, governments: list[str] | None) -> str:
-        if not aa_certs:
-            aa_certs.extend(aa_client.aa_signing_certs(aa_client.fetch(aa_metadata)))
         query_id, envelope = aa_client.build_query(me, aa_soap, rrn, keypair.key_pem,
                                                    keypair.cert_pem, governments)
         try:
+            if not aa_certs:
+                aa_certs.extend(aa_client.aa_signing_certs(aa_client.fetch(aa_metadata)))
             answer = aa_client.read_answer(aa_client.post(aa_soap, envelope), query_id, me,
                                            aa_certs)
         except urllib.error.HTTPError as exc:
@@ -76,4 +85,6 @@ def create_app(*, base_url: str, certs_dir: str | os.PathLike[str]) -> Flask:
         items = "".join(f"<li><code>{escape(v)}</code></li>" for v in answer.rights)
         return f"<p>Status <code>Success</code>, rechten:</p><ul>{items}</ul>"
 
+    register_sso(app, base_url=base, entity_id=me, keypair=keypair, secret_key=secret_key,
+                 replay=replay, ask_aa=_ask, **({"fetch": fetch} if fetch else {}))
     return app

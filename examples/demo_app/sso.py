@@ -2,124 +2,99 @@
 
 `register_sso(app, ...)` adds to demo-app's Flask app:
   GET  /login   a signed HTTP-Redirect AuthnRequest to the bridge (RSA-SHA256)
-  POST /acs     the assertion consumer: verify the Assertion's signature with the bridge's key,
-                then Destination, Recipient, Audience, InResponseTo and validity; only then read
+  POST /acs     the assertion consumer: the Assertion's signature with the bridge's key, then
+                Destination, Recipient, Audience, InResponseTo and validity; only then read
   GET  /me      who is signed in, in which capacity, with which rights
   GET  /logout  forget the local session
-It uses the project's SAML security layer (`attribute_authority.saml`) for parsing and
-signatures, and nothing of the bridge: an application only knows the bridge's metadata URL.
+The SAML work is the project's SP client (`attribute_authority.saml.sp_client`); nothing of the
+bridge is imported: an application only knows the bridge's metadata URL. The outstanding
+request IDs are kept in demo-app's own session cookie: the bridge's page that POSTs the answer
+is on the same site (BASE), so the cookie comes along with SameSite=Lax.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import secrets
 import urllib.request
-import zlib
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote_plus
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
 from flask import Flask, abort, redirect, render_template_string, request, session
 
+from attribute_authority.saml.bindings import BINDING_HTTP_REDIRECT
 from attribute_authority.saml.errors import SamlSecurityError
-from attribute_authority.saml.keys import KeyPair, certificate_from_b64
-from attribute_authority.saml.xmlparse import parse_xml
-from attribute_authority.saml.xmlsig import NS, verify
+from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.replay import MemoryStore, OneTimeStore
+from attribute_authority.saml.sp_client import (
+    ServiceProvider,
+    SessionRequests,
+    SignInDeclined,
+    accept_response,
+    authn_request,
+)
+from attribute_authority.saml.spmetadata import IdpMetadata, parse_idp_metadata
 
-RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 PREFIX = "urn:lb-idbeheer:attribute:"
 _TEMPLATE = (Path(__file__).parent / "templates" / "signed_in.html").read_text(encoding="utf-8")
 
 
 def register_sso(app: Flask, *, base_url: str, entity_id: str, keypair: KeyPair,
                  acs_url: str | None = None, idp_metadata_url: str | None = None,
-                 secret_key: str | None = None,
+                 secret_key: str | None = None, replay: OneTimeStore | None = None,
+                 ask_aa: Callable[[str, list[str] | None], str] | None = None,
                  fetch=lambda url: urllib.request.urlopen(url, timeout=10).read()) -> None:
     """Add the sign-in routes to demo-app (mounted at BASE/demo-app).
 
     `secret_key` signs demo-app's own session cookie; give one that all processes share (a
-    random one per process works for one process only).
+    random one per process works for one process only); likewise `replay` (assertion IDs used
+    once) must be shared by all processes. `ask_aa(rrn, governments)` renders what the
+    attribute authority answers now, shown beside the attributes of the sign-in.
     """
     base = base_url.rstrip("/")
-    acs_url = acs_url or f"{base}/demo-app/acs"
+    sp = ServiceProvider(entity_id, acs_url or f"{base}/demo-app/acs", keypair)
     idp_metadata_url = idp_metadata_url or f"{base}/idp/metadata"
-    sso_url = f"{base}/idp/sso"
+    replay = replay or MemoryStore()
     if secret_key or not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key or secrets.token_urlsafe(32)
-    app.config.update(SESSION_COOKIE_NAME="demo_app_session", SESSION_COOKIE_HTTPONLY=True)
-    idp_certs: list = []
+    app.config.update(SESSION_COOKIE_NAME="demo_app_session", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax")
+    bridge: list[IdpMetadata] = []
 
-    def bridge_certs():
-        if not idp_certs:
-            root = parse_xml(fetch(idp_metadata_url), 1 << 20)
-            idp_certs.extend(certificate_from_b64(t) for t in root.xpath(
-                "//md:IDPSSODescriptor/md:KeyDescriptor[not(@use) or @use='signing']"
-                "//ds:X509Certificate/text()", namespaces=NS))
-        return idp_certs
+    def idp() -> IdpMetadata:
+        if not bridge:
+            bridge.append(parse_idp_metadata(fetch(idp_metadata_url)))
+        return bridge[0]
 
     @app.get("/login")
     def login():
-        request_id = "_" + secrets.token_hex(20)
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        xml = (f'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
-               f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{request_id}" Version="2.0" '
-               f'IssueInstant="{now}" Destination="{sso_url}" AssertionConsumerServiceURL="{acs_url}" '
-               f'ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">'
-               f'<saml:Issuer>{entity_id}</saml:Issuer></samlp:AuthnRequest>').encode()
-        deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
-        query = "SAMLRequest=" + quote_plus(base64.b64encode(deflater.compress(xml) + deflater.flush()))
-        query += "&SigAlg=" + quote_plus(RSA_SHA256)
-        signature = keypair.private_key.sign(query.encode(), padding.PKCS1v15(), hashes.SHA256())
-        session["outstanding"] = request_id
-        return redirect(f"{sso_url}?{query}&Signature={quote_plus(base64.b64encode(signature))}")
+        sso = idp().single_sign_on_services[BINDING_HTTP_REDIRECT].location
+        return redirect(authn_request(sp, sso, SessionRequests(session), now=dt.datetime.now(dt.UTC)))
 
     @app.post("/acs")
     def acs():
         try:
-            root = parse_xml(base64.b64decode(request.form.get("SAMLResponse", "")), 1 << 20)
-            status = root.xpath("string(samlp:Status/samlp:StatusCode/@Value)", namespaces=NS)
-            if not status.endswith(":Success"):
-                message = root.xpath("string(samlp:Status/samlp:StatusMessage)", namespaces=NS)
-                return render_template_string(_TEMPLATE, user=None, error=message or status), 401
-            assertion = verify(root, "/samlp:Response/saml:Assertion", bridge_certs())
-        except (SamlSecurityError, ValueError):
+            signed_in = accept_response(request.form, sp, idp(), SessionRequests(session), replay,
+                                        now=dt.datetime.now(dt.UTC))
+        except SignInDeclined as declined:
+            return render_template_string(_TEMPLATE, user=None, aa=None,
+                                          error=declined.message or declined.code), 401
+        except SamlSecurityError:
             abort(400)
-        user = _read(root, assertion, acs_url, entity_id, session.pop("outstanding", None))
-        if user is None:
-            abort(400)
-        session.clear()
+        user = {name.removeprefix(PREFIX): values for name, values in signed_in.attributes.items()}
+        user["nameId"] = [signed_in.name_id]
+        session.clear()  # a new sign-in starts a new session
         session["user"] = user
         return redirect(f"{request.script_root}/me", 303)
 
     @app.get("/me")
     def me():
-        return render_template_string(_TEMPLATE, user=session.get("user"), error=None)
+        user = session.get("user")
+        aa = None
+        if user and ask_aa and user.get("capacity") == ["employee"]:
+            aa = ask_aa(user["rrn"][0], user.get("government"))
+        return render_template_string(_TEMPLATE, user=user, aa=aa, error=None)
 
     @app.get("/logout")
     def logout():
         session.clear()
         return redirect(f"{request.script_root}/me")
-
-
-def _read(root, assertion, acs_url: str, entity_id: str, outstanding: str | None) -> dict | None:
-    """The verified assertion's attributes, or None when it is not for us, now, in answer to us."""
-    def one(path: str) -> str:
-        return assertion.xpath(f"string({path})", namespaces=NS)
-
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if (root.get("Destination") != acs_url
-            or one("saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData/@Recipient") != acs_url
-            or one("saml:Conditions/saml:AudienceRestriction/saml:Audience") != entity_id
-            or not outstanding
-            or one("saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData/@InResponseTo")
-            != outstanding
-            or one("saml:Conditions/@NotOnOrAfter") <= now):
-        return None
-    user: dict[str, list[str]] = {}
-    for attribute in assertion.xpath("saml:AttributeStatement/saml:Attribute", namespaces=NS):
-        name = attribute.get("Name", "").removeprefix(PREFIX)
-        user[name] = [v.text or "" for v in attribute.xpath("saml:AttributeValue", namespaces=NS)]
-    user["nameId"] = [one("saml:Subject/saml:NameID")]
-    return user

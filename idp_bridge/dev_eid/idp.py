@@ -10,14 +10,10 @@ from dataclasses import dataclass, field
 from cryptography import x509
 
 from attribute_authority.national_register import RegisterRecord
+from attribute_authority.saml.bindings import Received, verify_redirect_signature
 from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.replay import OneTimeStore
-from attribute_authority.saml.xmlsig import sign
-
-from ..bindings import Received, verify_redirect_signature
-from ..downstream.metadata import SAML2
-from ..errors import RequestRefused
-from ..samlxml import (
+from attribute_authority.saml.samlxml import (
     AUTHN_FAILED,
     NAMEID_TRANSIENT,
     RESPONDER,
@@ -27,13 +23,17 @@ from ..samlxml import (
     el,
     instant,
     issuer_of,
+    key_descriptor,
     name_id,
     new_id,
     response,
     status,
     to_bytes,
 )
-from ..upstream.metadata import key_descriptor
+from attribute_authority.saml.xmlsig import sign
+
+from ..downstream.metadata import SAML2
+from ..errors import RequestRefused
 
 CLASS_REFS = {
     "eid": "urn:be:fedict:iam:fas:citizen:eid",

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from attribute_authority.national_register import FileRegister, NationalRegister
+from attribute_authority.saml.bindings import decode_redirect, post_form, redirect_url
 from attribute_authority.saml.errors import SamlSecurityError
 
-from ..bindings import decode_redirect, post_form, redirect_url
 from ..errors import BridgeRefusal
 from .idp import DevEid
 

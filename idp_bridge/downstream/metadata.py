@@ -1,11 +1,17 @@
 """The bridge IdP's metadata, published at /idp/metadata (entityID = that URL)."""
 from __future__ import annotations
 
+from attribute_authority.saml.bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.samlxml import (
+    NAMEID_PERSISTENT,
+    NAMEID_TRANSIENT,
+    el,
+    key_descriptor,
+    to_bytes,
+)
 
-from ..bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from ..samlxml import NAMEID_PERSISTENT, NAMEID_TRANSIENT, el, to_bytes
-from ..upstream.metadata import SAML2, key_descriptor
+from ..upstream.metadata import SAML2
 
 
 def idp_metadata(entity_id: str, sso_url: str, slo_url: str, keypairs: list[KeyPair],

@@ -20,12 +20,9 @@ from dataclasses import asdict, dataclass
 from lxml import etree
 
 from attribute_authority.saml import xmlsig
+from attribute_authority.saml.bindings import BINDING_HTTP_POST, Received, verify_redirect_signature
 from attribute_authority.saml.errors import SamlSecurityError
-from attribute_authority.saml.spmetadata import SpMetadata, SpRegistry
-
-from ..bindings import BINDING_HTTP_POST, Received, verify_redirect_signature
-from ..errors import RequestRefused, reason_of
-from ..samlxml import (
+from attribute_authority.saml.samlxml import (
     INVALID_NAME_ID_POLICY,
     NAMEID_PERSISTENT,
     NAMEID_TRANSIENT,
@@ -35,6 +32,10 @@ from ..samlxml import (
     issuer_of,
     parse_instant,
 )
+from attribute_authority.saml.sp_client import CAPACITY_EXTENSION
+from attribute_authority.saml.spmetadata import SpMetadata, SpRegistry
+
+from ..errors import RequestRefused, reason_of
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class PendingRequest:
     force_authn: bool = False
     is_passive: bool = False
     name_id_format: str = NAMEID_PERSISTENT
+    capacity: str | None = None  # a capacity the application asks for (CAPACITY_EXTENSION)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -81,7 +83,8 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
     pending = PendingRequest(
         app_code=sp.app_code, sp_entity_id=sp.entity_id, request_id=root.get("ID"),
         acs_url=_acs_url(root, sp), relay_state=message.relay_state,
-        force_authn=_bool(root.get("ForceAuthn")), is_passive=_bool(root.get("IsPassive")))
+        force_authn=_bool(root.get("ForceAuthn")), is_passive=_bool(root.get("IsPassive")),
+        capacity=_requested_capacity(root))
     try:
         _check_signature(message, sp, require_signature or sp.authn_requests_signed)
     except SamlSecurityError as exc:
@@ -137,6 +140,13 @@ def _acs_url(root: etree._Element, sp: SpMetadata) -> str:
                              message="De toepassing vraagt het antwoord op een adres dat niet in "
                                      "haar registratie staat.")
     return endpoint.location
+
+
+def _requested_capacity(root: etree._Element) -> str | None:
+    """The capacity asked for in samlp:Extensions (sp_client.CAPACITY_EXTENSION), if any; the
+    admin UI asks for one to switch government (R13)."""
+    text = root.findtext(f"{{{SAMLP}}}Extensions/{CAPACITY_EXTENSION}")
+    return text.strip() or None if text else None
 
 
 def _bool(value: str | None) -> bool:

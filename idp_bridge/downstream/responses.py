@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.xmlsig import sign
-
-from ..samlxml import (
+from attribute_authority.saml.samlxml import (
     ATTRNAME_URI,
     NAMEID_PERSISTENT,
     SUCCESS,
@@ -22,6 +20,8 @@ from ..samlxml import (
     status,
     to_bytes,
 )
+from attribute_authority.saml.xmlsig import sign
+
 from .requests import PendingRequest
 
 AUTHN_CONTEXT = {

@@ -9,36 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 
+from attribute_authority.saml.bindings import BINDING_HTTP_REDIRECT
 from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.replay import OneTimeStore
+from attribute_authority.saml.samlxml import NAMEID_TRANSIENT
+from attribute_authority.saml.sp_client import ServiceProvider, StoreRequests, authn_request
 from attribute_authority.saml.spmetadata import IdpMetadata
 
-from ..bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, redirect_url
-from ..samlxml import NAMEID_TRANSIENT, el, instant, new_id, to_bytes
 from .peer import UpstreamUnavailable
 
 _KEY = "bridge:upstream:outstanding:"
 
 
+def outstanding(store: OneTimeStore, validity: dt.timedelta) -> StoreRequests:
+    return StoreRequests(store, _KEY, validity.total_seconds())
+
+
 def start(idp: IdpMetadata, *, sp_entity_id: str, acs_url: str, keypair: KeyPair,
           store: OneTimeStore, state: str, force_authn: bool, now: dt.datetime,
-          validity: dt.timedelta) -> tuple[str, str]:
-    """Remember `state` under a new request ID; return (request ID, redirect URL)."""
+          validity: dt.timedelta) -> str:
+    """Remember `state` under a new request ID; return the redirect URL to the upstream IdP."""
     sso = idp.single_sign_on_services.get(BINDING_HTTP_REDIRECT)
     if sso is None:
         raise UpstreamUnavailable("no_upstream_sso", "the upstream IdP has no HTTP-Redirect SSO")
-    request_id = new_id()
-    root = el(None, "samlp:AuthnRequest", ID=request_id, Version="2.0", IssueInstant=instant(now),
-              Destination=sso.location, AssertionConsumerServiceURL=acs_url,
-              ProtocolBinding=BINDING_HTTP_POST, ForceAuthn="true" if force_authn else None)
-    el(root, "saml:Issuer", sp_entity_id)
-    el(root, "samlp:NameIDPolicy", Format=NAMEID_TRANSIENT, AllowCreate="true")
-    store.put(_KEY + request_id, state, int(validity.total_seconds()))
-    return request_id, redirect_url(sso.location, "SAMLRequest", to_bytes(root), None, keypair)
-
-
-def take_outstanding(store: OneTimeStore, request_id: str | None) -> str | None:
-    """The state of an outstanding request, once: a second answer to it finds nothing."""
-    if not request_id:
-        return None
-    return store.take(_KEY + request_id)
+    return authn_request(ServiceProvider(sp_entity_id, acs_url, keypair), sso.location,
+                         outstanding(store, validity), now=now, state=state,
+                         force_authn=force_authn, name_id_format=NAMEID_TRANSIENT)

@@ -1,29 +1,16 @@
 """The bridge SP's metadata, published at /sp/metadata (entityID = that URL)."""
 from __future__ import annotations
 
-from attribute_authority.saml.keys import KeyPair, cert_der_b64
+from attribute_authority.saml.bindings import BINDING_HTTP_REDIRECT
+from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.samlxml import NAMEID_TRANSIENT
+from attribute_authority.saml.sp_client import SAML2
+from attribute_authority.saml.sp_client import sp_metadata as _sp_metadata
 
-from ..bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from ..samlxml import NAMEID_TRANSIENT, el, to_bytes
-
-SAML2 = "urn:oasis:names:tc:SAML:2.0:protocol"
+__all__ = ["SAML2", "sp_metadata"]
 
 
 def sp_metadata(entity_id: str, acs_url: str, slo_url: str, keypairs: list[KeyPair]) -> bytes:
     """Every key is published for signing; the first one signs (the others are staged)."""
-    root = el(None, "md:EntityDescriptor", entityID=entity_id)
-    sp = el(root, "md:SPSSODescriptor", AuthnRequestsSigned="true", WantAssertionsSigned="true",
-            protocolSupportEnumeration=SAML2)
-    for keypair in keypairs:
-        key_descriptor(sp, keypair, "signing")
-    el(sp, "md:SingleLogoutService", Binding=BINDING_HTTP_REDIRECT, Location=slo_url)
-    el(sp, "md:NameIDFormat", NAMEID_TRANSIENT)
-    el(sp, "md:AssertionConsumerService", Binding=BINDING_HTTP_POST, Location=acs_url,
-       index="0", isDefault="true")
-    return to_bytes(root)
-
-
-def key_descriptor(parent, keypair: KeyPair, use: str) -> None:
-    descriptor = el(parent, "md:KeyDescriptor", use=use)
-    key_info = el(descriptor, "ds:KeyInfo")
-    el(el(key_info, "ds:X509Data"), "ds:X509Certificate", cert_der_b64(keypair.certificate))
+    return _sp_metadata(entity_id, acs_url, keypairs, slo_url=slo_url,
+                        slo_binding=BINDING_HTTP_REDIRECT, name_id_format=NAMEID_TRANSIENT)

@@ -2,39 +2,91 @@
 between governments, sign-out, CSRF on every POST."""
 import time
 
-from admin_support import build_app, csrf, post, sign_in
+import pytest
+from admin_support import bridge, build_app, csrf, key_pair, post, sign_in, sign_in_answer
+from sp_support import citizen, employee
 from support import AN, BART, DINA, FEMKE, MERELBEKE, NAZARETH, actor, counts
 
 from admin_ui import auth
 from attribute_authority import grants, relations
+from attribute_authority.saml.samlxml import REQUESTER, SAMLP
+from attribute_authority.saml.sp_client import CAPACITY_EXTENSION
+from attribute_authority.saml.spmetadata import parse_sp_metadata
 
 
-def test_a_page_asks_to_sign_in_and_comes_back_after(client):
+def test_a_page_asks_to_sign_in_at_the_bridge_and_comes_back_after(client):
     first = client.get("/admin/people?q=claes")
-    assert first.status_code == 302 and first.location.endswith("/admin/sign-in/dev")
-    landed = sign_in(client, AN, MERELBEKE)
+    assert first.status_code == 302 and first.location.startswith("http://localhost/idp/sso?SAMLRequest=")
+    request = bridge().request_of(first.location, [key_pair("admin").certificate])
+    assert request.get("AssertionConsumerServiceURL") == "http://localhost/admin/acs"
+    landed = sign_in(client, AN, MERELBEKE, path="/admin/people?q=claes")
     assert landed.location.endswith("/admin/people?q=claes")
     assert "Claes" in client.get(landed.location).get_data(as_text=True)
 
 
 def test_return_to_another_site_is_ignored(client):
-    client.get("/admin/sign-in?next=https://evil.example/steal")
-    assert sign_in(client, AN, MERELBEKE).location.endswith("/admin/")
+    assert sign_in(client, AN, MERELBEKE, path="/admin/sign-in?next=https://evil.example/steal") \
+        .location.endswith("/admin/")
+
+
+def test_the_metadata_registers_the_admin_ui_as_a_signing_sp(client):
+    metadata = parse_sp_metadata(client.get("/admin/metadata").data, "idbeheer")
+    assert metadata.entity_id == "http://localhost/admin/metadata"
+    assert metadata.acs().location == "http://localhost/admin/acs"
+    assert metadata.authn_requests_signed and metadata.signing_certs == (key_pair("admin").certificate,)
+
+
+def test_the_stand_in_sign_in_page_is_gone(client):
+    assert client.get("/admin/sign-in/dev").status_code == 404
 
 
 def test_someone_without_an_admin_right_is_refused(client):
-    token = csrf(client)
-    refused = client.post("/admin/sign-in/dev", data={"csrf_token": token, "rrn": BART,
-                                                      "government": MERELBEKE})
+    refused = sign_in_answer(client, BART, MERELBEKE)
     assert refused.status_code == 403
+    assert "U bent geen lokale beheerder van 44088" in refused.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302
 
 
 def test_capacity_of_a_government_one_does_not_administer_is_refused(client):
-    token = csrf(client)
-    refused = client.post("/admin/sign-in/dev", data={"csrf_token": token, "rrn": AN,
-                                                      "government": NAZARETH})
-    assert refused.status_code == 403
+    assert sign_in_answer(client, AN, NAZARETH).status_code == 403
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_citizen_capacity_is_refused(client):
+    assert sign_in_answer(client, AN, MERELBEKE, attributes=citizen(AN)).status_code == 403
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("change", [
+    {"sign_assertion": False},
+    {"signer": key_pair("stranger")},
+    {"audience": "http://localhost/demo-app/metadata"},
+    {"recipient": "http://localhost/demo-app/acs"},
+    {"in_response_to": "_not-ours"},
+])
+def test_refused_answers_make_no_session(client, change):
+    refused = sign_in_answer(client, AN, MERELBEKE, **change)
+    assert refused.status_code == 400
+    assert "Dit aanmeldbericht kunnen we niet aanvaarden" in refused.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_replayed_answer_is_refused(client, app):
+    to_bridge = client.get("/admin/sign-in")
+    answer = bridge().answer(to_bridge.location, employee(AN, MERELBEKE))
+    assert client.post("/admin/acs", data=answer).status_code == 303
+    post(client, "/admin/sign-out")
+    assert client.post("/admin/acs", data=answer).status_code == 400
+    other = app.test_client()  # another browser replaying the same answer
+    other.get("/admin/sign-in")
+    assert other.post("/admin/acs", data=answer).status_code == 400
+    assert client.get("/admin/").status_code == 302 and other.get("/admin/").status_code == 302
+
+
+def test_a_cancelled_sign_in_is_a_clear_page(client):
+    refused = sign_in_answer(client, AN, MERELBEKE, code=REQUESTER)
+    assert refused.status_code == 401
+    assert "niet gelukt of werd geannuleerd" in refused.get_data(as_text=True)
 
 
 def test_idle_timeout_then_sign_in_again_returns_to_the_page(client, monkeypatch):
@@ -43,8 +95,9 @@ def test_idle_timeout_then_sign_in_again_returns_to_the_page(client, monkeypatch
     later = time.time() + 31 * 60
     monkeypatch.setattr(auth, "now", lambda: later)
     expired = client.get("/admin/people/" + BART)
-    assert expired.status_code == 302 and "sign-in" in expired.location
-    assert sign_in(client, AN, MERELBEKE).location.endswith("/admin/people/" + BART)
+    assert expired.status_code == 302 and "/idp/sso?" in expired.location
+    again = client.post("/admin/acs", data=bridge().answer(expired.location, employee(AN, MERELBEKE)))
+    assert again.status_code == 303 and again.location.endswith("/admin/people/" + BART)
 
 
 def test_activity_keeps_the_session_alive_but_not_past_the_absolute_lifetime(client, monkeypatch):
@@ -87,7 +140,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(client, db):
     assert counts(db) == before
 
 
-def test_local_administrator_of_two_governments_switches(client, db):
+def test_local_administrator_of_two_governments_switches_through_the_bridge(client, db):
     femke = actor(db, FEMKE)
     relations.add(db, femke, AN, NAZARETH, category="employee", type="standard", email="an@x.be")
     grants.add(db, femke, AN, NAZARETH, "idbeheer-local-admin")
@@ -95,8 +148,15 @@ def test_local_administrator_of_two_governments_switches(client, db):
     sign_in(client, AN, MERELBEKE)
     page = client.get("/admin/switch").get_data(as_text=True)
     assert "Merelbeke-Melle" in page and "Nazareth-De Pinte" in page
-    switched = post(client, "/admin/switch", {"government": NAZARETH})
-    assert switched.status_code == 302
+    to_bridge = post(client, "/admin/switch", {"government": NAZARETH})
+    assert to_bridge.status_code == 302 and "/idp/sso?" in to_bridge.location
+    request = bridge().request_of(to_bridge.location)
+    assert request.findtext(f"{{{SAMLP}}}Extensions/{CAPACITY_EXTENSION}") == NAZARETH
+    # until the bridge asserts the other capacity, the session acts for the first one
+    assert "Merelbeke-Melle" in client.get("/admin/").get_data(as_text=True)
+    switched = client.post("/admin/acs", data=bridge().answer(to_bridge.location,
+                                                               employee(AN, NAZARETH)))
+    assert switched.status_code == 303
     home = client.get("/admin/").get_data(as_text=True)
     assert "Nazareth-De Pinte" in home
     # acting for Nazareth-De Pinte, Merelbeke-Melle's people are out of reach
@@ -122,7 +182,6 @@ def test_central_administrator_signs_in_for_the_central_organisation(client):
     assert "Besturen" in page and "Aanmeldspoor" in page
 
 
-def test_without_the_stand_in_sign_in_waits_for_the_bridge(seeded_url, register):
-    client = build_app(seeded_url, register, dev_sign_in=False).test_client()
-    assert client.get("/admin/sign-in/dev").status_code == 404
-    assert client.get("/admin/people").status_code == 503  # until the bridge's SAML sign-in plugs in
+def test_without_a_key_and_the_bridge_metadata_sign_in_is_unavailable(seeded_url, register):
+    client = build_app(seeded_url, register, keypairs=(), idp_metadata=None).test_client()
+    assert client.get("/admin/people").status_code == 503

@@ -21,10 +21,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from lxml import etree
 
-from attribute_authority.saml.errors import SignatureRefused, XmlRefused
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.spmetadata import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from attribute_authority.saml.xmlparse import inflate_limited, parse_xml
+from .errors import SignatureRefused, XmlRefused
+from .keys import KeyPair
+from .spmetadata import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from .xmlparse import inflate_limited, parse_xml
 
 __all__ = [
     "BINDING_HTTP_POST", "BINDING_HTTP_REDIRECT", "Received", "decode_post", "decode_redirect",

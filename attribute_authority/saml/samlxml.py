@@ -1,4 +1,4 @@
-"""Small helpers shared by both sides for writing and reading SAML 2.0 messages with lxml.
+"""Small helpers for writing and reading SAML 2.0 messages with lxml (bridge, SP client, dev_eid).
 
 Messages are built as lxml trees because the signing layer (`attribute_authority.saml.xmlsig`)
 signs lxml trees in place; pysaml2 is used by the tests as an independent peer instead.
@@ -9,6 +9,8 @@ import datetime as dt
 import secrets
 
 from lxml import etree
+
+from .keys import KeyPair, cert_der_b64
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -153,3 +155,11 @@ def name_id(value: str, format: str, **qualifiers: str | None) -> etree._Element
                          Format=format)
     node.text = value
     return node
+
+
+def key_descriptor(parent: etree._Element, keypair: KeyPair, use: str | None) -> etree._Element:
+    """An md:KeyDescriptor with the key pair's certificate (no `use`: signing and encryption)."""
+    descriptor = el(parent, "md:KeyDescriptor", use=use)
+    key_info = el(descriptor, "ds:KeyInfo")
+    el(el(key_info, "ds:X509Data"), "ds:X509Certificate", cert_der_b64(keypair.certificate))
+    return descriptor
