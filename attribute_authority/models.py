@@ -294,7 +294,12 @@ class Notice(Base):
 class UploadJob(Base):
     """A bulk upload of people and their relations from CSV, checked line by line first and
     then run server-side in chunks; `done` is the progress the administrator watches.
-    status: ready -> running -> done (or failed when the run stopped)."""
+    status: ready -> running -> done (or failed when the run stopped).
+
+    Every chunk commit also moves `updated_at` (the heartbeat): a running job whose heartbeat
+    is older than uploads.STALE_AFTER is shown as interrupted (its process died) and can be
+    resumed. `run_token` names the run that owns the job; a run that finds another token
+    stops, so a resumed job never has two runners applying the same lines."""
 
     __tablename__ = "upload_job"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -307,7 +312,28 @@ class UploadJob(Base):
     done: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)
     problems: Mapped[list | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    run_token: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         CheckConstraint("status in ('ready','running','done','failed')", name="status"),
     )
+
+
+class BulkSelection(Base):
+    """The people an administrator picked, page by page, for one bulk grant (R10): kept
+    server-side so that the candidate list can be paged without JavaScript. Either explicit
+    relation IDs (at most bulk.MAX_SELECTED) or `all_matching`: every candidate of the
+    filter, resolved again when the grant is confirmed. Personal: only its actor, acting for
+    its government, sees it; deleted once the grant is made."""
+
+    __tablename__ = "bulk_selection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    government_id: Mapped[int] = mapped_column(ForeignKey("government.id"), index=True)
+    actor_rrn: Mapped[str] = mapped_column(String(11))
+    right_code: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(10))
+    type: Mapped[str | None] = mapped_column(String(10))
+    all_matching: Mapped[bool] = mapped_column(Boolean, default=False)
+    relation_ids: Mapped[list] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -6,26 +6,44 @@ problem. Only a file without problems becomes a job, which runs server-side in c
 chunk one unit of work that also moves the progress counter, so any worker can show it.
 A line refused at run time (someone else was faster) is reported and the rest continues.
 
+A process can die mid-job (deploy, OOM, SIGKILL). Each chunk commit moves the job's heartbeat
+(`updated_at`) together with `done` and the lines it applied, so a running job without a
+heartbeat for STALE_AFTER is *interrupted* and `resume` continues it from line `done`: the
+lines of a committed chunk are never applied again, and those of the chunk that died were
+rolled back with it. A run owns the job through `run_token`, taken under the job's row lock;
+a run that finds another token (it was presumed dead and resumed) stops before its next chunk.
+
 CSV columns (header required, comma or semicolon): rrn, category, type, email, phone, note.
 """
 from __future__ import annotations
 
 import csv
 import io
+import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import authz, clock, governments, people, relations
 from . import rrn as rrn_rules
-from .errors import DomainError, InvalidInput, NotFound, RelationExists, UnknownInNationalRegister
+from .errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    RelationExists,
+    UnknownInNationalRegister,
+)
 from .models import UploadJob
 from .national_register import NationalRegister
 
 COLUMNS = ("rrn", "category", "type", "email", "phone", "note")
 MAX_LINES = 10_000
 CHUNK = 50
+STALE_AFTER = timedelta(minutes=5)
+"""A running job without a chunk commit for this long is interrupted: a chunk of CHUNK lines
+takes seconds, so its process is gone."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,12 @@ class LineCheck:
     line: Line
     name: str | None
     problem: DomainError | None
+
+
+class NotResumable(DomainError):
+    code = "upload_not_resumable"
+    nl = "Dit opladen loopt nog of is klaar; hervatten kan alleen als het onderbroken is."
+    en = "This upload is still running or finished; only an interrupted upload can be resumed."
 
 
 class UploadHasProblems(DomainError):
@@ -123,6 +147,20 @@ def start(session: Session, actor: authz.Actor, register: NationalRegister,
     return job
 
 
+def state(job: UploadJob, now: datetime | None = None) -> str:
+    """What the administrator sees: the job's status, or `interrupted` for a running job
+    whose heartbeat stopped (or a failed one: both can be resumed)."""
+    if job.status == "failed":
+        return "interrupted"
+    if job.status == "running":
+        beat = job.updated_at or job.created_at
+        if beat.tzinfo is None:  # SQLite keeps no offset; we store UTC
+            beat = beat.replace(tzinfo=timezone.utc)
+        if beat < (now or clock.now()) - STALE_AFTER:
+            return "interrupted"
+    return job.status
+
+
 def get(session: Session, actor: authz.Actor, job_id: int, on: date | None = None) -> UploadJob:
     job = session.get(UploadJob, job_id)
     if job is None or not authz.scope_of(session, actor, on or clock.today()).covers(job.government_id):
@@ -130,27 +168,57 @@ def get(session: Session, actor: authz.Actor, job_id: int, on: date | None = Non
     return job
 
 
+def resume(session: Session, actor: authz.Actor, job_id: int, on: date | None = None,
+           now: datetime | None = None) -> UploadJob:
+    """Make an interrupted job ready again (run it with `run`): it continues at line `done`.
+    The job row is locked, so a dying run's last chunk is either committed before (and not
+    repeated) or not at all; the old run's token is dropped, so it cannot continue."""
+    job = get(session, actor, job_id, on)
+    session.refresh(job, with_for_update=True)
+    if state(job, now) != "interrupted":
+        raise NotResumable()
+    authz.require_admin_of(session, actor, session.get(governments.Government, job.government_id),
+                           on or clock.today())
+    job.status, job.run_token, job.updated_at = "ready", None, now or clock.now()
+    return job
+
+
+def _locked(session: Session, job_id: int) -> UploadJob | None:
+    return session.scalars(select(UploadJob).where(UploadJob.id == job_id)
+                           .with_for_update()).one_or_none()
+
+
 def run(factory: sessionmaker[Session], register: NationalRegister, job_id: int,
         chunk: int = CHUNK) -> None:
-    """Run a recorded job to its end. The actor's authorization is checked again for each
-    chunk, as the actor acting for the job's government."""
+    """Run a recorded (or resumed) job to its end, from line `done`. The actor's
+    authorization is checked again for each chunk, as the actor acting for the job's
+    government. Each chunk is one transaction that takes the job's row lock and checks that
+    this run still owns the job."""
+    token = secrets.token_hex(16)
     with factory() as session, session.begin():
-        job = session.get(UploadJob, job_id)
+        job = _locked(session, job_id)
         if job is None or job.status != "ready":
             return
-        job.status = "running"
+        job.status, job.run_token, job.updated_at = "running", token, clock.now()
         lines = parse(job.content)
     try:
-        for first in range(0, len(lines), chunk):
+        while True:
             with factory() as session, session.begin():
-                _run_chunk(session, register, session.get(UploadJob, job_id),
-                           lines[first:first + chunk])
+                job = _locked(session, job_id)
+                if job.run_token != token or job.status != "running":
+                    return  # presumed dead and resumed by another run: that run goes on
+                todo = lines[job.done:job.done + chunk]
+                if not todo:
+                    job.status, job.updated_at = "done", clock.now()
+                    return
+                _run_chunk(session, register, job, todo)
+                job.updated_at = clock.now()
     except Exception:
         with factory() as session, session.begin():
-            session.get(UploadJob, job_id).status = "failed"
+            job = _locked(session, job_id)
+            if job.run_token == token:
+                job.status = "failed"
         raise
-    with factory() as session, session.begin():
-        session.get(UploadJob, job_id).status = "done"
 
 
 def _run_chunk(session: Session, register: NationalRegister, job: UploadJob,

@@ -97,11 +97,20 @@ def upload_run(job_id: int):
     return response
 
 
+def upload_resume(job_id: int):
+    job = uploads.resume(g.db, g.actor, job_id, today())
+    flash(_("Het opladen wordt hervat: nog %(left)s van %(total)s regels.",
+            left=job.total - job.done, total=job.total))
+    return upload_run(job.id)
+
+
 def upload_job(job_id: int):
     job = uploads.get(g.db, g.actor, job_id, today())
-    return render_template("admin/bulk/job.html", job=job, action=ActionForm(),
-                           refresh=job.status == "running" or (job.status == "ready"
-                                                                and bool(request.args.get("started"))))
+    state = uploads.state(job)
+    return render_template("admin/bulk/job.html", job=job, state=state, action=ActionForm(),
+                           stale_minutes=int(uploads.STALE_AFTER.total_seconds() // 60),
+                           refresh=state == "running" or (state == "ready"
+                                                          and bool(request.args.get("started"))))
 
 
 def register(bp: Blueprint) -> None:
@@ -110,3 +119,5 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/bulk/upload/<int:job_id>", view_func=upload_job, endpoint="upload_job")
     bp.add_url_rule("/bulk/upload/<int:job_id>/run", view_func=upload_run, endpoint="upload_run",
                     methods=["POST"])
+    bp.add_url_rule("/bulk/upload/<int:job_id>/resume", view_func=upload_resume,
+                    endpoint="upload_resume", methods=["POST"])
