@@ -12,7 +12,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     widgets,
@@ -122,13 +121,8 @@ class BulkFilterForm(SearchForm):
 
 
 class BulkGrantForm(FlaskForm):
-    step = HiddenField(default="confirm")
-    right = HiddenField()
-    category = HiddenField()
-    type = HiddenField()
-    relations = SelectMultipleField(_l("Personen"), choices=[], coerce=int,
-                                    widget=widgets.ListWidget(prefix_label=False),
-                                    option_widget=widgets.CheckboxInput())
+    step = HiddenField(default="check")
+    count = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
     start = Day(_l("Begindatum"))
     end = Day(_l("Einddatum"))
     reason = TextAreaField(_l("Reden (optioneel)"), [Length(max=1000)])

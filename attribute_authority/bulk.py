@@ -89,19 +89,34 @@ def candidates(session: Session, actor: authz.Actor, government_code: str, right
 def candidates_page(session: Session, actor: authz.Actor, government_code: str,
                     right_code: str, *, category: str | None = None, type: str | None = None,
                     on: date | None = None, page: int = 1,
-                    size: int = PAGE_SIZE) -> paging.Page[Candidate]:
+                    size: int | None = None) -> paging.Page[Candidate]:
     """One page of `candidates`; `eligible` on the page tells how many can be selected."""
     on = on or clock.today()
     government = governments.by_code(session, government_code)
     authz.require_admin_of(session, actor, government, on)
     right = catalog.right_by_code(session, right_code)
-    found = paging.fetch(session, _open_relations(government.id, category, type), page, size)
+    found = paging.fetch(session, _open_relations(government.id, category, type), page,
+                         size or PAGE_SIZE)
     return paging.Page(_as_candidates(session, found.items, right, on), found.total,
                        found.number, found.size)
 
 
+def count_matching(session: Session, actor: authz.Actor, government_code: str,
+                   right_code: str, *, category: str | None = None, type: str | None = None,
+                   on: date | None = None) -> int:
+    """How many candidates of the filter can be selected ("all N matching the filter")."""
+    on = on or clock.today()
+    government = governments.by_code(session, government_code)
+    authz.require_admin_of(session, actor, government, on)
+    right = catalog.right_by_code(session, right_code)
+    return _count(session, _eligible_ids(government.id, right, category, type, on))
+
+
 def count_eligible(session: Session, selection: BulkSelection, on: date | None = None) -> int:
-    stmt = _eligible_ids_of(session, selection, on or clock.today())
+    return _count(session, _eligible_ids_of(session, selection, on or clock.today()))
+
+
+def _count(session: Session, stmt: Select) -> int:
     return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
@@ -201,12 +216,12 @@ def select_all_matching(session: Session, actor: authz.Actor, selection_id: int,
 
 def chosen_page(session: Session, actor: authz.Actor, selection_id: int,
                 on: date | None = None, page: int = 1,
-                size: int = PAGE_SIZE) -> paging.Page[Relation]:
+                size: int | None = None) -> paging.Page[Relation]:
     """The people the selection stands for now, a page at a time (the review before the
     confirmation)."""
     on = on or clock.today()
     selection = selection_of(session, actor, selection_id, on)
-    return paging.fetch(session, _chosen(session, selection, on), page, size)
+    return paging.fetch(session, _chosen(session, selection, on), page, size or PAGE_SIZE)
 
 
 def _chosen(session: Session, selection: BulkSelection, on: date) -> Select:

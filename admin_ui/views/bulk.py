@@ -1,6 +1,8 @@
-"""Bulk work (issue task 6): one right to many people (R10: filter, preview with checkboxes,
-period and reason once, confirm, all or nothing), and bulk upload of people from CSV (dry run
-with per-line problems, then a server-side job with a progress page that works without JS)."""
+"""Bulk work (issue task 6): one right to many people (R10: filter, paged candidates with
+checkboxes whose ticks are kept server-side page by page, or "everyone matching the filter";
+then the chosen people, period and reason once, confirm a count; all or nothing), and bulk
+upload of people from CSV (dry run with per-line problems, then a server-side job with a
+progress page, resumable when its process died; all without JS)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -8,45 +10,134 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from attribute_authority import bulk, catalog, governments, grants, uploads
 from attribute_authority.bulk import BulkRefused
 
-from ..forms import ActionForm, BulkFilterForm, BulkGrantForm, UploadForm
+from attribute_authority.errors import InvalidInput
+
+from ..forms import CATEGORY_CHOICES, TYPE_CHOICES, ActionForm, BulkFilterForm, BulkGrantForm, UploadForm
 from ..i18n import gettext as _
 from ..i18n import language
 from ..request_scope import attempt
-from ._common import deps, status_of, today
+from ._common import deps, page_number, status_of, today
+
+
+def _rights(government) -> dict:
+    return {r.code: r for r in catalog.rights_for(g.db, government)}
+
+
+def _filters(rights: dict) -> BulkFilterForm:
+    filters = BulkFilterForm()
+    filters.right.choices = [("", _("kies een recht"))] + [(c, f"{r.name} ({c})")
+                                                          for c, r in rights.items()]
+    return filters
+
+
+def _ids(name: str) -> list[int]:
+    values = request.form.getlist(name)
+    if not all(v.isdigit() for v in values):
+        raise InvalidInput(detail="een selectie bestaat uit relatienummers")
+    return [int(v) for v in values]
+
+
+def _filter_values(source) -> tuple[str | None, str | None]:
+    """Category and type of a filter, each one of the known values or none."""
+    category, type_ = source.get("category") or None, source.get("type") or None
+    if category not in (None, *dict(CATEGORY_CHOICES)) or type_ not in (None, *dict(TYPE_CHOICES)):
+        raise InvalidInput(detail="onbekende categorie of type")
+    return category, type_
+
+
+def _candidates_page(government, right, category, type_, selection, message=None):
+    """One page of candidates with a checkbox for each selectable one; paging, "all matching"
+    and "next" are buttons of the same form, so the ticks of the page are kept (no JS)."""
+    on = today()
+    page = bulk.candidates_page(g.db, g.actor, government.code, right.code, category=category,
+                                type=type_, on=on, page=page_number())
+    matching = bulk.count_matching(g.db, g.actor, government.code, right.code,
+                                   category=category, type=type_, on=on)
+    chosen = set(selection.relation_ids) if selection else set()
+    selected = matching if selection and selection.all_matching else len(chosen)
+    filters = _filters(_rights(government))
+    filters.right.data, filters.category.data, filters.type.data = right.code, category, type_
+    return render_template("admin/bulk/grant.html", filters=filters, right=right, page=page,
+                           selection=selection, chosen=chosen, matching=matching,
+                           selected=selected, category=category or "", type=type_ or "",
+                           max_selected=bulk.MAX_SELECTED, message=message), \
+        status_of(message)
 
 
 def bulk_grant():
-    on = today()
+    """Step 1: the filter, and the first page of candidates. Ticking and paging (a POST)
+    starts the selection of this bulk operation."""
     government = governments.by_code(g.db, g.government)
-    rights = {r.code: r for r in catalog.rights_for(g.db, government)}
-    filters = BulkFilterForm()
-    filters.right.choices = [("", _("kies een recht"))] + [(c, f"{r.name} ({c})") for c, r in rights.items()]
-    form = BulkGrantForm()
-    source = form if request.method == "POST" else filters
-    code = source.right.data if source.right.data in rights else None
-    category, type_ = source.category.data or None, source.type.data or None
+    rights = _rights(government)
+    source = request.form if request.method == "POST" else request.args
+    code = source.get("right") if source.get("right") in rights else None
     if code is None:
-        return render_template("admin/bulk/grant.html", filters=filters, form=None, candidates=[],
-                               step="filter", problems=[], message=None), \
+        return render_template("admin/bulk/grant.html", filters=_filters(rights), right=None,
+                               message=None), \
             status_of(_("Kies een recht.") if request.method == "POST" else None)
-    right = rights[code]
-    found = bulk.candidates(g.db, g.actor, government.code, code, category=category, type=type_, on=on)
-    form.relations.choices = [(c.relation.id, c.relation.person.full_name) for c in found
-                              if not c.holds_already]
-    form.right.data, form.category.data, form.type.data = code, category or "", type_ or ""
-    message, problems, step = None, [], "select"
+    category, type_ = _filter_values(source)
+    if request.method == "GET":
+        return _candidates_page(government, rights[code], category, type_, None)
+    selection, message = attempt(bulk.open_selection, g.db, g.actor, government.code, code,
+                                 category=category, type=type_, on=today())
+    if message is None:
+        answer, message = attempt(_apply_page, selection.id)
+        if message is None:
+            return answer
+    return _candidates_page(government, rights[code], category, type_, None, message)
+
+
+def _apply_page(selection_id: int):
+    """What a page of candidates posts: the ticks of that page, then where to go."""
+    action = request.form.get("action", "save")
+    if action in ("all", "none"):
+        selection = bulk.select_all_matching(g.db, g.actor, selection_id, action == "all",
+                                             today())
+    else:
+        selection = bulk.update_selection(g.db, g.actor, selection_id, _ids("shown"),
+                                          _ids("relations"), today())
+    if action == "review":
+        return redirect(url_for("admin.bulk_review", selection_id=selection.id))
+    page = request.form.get("goto", type=int) or request.form.get("page", type=int) or 1
+    return redirect(url_for("admin.bulk_selection", selection_id=selection.id, page=page))
+
+
+def bulk_selection(selection_id: int):
+    """Step 2: any page of candidates, ticked as the selection says."""
+    selection = bulk.selection_of(g.db, g.actor, selection_id, today())
+    government = governments.by_code(g.db, g.government)
+    right = catalog.right_by_code(g.db, selection.right_code)
+    message = None
+    if request.method == "POST":
+        answer, message = attempt(_apply_page, selection.id)
+        if message is None:
+            return answer
+        selection = bulk.selection_of(g.db, g.actor, selection_id, today())
+    return _candidates_page(government, right, selection.category, selection.type, selection,
+                            message)
+
+
+def bulk_review(selection_id: int):
+    """Step 3: the chosen people (paged), the period and reason once, then the confirmation
+    of the count; the grant is all or nothing (R10)."""
+    on = today()
+    selection = bulk.selection_of(g.db, g.actor, selection_id, on)
+    right = catalog.right_by_code(g.db, selection.right_code)
+    chosen = bulk.chosen_page(g.db, g.actor, selection_id, on, page_number())
+    form = BulkGrantForm()
+    message, problems, step = None, [], "period"
     if request.method == "GET":
         period = grants.plan_new(right, None, None, on)
         form.start.data, form.end.data = period.start, period.end
+    elif chosen.total == 0:
+        message = _("Selecteer minstens één persoon.")
     elif form.validate_on_submit():
-        if not form.relations.data:
-            message = _("Selecteer minstens één persoon.")
-        elif form.step.data == "confirm":
+        if form.step.data == "check":
             _period, message = attempt(grants.plan_new, right, form.start.data, form.end.data, on)
-            step = "select" if message else "commit"
+            step = "period" if message else "commit"
         elif form.step.data == "commit":
-            created, message = attempt(bulk.grant_many, g.db, g.actor, government.code, code,
-                                       form.relations.data, start=form.start.data,
+            created, message = attempt(bulk.grant_selection, g.db, g.actor, selection_id,
+                                       expected=form.count.data or 0, start=form.start.data,
                                        end=form.end.data, reason=form.reason.data or None, on=on)
             if message is None:
                 flash(_("Succesvol ontvangen: %(count)s personen kregen het recht %(right)s.",
@@ -55,10 +146,12 @@ def bulk_grant():
             refusal = g.get("refused")
             if isinstance(refusal, BulkRefused):
                 problems = [(r.person.full_name, p.message(language())) for r, p in refusal.problems]
-    chosen = [c for c in found if c.relation.id in (form.relations.data or [])]
-    form.step.data = "commit" if step == "commit" else "confirm"
-    return render_template("admin/bulk/grant.html", filters=filters, form=form, candidates=found,
-                           chosen=chosen, right=right, step=step, problems=problems,
+            selection = bulk.selection_of(g.db, g.actor, selection_id, on)
+            chosen = bulk.chosen_page(g.db, g.actor, selection_id, on, page_number())
+    form.step.data = "commit" if step == "commit" else "check"
+    form.count.data = chosen.total
+    return render_template("admin/bulk/review.html", selection=selection, right=right,
+                           chosen=chosen, form=form, step=step, problems=problems,
                            message=message), \
         status_of(message or (form.errors if request.method == "POST" else None))
 
@@ -115,6 +208,10 @@ def upload_job(job_id: int):
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/bulk/grant", view_func=bulk_grant, endpoint="bulk_grant", methods=["GET", "POST"])
+    bp.add_url_rule("/bulk/grant/<int:selection_id>", view_func=bulk_selection,
+                    endpoint="bulk_selection", methods=["GET", "POST"])
+    bp.add_url_rule("/bulk/grant/<int:selection_id>/review", view_func=bulk_review,
+                    endpoint="bulk_review", methods=["GET", "POST"])
     bp.add_url_rule("/bulk/upload", view_func=upload, endpoint="upload", methods=["GET", "POST"])
     bp.add_url_rule("/bulk/upload/<int:job_id>", view_func=upload_job, endpoint="upload_job")
     bp.add_url_rule("/bulk/upload/<int:job_id>/run", view_func=upload_run, endpoint="upload_run",

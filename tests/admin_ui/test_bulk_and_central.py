@@ -1,5 +1,6 @@
-"""Tasks 6–10: bulk grant (R10) and bulk upload, delegation (R9), central administration,
-the helpdesk's sign-in trail (R14) and the history pages, with their refusals."""
+"""Tasks 6–10: bulk upload (bulk grant, R10: test_bulk_grant.py), delegation (R9), central
+administration, the helpdesk's sign-in trail (R14) and the history pages, with their
+refusals."""
 import html
 from datetime import datetime, timedelta, timezone
 
@@ -13,44 +14,6 @@ from attribute_authority.models import Government, SignInEvent, UploadJob
 
 def text(response):
     return html.unescape(response.get_data(as_text=True))
-
-
-def test_bulk_grant_filter_preview_confirm(client, db):
-    today = clock.today()
-    sign_in(client, AN, MERELBEKE)
-    preview = text(client.get("/admin/bulk/grant?right=demo-app-reader"))
-    assert "Claes" in preview and "heeft dit recht al" in preview and "Maes" in preview
-    chris = relations.find_open(db, actor(db, AN), CHRIS, MERELBEKE)
-    an = relations.find_open(db, actor(db, AN), AN, MERELBEKE)
-    period = {"right": "demo-app-reader", "relations": [str(chris.id), str(an.id)],
-              "start": today.isoformat(), "end": (today + timedelta(days=100)).isoformat(),
-              "reason": "nieuwe toepassing"}
-    confirm = post(client, "/admin/bulk/grant", {**period, "step": "confirm"})
-    assert confirm.status_code == 200 and "Bevestig voor iedereen" in text(confirm)
-    before = counts(db)
-    done = post(client, "/admin/bulk/grant", {**period, "step": "commit"})
-    assert done.status_code == 302
-    assert "Succesvol ontvangen" in text(client.get(done.location))
-    assert counts(db)[1] == before[1] + 2
-
-
-def test_bulk_grant_refusals_change_nothing(client, db):
-    today = clock.today()
-    sign_in(client, AN, MERELBEKE)
-    chris = relations.find_open(db, actor(db, AN), CHRIS, MERELBEKE)
-    bart = relations.find_open(db, actor(db, AN), BART, MERELBEKE)
-    before = counts(db)
-    nobody = post(client, "/admin/bulk/grant", {"right": "demo-app-reader", "step": "commit",
-                                                "start": today.isoformat()})
-    assert nobody.status_code == 422 and "minstens één persoon" in text(nobody)
-    holder = post(client, "/admin/bulk/grant", {"right": "demo-app-reader", "step": "commit",
-                                                "relations": [str(chris.id), str(bart.id)]})
-    assert holder.status_code == 422  # Bart holds it already: not selectable, nothing granted
-    too_long = post(client, "/admin/bulk/grant", {
-        "right": "demo-app-admin", "step": "confirm", "relations": [str(bart.id)],
-        "start": today.isoformat(), "end": (today + timedelta(days=91)).isoformat()})
-    assert too_long.status_code == 422 and "te lang" in text(too_long)
-    assert counts(db) == before
 
 
 def _upload(client, content: str):

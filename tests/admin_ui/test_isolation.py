@@ -10,8 +10,8 @@ from admin_support import post, sign_in
 from support import AN, BART, FEMKE, MERELBEKE, NAZARETH, actor, counts
 
 from admin_ui.request_scope import PUBLIC
-from attribute_authority import clock, grants, relations, uploads
-from attribute_authority.models import Grant, Relation
+from attribute_authority import bulk, clock, grants, relations, uploads
+from attribute_authority.models import BulkSelection, Grant, Relation
 
 SKIP = {"admin.sign_out"}  # would end the sweep's own session; covered in test_sign_in
 # A person is nobody's tenant: any administrator may relate a known person to their own
@@ -25,14 +25,16 @@ REGISTER_LOOKUP = {"admin.person_add"}
 
 @pytest.fixture
 def foreign(db, register):
-    """Merelbeke-Melle's objects, and an upload job of Merelbeke-Melle."""
+    """Merelbeke-Melle's objects, an upload job and a bulk grant selection of Merelbeke-Melle."""
     an = actor(db, AN)
     rel = relations.find_open(db, an, BART, MERELBEKE)
     grant = rel.grants[0]
     job = uploads.start(db, an, register, MERELBEKE,
                         "rrn,category,type,email\n88421013756,external,standard,e@x.be\n")
+    selection = bulk.open_selection(db, an, MERELBEKE, "demo-app-admin")
     db.commit()
-    return {"rrn": BART, "relation_id": rel.id, "grant_id": grant.id, "job_id": job.id}
+    return {"rrn": BART, "relation_id": rel.id, "grant_id": grant.id, "job_id": job.id,
+            "selection_id": selection.id}
 
 
 def _url(rule, ids) -> str:
@@ -59,8 +61,10 @@ def _form(today, ids) -> dict:
 def _state(db, ids):
     db.expire_all()
     rel, grant = db.get(Relation, ids["relation_id"]), db.get(Grant, ids["grant_id"])
+    selection = db.get(BulkSelection, ids["selection_id"])
     return (counts(db), rel.email, rel.ended_on, rel.category, grant.start, grant.end,
-            grant.revoked_on, rel.person.language)
+            grant.revoked_on, rel.person.language, selection.all_matching,
+            list(selection.relation_ids))
 
 
 def admin_routes(app):
@@ -74,7 +78,8 @@ def test_the_sweep_covers_the_routes_that_take_ids(app):
     with_ids = {r.endpoint for r in admin_routes(app) if r.arguments}
     assert {"admin.person", "admin.relation_edit", "admin.relation_end", "admin.grant_add",
             "admin.grant_extend", "admin.grant_revoke", "admin.upload_job",
-            "admin.upload_run", "admin.person_history"} <= with_ids
+            "admin.upload_run", "admin.upload_resume", "admin.person_history",
+            "admin.bulk_selection", "admin.bulk_review"} <= with_ids
 
 
 def test_every_route_refuses_another_governments_objects(app, client, db, foreign):
@@ -105,12 +110,22 @@ def test_bulk_selection_with_a_guessed_relation_id_changes_nothing(client, db, f
     sign_in(client, FEMKE, NAZARETH)
     own = relations.find_open(db, actor(db, FEMKE), "75120512328", NAZARETH)
     before = _state(db, foreign)
-    for step in ("confirm", "commit"):
-        response = client.post("/admin/bulk/grant", data={
-            "csrf_token": _token(client), "step": step, "right": "demo-app-admin",
-            "relations": [str(own.id), str(foreign["relation_id"])],
-            "start": today.isoformat(), "end": (today + timedelta(days=5)).isoformat()})
-        assert response.status_code == 422
+    ids = [str(own.id), str(foreign["relation_id"])]
+    response = client.post("/admin/bulk/grant", data={
+        "csrf_token": _token(client), "right": "demo-app-admin", "page": "1", "shown": ids,
+        "relations": ids, "action": "review"})
+    assert response.status_code == 422
+    mine = bulk.open_selection(db, actor(db, FEMKE), NAZARETH, "demo-app-admin")
+    db.commit()
+    for path, data in ((f"/admin/bulk/grant/{mine.id}", {"page": "1", "shown": ids,
+                                                          "relations": ids}),
+                       (f"/admin/bulk/grant/{foreign['selection_id']}/review", {
+                           "step": "commit", "count": "0", "start": today.isoformat(),
+                           "end": (today + timedelta(days=5)).isoformat()})):
+        response = client.post(path, data={"csrf_token": _token(client), **data})
+        assert response.status_code in (404, 422), path
+    db.expire_all()
+    assert db.get(BulkSelection, mine.id).relation_ids == []
     assert _state(db, foreign) == before
     assert not grants.search(db, grants.authz.EVERYTHING,
                              grants.GrantFilter(government=NAZARETH, right="demo-app-admin"))
