@@ -253,6 +253,7 @@ def grant_selection(session: Session, actor: authz.Actor, selection_id: int, *,
     created = grant_many(session, actor, government.code, selection.right_code, ids,
                          start=start, end=end, reason=reason, on=on)
     session.delete(selection)
+    session.flush()
     return created
 
 

@@ -195,3 +195,57 @@ def test_history_of_government_and_person(client, db):
     other = client.application.test_client()
     sign_in(other, FEMKE, NAZARETH)
     assert "demo-app-admin" not in text(other.get(f"/admin/people/{CHRIS}/history"))
+
+
+class _Died(BaseException):
+    """The worker process dying (SIGKILL, OOM): nothing of the run's own handling runs."""
+
+
+class _DiesAt:
+    def __init__(self, register, rrn):
+        self.register, self.rrn = register, rrn
+
+    def lookup(self, rrn):
+        if rrn == self.rrn:
+            raise _Died()
+        return self.register.lookup(rrn)
+
+
+def test_an_interrupted_upload_is_shown_and_resumes_each_line_exactly_once(client, db, jobs,
+                                                                          register, app):
+    from attribute_authority import uploads
+    from attribute_authority.models import Person, Relation
+    sign_in(client, AN, MERELBEKE)
+    _upload(client, "rrn,category,type,email\n"
+                    f"{EMIL},external,standard,emil@x.be\n"
+                    f"{HANNE},employee,standard,hanne@x.be\n"
+                    "75120512328,employee,standard,geert@x.be\n")
+    job = db.scalars(select(UploadJob)).one()
+    factory = app.extensions["test.db"]
+    try:  # the worker dies in the second chunk: the first is committed, the second is not
+        uploads.run(factory, _DiesAt(register, HANNE), job.id, chunk=1)
+    except _Died:
+        pass
+    db.expire_all()
+    assert (job.status, job.done, job.created) == ("running", 1, 1)
+    running = text(client.get(f"/admin/bulk/upload/{job.id}"))
+    assert "Bezig: 1 van 3" in running and "Hervat" not in running
+    early = post(client, f"/admin/bulk/upload/{job.id}/resume")
+    assert early.status_code == 422 and not jobs.waiting  # not stale yet: still running
+    job.updated_at = clock.now() - uploads.STALE_AFTER - timedelta(seconds=1)
+    db.commit()
+    stale = text(client.get(f"/admin/bulk/upload/{job.id}"))
+    assert "Onderbroken" in stale and "Hervat" in stale and 'http-equiv="refresh"' not in stale
+    resumed = post(client, f"/admin/bulk/upload/{job.id}/resume")
+    assert resumed.status_code == 302
+    resumed.close()
+    again = post(client, f"/admin/bulk/upload/{job.id}/resume")  # a double click
+    assert again.status_code == 422
+    jobs.run_all()
+    db.expire_all()
+    assert (job.status, job.done, job.created, job.problems) == ("done", 3, 3, [])
+    for rrn in (EMIL, HANNE, "75120512328"):
+        related = db.scalars(select(Relation).join(Person).where(
+            Person.rrn == rrn, Relation.government.has(code=MERELBEKE))).all()
+        assert len(related) == 1, rrn
+    assert "Klaar: 3 van 3" in text(client.get(f"/admin/bulk/upload/{job.id}"))

@@ -238,3 +238,41 @@ def test_upload_job_runs_in_chunks_with_progress(fresh_url, register, today):
                                        governments.by_code(s, MERELBEKE).id) is not None
     uploads.run(factory, register, job_id)  # a finished job does not run again
     engine.dispose()
+
+
+def test_a_run_presumed_dead_and_resumed_stops_before_its_next_chunk(fresh_url, register, today):
+    """The old run was only slow: once the job is resumed, it finds another run's token and
+    stops, so no line is applied by both."""
+    from attribute_authority import clock, demo
+    from attribute_authority.db import make_engine, session_factory
+
+    engine = make_engine(fresh_url)
+    factory = session_factory(engine)
+    with factory() as s, s.begin():
+        demo.seed(s, register)
+        an = authz.acting_actor(s, AN, MERELBEKE)
+        job_id = uploads.start(s, an, register, MERELBEKE, CSV.format(emil=EMIL, hanne=HANNE),
+                               today).id
+    calls = []
+
+    def slow_then_overtaken():
+        calls.append(1)
+        if len(calls) == 3:  # between the old run's first and second chunk
+            with factory() as s, s.begin():
+                job = s.get(uploads.UploadJob, job_id)
+                job.updated_at = clock.now() - uploads.STALE_AFTER - timedelta(seconds=1)
+                assert uploads.state(job) == "interrupted"
+                uploads.resume(s, authz.acting_actor(s, AN, MERELBEKE), job_id, today)
+        return factory()
+
+    uploads.run(slow_then_overtaken, register, job_id, chunk=1)
+    with factory() as s:
+        job = s.get(uploads.UploadJob, job_id)
+        assert (job.status, job.done, job.created) == ("ready", 1, 1)
+    uploads.run(factory, register, job_id, chunk=1)
+    with factory() as s:
+        job = s.get(uploads.UploadJob, job_id)
+        assert (job.status, job.done, job.created, job.problems) == ("done", 2, 2, [])
+        with pytest.raises(uploads.NotResumable):
+            uploads.resume(s, authz.acting_actor(s, AN, MERELBEKE), job_id, today)
+    engine.dispose()

@@ -172,7 +172,11 @@ def test_bulk_grant(page):
     page.get_by_role("button", name="Toon de personen").click()
     page.get_by_label("Peeters", exact=False).check()
     shot(page, "bulk-grant")
-    page.get_by_role("button", name="Volgende").click()
+    page.get_by_role("button", name="Volgende", exact=True).click()  # the ticks are kept
+    assert page.get_by_role("listitem").filter(has_text="Peeters").count() == 1
+    shot(page, "bulk-grant-review")
+    page.get_by_role("button", name="Volgende", exact=True).click()
+    assert page.get_by_text("1 personen krijgen").is_visible()
     page.get_by_role("button", name="Bevestig voor iedereen").click()
     assert page.get_by_text("Succesvol ontvangen").is_visible()
 
