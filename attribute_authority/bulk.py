@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from . import audit, authz, catalog, clock, governments, grants, paging
 from .errors import DomainError, EmptySelection, InvalidInput, NoOpenRelation, NotFound
-from .models import BulkSelection, Grant, Person, Relation, Right
+from .models import BulkSelection, Government, Grant, Person, Relation, Right
 from .states import active_or_pending
 
 PAGE_SIZE = 50
@@ -75,13 +75,19 @@ def _as_candidates(session: Session, found: list[Relation], right: Right,
     return [Candidate(r, r.id in holders) for r in found]
 
 
-def candidates(session: Session, actor: authz.Actor, government_code: str, right_code: str,
-               *, category: str | None = None, type: str | None = None,
-               on: date | None = None) -> list[Candidate]:
+def _scope(session: Session, actor: authz.Actor, government_code: str, right_code: str,
+           on: date | None) -> tuple[Government, Right, date]:
+    """The government (which the actor must administer), the right, and the day."""
     on = on or clock.today()
     government = governments.by_code(session, government_code)
     authz.require_admin_of(session, actor, government, on)
-    right = catalog.right_by_code(session, right_code)
+    return government, catalog.right_by_code(session, right_code), on
+
+
+def candidates(session: Session, actor: authz.Actor, government_code: str, right_code: str,
+               *, category: str | None = None, type: str | None = None,
+               on: date | None = None) -> list[Candidate]:
+    government, right, on = _scope(session, actor, government_code, right_code, on)
     found = list(session.scalars(_open_relations(government.id, category, type)))
     return _as_candidates(session, found, right, on)
 
@@ -91,10 +97,7 @@ def candidates_page(session: Session, actor: authz.Actor, government_code: str,
                     on: date | None = None, page: int = 1,
                     size: int | None = None) -> paging.Page[Candidate]:
     """One page of `candidates`; `eligible` on the page tells how many can be selected."""
-    on = on or clock.today()
-    government = governments.by_code(session, government_code)
-    authz.require_admin_of(session, actor, government, on)
-    right = catalog.right_by_code(session, right_code)
+    government, right, on = _scope(session, actor, government_code, right_code, on)
     found = paging.fetch(session, _open_relations(government.id, category, type), page,
                          size or PAGE_SIZE)
     return paging.Page(_as_candidates(session, found.items, right, on), found.total,
@@ -105,10 +108,7 @@ def count_matching(session: Session, actor: authz.Actor, government_code: str,
                    right_code: str, *, category: str | None = None, type: str | None = None,
                    on: date | None = None) -> int:
     """How many candidates of the filter can be selected ("all N matching the filter")."""
-    on = on or clock.today()
-    government = governments.by_code(session, government_code)
-    authz.require_admin_of(session, actor, government, on)
-    right = catalog.right_by_code(session, right_code)
+    government, right, on = _scope(session, actor, government_code, right_code, on)
     return _count(session, _eligible_ids(government.id, right, category, type, on))
 
 
@@ -150,10 +150,7 @@ def open_selection(session: Session, actor: authz.Actor, government_code: str,
                    right_code: str, *, category: str | None = None, type: str | None = None,
                    on: date | None = None) -> BulkSelection:
     """A new, empty selection for one bulk operation of this actor."""
-    on = on or clock.today()
-    government = governments.by_code(session, government_code)
-    authz.require_admin_of(session, actor, government, on)
-    catalog.right_by_code(session, right_code)
+    government, _right, on = _scope(session, actor, government_code, right_code, on)
     now = clock.now()
     session.execute(delete(BulkSelection).where(BulkSelection.actor_rrn == actor.rrn,
                                                 BulkSelection.updated_at < now - SELECTION_KEPT))
@@ -174,7 +171,7 @@ def selection_of(session: Session, actor: authz.Actor, selection_id: int,
     if selection is None or selection.actor_rrn != actor.rrn or (
             actor.acting_for is not None and actor.acting_for != selection.government_id):
         raise NotFound(what="Selectie", key=str(selection_id))
-    authz.require_admin_of(session, actor, session.get(governments.Government,
+    authz.require_admin_of(session, actor, session.get(Government,
                                                        selection.government_id), on)
     return selection
 
@@ -249,7 +246,7 @@ def grant_selection(session: Session, actor: authz.Actor, selection_id: int, *,
     ids = resolve(session, selection, on)
     if len(ids) != expected:
         raise SelectionChanged(count=len(ids), expected=expected)
-    government = session.get(governments.Government, selection.government_id)
+    government = session.get(Government, selection.government_id)
     created = grant_many(session, actor, government.code, selection.right_code, ids,
                          start=start, end=end, reason=reason, on=on)
     session.delete(selection)
@@ -271,10 +268,7 @@ def grant_many(session: Session, actor: authz.Actor, government_code: str, right
                relation_ids: list[int], *, start: date | None = None, end: date | None = None,
                reason: str | None = None, on: date | None = None) -> list[Grant]:
     """Grant to every selected relation or to none. The caller's transaction holds it all."""
-    on = on or clock.today()
-    government = governments.by_code(session, government_code)
-    authz.require_admin_of(session, actor, government, on)
-    right = catalog.right_by_code(session, right_code)
+    government, right, on = _scope(session, actor, government_code, right_code, on)
     if not relation_ids:
         raise EmptySelection()
     wanted = set(relation_ids)

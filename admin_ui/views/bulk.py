@@ -9,7 +9,6 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from attribute_authority import bulk, catalog, governments, grants, uploads
 from attribute_authority.bulk import BulkRefused
-
 from attribute_authority.errors import InvalidInput
 
 from ..forms import CATEGORY_CHOICES, TYPE_CHOICES, ActionForm, BulkFilterForm, BulkGrantForm, UploadForm

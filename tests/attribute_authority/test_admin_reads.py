@@ -215,7 +215,9 @@ def test_upload_check_start_and_run(session, register, today, databases):
         uploads.get(session, actor(session, FEMKE), job.id, today)
 
 
-def test_upload_job_runs_in_chunks_with_progress(fresh_url, register, today):
+@pytest.fixture
+def recorded_job(fresh_url, register, today):
+    """(factory, actor, job ID): the demo data and a recorded upload job of two lines."""
     from attribute_authority import demo
     from attribute_authority.db import make_engine, session_factory
 
@@ -226,6 +228,12 @@ def test_upload_job_runs_in_chunks_with_progress(fresh_url, register, today):
         an = authz.acting_actor(s, AN, MERELBEKE)
         job_id = uploads.start(s, an, register, MERELBEKE, CSV.format(emil=EMIL, hanne=HANNE),
                                today).id
+    yield factory, an, job_id
+    engine.dispose()
+
+
+def test_upload_job_runs_in_chunks_with_progress(recorded_job, register, today):
+    factory, an, job_id = recorded_job
     with factory() as s, s.begin():  # someone else relates Hanne first: that line is reported
         people.add(s, an, register, HANNE, today)
         relations.add(s, an, HANNE, MERELBEKE, category="employee", type="standard", email="h@y.be")
@@ -237,22 +245,15 @@ def test_upload_job_runs_in_chunks_with_progress(fresh_url, register, today):
         assert relations.open_relation(s, people.find(s, EMIL).id,
                                        governments.by_code(s, MERELBEKE).id) is not None
     uploads.run(factory, register, job_id)  # a finished job does not run again
-    engine.dispose()
 
 
-def test_a_run_presumed_dead_and_resumed_stops_before_its_next_chunk(fresh_url, register, today):
+def test_a_run_presumed_dead_and_resumed_stops_before_its_next_chunk(recorded_job, register,
+                                                                      today):
     """The old run was only slow: once the job is resumed, it finds another run's token and
     stops, so no line is applied by both."""
-    from attribute_authority import clock, demo
-    from attribute_authority.db import make_engine, session_factory
+    from attribute_authority import clock
 
-    engine = make_engine(fresh_url)
-    factory = session_factory(engine)
-    with factory() as s, s.begin():
-        demo.seed(s, register)
-        an = authz.acting_actor(s, AN, MERELBEKE)
-        job_id = uploads.start(s, an, register, MERELBEKE, CSV.format(emil=EMIL, hanne=HANNE),
-                               today).id
+    factory, _an, job_id = recorded_job
     calls = []
 
     def slow_then_overtaken():
@@ -275,4 +276,3 @@ def test_a_run_presumed_dead_and_resumed_stops_before_its_next_chunk(fresh_url, 
         assert (job.status, job.done, job.created, job.problems) == ("done", 2, 2, [])
         with pytest.raises(uploads.NotResumable):
             uploads.resume(s, authz.acting_actor(s, AN, MERELBEKE), job_id, today)
-    engine.dispose()
