@@ -67,6 +67,14 @@ def sign_in_url(return_to: str, government: str | None = None) -> str:
                          now=dt.datetime.now(dt.UTC), state=return_to, extensions=extensions)
 
 
+def bridge_sign_out_url() -> str | None:
+    """Where to end the bridge's session too, so that the next person at this computer must
+    sign in again: the bridge's single-logout endpoint, which without a message signs the
+    browser out of every application and upstream. None if the bridge publishes none."""
+    endpoint = _idp().single_logout_services.get(BINDING_HTTP_REDIRECT)
+    return endpoint.location if endpoint else None
+
+
 def accept(form) -> SignedIn:
     """The bridge's verified answer; raises SamlSecurityError or SignInDeclined."""
     return accept_response(form, service_provider(), _idp(), SessionRequests(session, key=OUTSTANDING),

@@ -49,7 +49,9 @@ def _refused(status: int, message: str):
 
 def sign_out():
     auth.sign_out()
-    return redirect(url_for("admin.signed_out"))
+    # The bridge's session ends too: signing out of the admin UI on a shared computer must not
+    # leave the next person a silent sign-in as the previous one.
+    return redirect(sso.bridge_sign_out_url() or url_for("admin.signed_out"))
 
 
 def signed_out():

@@ -165,3 +165,21 @@ def test_switch_between_two_governments_is_a_fresh_sign_in_at_the_bridge(browser
 def test_emil_without_relation_cannot_get_an_employee_capacity(browser):
     capacity = browser.eid(browser.to_dev_eid("/admin/"), EMIL)
     assert 'value="44088"' not in capacity.get_data(as_text=True)
+
+
+def test_signing_out_of_the_admin_ui_ends_the_bridge_session_too(browser):
+    """On a shared computer the next person must sign in anew, not inherit the session."""
+    page = browser.to_dev_eid("/admin/")
+    browser.eid(page, AN)
+    landed, _, _ = browser.post_answer(browser.choose(MERELBEKE))
+    assert landed.status_code == 303
+    home = browser.client.get("/admin/")
+    assert home.status_code == 200
+    token = form_of(home.data)[1]["csrf_token"]  # every form of the page carries the same token
+    out = browser.client.post("/admin/sign-out", data={"csrf_token": token})
+    assert out.status_code == 302 and urlsplit(out.location).path == "/idp/slo"
+    signed_out = browser.client.get(_path(out.location), follow_redirects=True)
+    assert signed_out.status_code == 200 and "afgemeld" in signed_out.get_data(as_text=True).lower()
+    # Back at the admin UI, the bridge asks for the eID again: to_dev_eid asserts the dev_eid page.
+    again = browser.to_dev_eid("/admin/")
+    assert 'name="rrn"' in again.get_data(as_text=True)
