@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from attribute_authority.aa.keys import load_aa_keys
 from attribute_authority.aa.nameids import NameIdResolver
 from attribute_authority.aa.web import create_blueprint
+from attribute_authority.saml.errors import KeyMaterialRefused
 from attribute_authority.saml.replay import FallbackStore, MemoryStore, OneTimeStore, RedisStore
 from attribute_authority.saml.spmetadata import SpRegistry
 
-from .settings import Settings
+from .settings import ConfigurationRefused, Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,10 @@ def aa_blueprint(settings: Settings, db: sessionmaker[Session], registry: SpRegi
                  resolver: NameIdResolver | None = None) -> Blueprint:
     """The /aa blueprint. `resolver` is the bridge's pairwise-NameID lookup once it exists;
     without it the AA answers for RRNs only (see attribute_authority.aa.nameids)."""
-    keys = load_aa_keys(settings.certs_dir, generate_dev=not settings.production)
+    try:
+        keys = load_aa_keys(settings.certs_dir, generate_dev=not settings.production)
+    except KeyMaterialRefused as refused:
+        raise ConfigurationRefused(f"refusing to start: {refused.message}") from None
     return create_blueprint(db, keys, registry, replay_store(store or one_time_store(settings)),
                             base_url=settings.base_url, https_only=settings.production,
                             resolver=resolver)

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..saml.errors import KeyMaterialRefused
-from ..saml.keys import KeyPair, ensure_dev_keypair, load_keypair
+from ..saml.keys import KeyPair, role_keys
 
 
 @dataclass(frozen=True)
@@ -39,22 +37,8 @@ class AaKeys:
 def load_aa_keys(certs_dir: str | os.PathLike[str], *, generate_dev: bool) -> AaKeys:
     """Read the AA's pairs; with `generate_dev` (demo mode) create missing development pairs,
     without it refuse development keys, as production must."""
-    certs = Path(certs_dir)
+    def role(name: str, label: str) -> tuple[KeyPair, ...]:
+        return role_keys(certs_dir, name, f"lb-idbeheer attribute authority {label}",
+                         generate_dev=generate_dev)
 
-    def main(name: str, label: str) -> KeyPair:
-        if generate_dev:
-            return ensure_dev_keypair(certs, name, f"lb-idbeheer attribute authority {label}")
-        pair = load_keypair(certs / f"{name}.key", certs / f"{name}.crt")
-        if pair.is_dev:
-            raise KeyMaterialRefused("dev_key", f"{name}.crt is a development key")
-        return pair
-
-    def optional(name: str) -> tuple[KeyPair, ...]:
-        if not (certs / f"{name}.key").exists() and not (certs / f"{name}.crt").exists():
-            return ()
-        return (load_keypair(certs / f"{name}.key", certs / f"{name}.crt"),)
-
-    return AaKeys(
-        signing=(main("aa", "signing"), *optional("aa-next")),
-        encryption=(main("aa-encryption", "encryption"), *optional("aa-encryption-next")),
-    )
+    return AaKeys(signing=role("aa", "signing"), encryption=role("aa-encryption", "encryption"))

@@ -188,3 +188,26 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
         os.fsync(out.fileno())
     os.chmod(tmp, mode)
     os.replace(tmp, path)
+
+
+def role_keys(certs_dir: str | os.PathLike[str], name: str, common_name: str, *,
+              generate_dev: bool) -> tuple[KeyPair, ...]:
+    """The pairs of one role: `<name>` signs (or decrypts first), a staged `<name>-next` pair
+    beside it is published for key rollover. With `generate_dev` (demo mode) a missing current
+    pair is generated; without it (production) the pair must exist and no development key is
+    accepted."""
+    certs_dir = Path(certs_dir)
+    if generate_dev:
+        current = ensure_dev_keypair(certs_dir, name, common_name)
+    else:
+        key, cert = certs_dir / f"{name}.key", certs_dir / f"{name}.crt"
+        if not key.exists() or not cert.exists():
+            raise KeyMaterialRefused("missing", f"{key} and {cert} are required in production")
+        current = load_keypair(key, cert)
+    pairs = [current]
+    staged_key, staged_cert = certs_dir / f"{name}-next.key", certs_dir / f"{name}-next.crt"
+    if staged_key.exists() or staged_cert.exists():
+        pairs.append(load_keypair(staged_key, staged_cert))
+    if not generate_dev and any(pair.is_dev for pair in pairs):
+        raise KeyMaterialRefused("dev_key", f"the {name} key is a development key")
+    return tuple(pairs)
