@@ -24,12 +24,13 @@ from werkzeug.wrappers import Response
 
 from attribute_authority import authz, clock
 from attribute_authority.errors import NotAdministratorOf
+from attribute_authority.saml.samlxml import ATTRIBUTE
 
 from . import sso
 
-RRN_ATTRIBUTE = "urn:lb-idbeheer:attribute:rrn"
-CAPACITY_ATTRIBUTE = "urn:lb-idbeheer:attribute:capacity"
-GOVERNMENT_ATTRIBUTE = "urn:lb-idbeheer:attribute:government"
+RRN_ATTRIBUTE = ATTRIBUTE + "rrn"
+CAPACITY_ATTRIBUTE = ATTRIBUTE + "capacity"
+GOVERNMENT_ATTRIBUTE = ATTRIBUTE + "government"
 APPLICATION = "idbeheer"
 _KEY = "admin"
 

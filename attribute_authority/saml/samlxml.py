@@ -31,6 +31,9 @@ NAMEID_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 NAMEID_PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 NAMEID_UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 ATTRNAME_URI = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
+# The attributes of DESIGN.md's contract: ATTRIBUTE + rrn, surname, givenName, authnMethod,
+# capacity, government, right (NameFormat ATTRNAME_URI).
+ATTRIBUTE = "urn:lb-idbeheer:attribute:"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 LOGOUT_USER = "urn:oasis:names:tc:SAML:2.0:logout:user"
 

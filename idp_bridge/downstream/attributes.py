@@ -11,10 +11,9 @@ from sqlalchemy.orm import Session
 
 from attribute_authority.clock import local_day
 from attribute_authority.rights_query import active_rights
+from attribute_authority.saml.samlxml import ATTRIBUTE
 
 from ..person import EMPLOYEE, SignedInPerson
-
-PREFIX = "urn:lb-idbeheer:attribute:"
 
 
 def release(session: Session, person: SignedInPerson, app_code: str,
@@ -32,4 +31,4 @@ def release(session: Session, person: SignedInPerson, app_code: str,
         released.append(("government", [capacity.government]))
         rights = active_rights(session, person.rrn, app_code, local_day(now), [capacity.government])
         released.append(("right", rights))
-    return [(PREFIX + name, values) for name, values in released]
+    return [(ATTRIBUTE + name, values) for name, values in released]
