@@ -39,9 +39,11 @@ def person_id(session: Session, rrn: str) -> int | None:
 def active_rights(session: Session, rrn: str, application: str, on: date,
                   governments: list[str] | None = None) -> list[str]:
     """`RIGHT@GOVERNMENT` values, sorted, of the application's rights active on the day."""
-    stmt = _rights(Right.code, Government.code, rrn=rrn, application=application, on=on,
-                   governments=governments)
-    return sorted({f"{right}@{gov}" for right, gov in session.execute(stmt)})
+    params = {"rrn": rrn, "app": application, "on": on}
+    if governments is not None:
+        params["governments"] = list(governments)
+    rows = session.execute(_ACTIVE[governments is not None], params)
+    return sorted({f"{right}@{gov}" for right, gov in rows})
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,15 @@ def _answer_statement(scoped: bool):
     )
 
 
-# Built once: constructing the statement per query cost more than running it.
+def _active_statement(scoped: bool):
+    return _rights(Right.code, Government.code, rrn=bindparam("rrn"), application=bindparam("app"),
+                   on=bindparam("on"),
+                   governments=bindparam("governments", expanding=True) if scoped else None)
+
+
+# Built once: constructing a statement per query cost more than running it.
 _ANSWER = {False: _answer_statement(False), True: _answer_statement(True)}
+_ACTIVE = {False: _active_statement(False), True: _active_statement(True)}
 
 
 def answer(session: Session, rrn: str, application: str, on: date,
@@ -86,9 +95,12 @@ def answer(session: Session, rrn: str, application: str, on: date,
     return QueryAnswer(application_known, person_known, sorted(rights))
 
 
+_OPEN_GOVERNMENTS = (
+    select(Government.code, Government.name).join(Relation, Relation.government_id == Government.id)
+    .join(Person, Person.id == Relation.person_id)
+    .where(Person.rrn == bindparam("rrn"), Relation.ended_on.is_(None)).order_by(Government.name))
+
+
 def open_governments(session: Session, rrn: str) -> list[tuple[str, str]]:
     """(code, name) of the governments a person has an open relation with (R13's choice)."""
-    stmt = (select(Government.code, Government.name).join(Relation, Relation.government_id == Government.id)
-            .join(Person, Person.id == Relation.person_id)
-            .where(Person.rrn == rrn, Relation.ended_on.is_(None)).order_by(Government.name))
-    return [(code, name) for code, name in session.execute(stmt)]
+    return [(code, name) for code, name in session.execute(_OPEN_GOVERNMENTS, {"rrn": rrn})]

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import html
+import http.client
 import multiprocessing
 import os
 import socket
@@ -24,12 +26,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import re
 import time
+import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
-
-import lxml.html
-import requests
+from urllib.parse import quote_plus, urlencode, urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,37 +55,105 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _form(html: bytes) -> tuple[str, dict[str, str]]:
-    form = lxml.html.fromstring(html).forms[0]
-    return form.action, dict(form.form_values())
+_FORM = re.compile(rb'<form[^>]*\saction="([^"]*)"', re.I)
+_INPUT = re.compile(rb"<input\b[^>]*>", re.I)
+_ATTR = re.compile(rb'(\w+)="([^"]*)"')
 
 
-def _local(base: str, url: str) -> str:
-    parts = urlsplit(url)
-    return base + parts.path + ("?" + parts.query if parts.query else "")
+def _form(page: bytes) -> tuple[str, dict[str, str]]:
+    """The first form of one of the bridge's own pages: its action and its named inputs'
+    values (a browser's job, done with two regular expressions to keep the load generator
+    cheap; the pages are ours and attribute values are always double-quoted)."""
+    start = page.index(b"<form")
+    end = page.index(b"</form>", start)
+    chunk = page[start:end]
+    action = html.unescape(_FORM.search(chunk).group(1).decode())
+    fields: dict[str, str] = {}
+    for tag in _INPUT.findall(chunk):
+        attrs = {k.lower(): v for k, v in _ATTR.findall(tag)}
+        if b"name" in attrs and attrs.get(b"type", b"text").lower() in (b"hidden", b"text"):
+            fields[html.unescape(attrs[b"name"].decode())] = html.unescape(
+                attrs.get(b"value", b"").decode())
+    return action, fields
 
 
-def one_login(http: requests.Session, base: str, app_key, idp_cert) -> None:
-    """The application's side and the browser's, end to end; raises if anything is off."""
+_BASE64 = re.compile(r"[A-Za-z0-9+/=]*")
+_BASE64_ESCAPES = {ord("+"): "%2B", ord("/"): "%2F", ord("="): "%3D"}
+
+
+def _quote(value: str, safe: str = "", encoding=None, errors=None) -> str:
+    """quote_plus, short-cut for base64 (a SAMLResponse is kilobytes of it)."""
+    if _BASE64.fullmatch(value):
+        return value.translate(_BASE64_ESCAPES)
+    return quote_plus(value, safe, encoding, errors)
+
+
+class Browser:
+    """Just enough of a browser for the sign-in: one HTTP/1.1 request per connection (the
+    sync workers close it anyway), cookies by name, no redirects followed by itself."""
+
+    def __init__(self, base: str) -> None:
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, url: str, form: dict[str, str] | None = None):
+        parts = urlsplit(url)
+        target = parts.path + ("?" + parts.query if parts.query else "")
+        headers = {"Host": f"{self.host}:{self.port}"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form, quote_via=_quote).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.request(method, target, body, headers)
+            reply = conn.getresponse()
+            data = reply.read()
+        finally:
+            conn.close()
+        for header in reply.headers.get_all("Set-Cookie") or ():
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in rest or "expires=Thu, 01 Jan 1970" in rest:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        if reply.status >= 400:
+            raise RuntimeError(f"{method} {target}: {reply.status}")
+        return reply.status, reply.headers, data
+
+
+def one_login(base: str, app_key, idp_cert) -> None:
+    """The application's side and the browser's, end to end; raises if anything is off.
+    Follows whatever the bridge answers (redirects and auto-posting forms) until a form
+    addressed to the application's ACS arrives, choosing the capacity on the way."""
     import datetime as dt
+    browser = Browser(base)  # a new browser per login: every login is a full sign-in
     request_id = new_id()
     authn = el(None, "samlp:AuthnRequest", ID=request_id, Version="2.0",
                IssueInstant=instant(dt.datetime.now(dt.UTC)), Destination=base + "/idp/sso",
                AssertionConsumerServiceURL=APP_ACS)
     el(authn, "saml:Issuer", APP_ENTITY)
-    url = redirect_url(base + "/idp/sso", "SAMLRequest", to_bytes(authn), "bench", app_key)
-    to_dev_eid = http.get(url, allow_redirects=False)
-    page = http.get(_local(base, to_dev_eid.headers["Location"]))
-    action, fields = _form(page.content)
-    autopost = http.post(_local(base, action), data={**fields, "rrn": BART, "method": "eid"})
-    action, fields = _form(autopost.content)
-    http.post(_local(base, action), data=fields, allow_redirects=False)
-    choice = http.get(base + "/idp/capacity")
-    action, fields = _form(choice.content)
-    http.post(base + "/idp/capacity", data={**fields, "capacity": MERELBEKE}, allow_redirects=False)
-    answer = http.get(base + "/idp/capacity")
-    action, fields = _form(answer.content)
-    assert action == APP_ACS, action
+    method, url, form = "GET", redirect_url(base + "/idp/sso", "SAMLRequest", to_bytes(authn),
+                                           "bench", app_key), None
+    for _ in range(10):
+        status, headers, page = browser.request(method, url, form)
+        if status in (302, 303):
+            method, url, form = "GET", urljoin(url, headers["Location"]), None
+            continue
+        action, fields = _form(page)
+        if action == APP_ACS:
+            break
+        if action.startswith("/dev-eid/"):  # dev_eid's page: the person and the method
+            fields.update(rrn=BART, method="eid")
+        elif "csrf_token" in fields and "SAMLResponse" not in fields:  # the capacity choice
+            fields["capacity"] = MERELBEKE
+        method, url, form = "POST", urljoin(url, action), fields
+    else:
+        raise RuntimeError("no answer for the application after 10 steps")
     root = parse_xml(base64.b64decode(fields["SAMLResponse"]), 1 << 20)
     assertion = verify(root, "/samlp:Response/saml:Assertion", [idp_cert])
     ns = {"saml": "urn:oasis:names:tc:SAML:2.0:assertion"}
@@ -98,14 +167,13 @@ def client(base: str, certs: str, deadline: float, out) -> None:
     idp_cert = ensure_dev_keypair(certs, "idp", "bench bridge IdP").certificate
     latencies, errors = [], 0
     while time.time() < deadline:
-        http = requests.Session()  # a new browser per login: every login is a full sign-in
         started = time.perf_counter()
         try:
-            one_login(http, base, app_key, idp_cert)
+            one_login(base, app_key, idp_cert)
             latencies.append(time.perf_counter() - started)
         except Exception:  # noqa: BLE001 - counted and reported, the run goes on
             errors += 1
-    out.put((latencies, errors))
+    out.put((latencies, errors, os.times()))
 
 
 def main() -> None:
@@ -147,12 +215,13 @@ def main() -> None:
     try:
         for _ in range(200):
             try:
-                if requests.get(base + "/healthz", timeout=5).ok:
-                    break
-            except requests.RequestException:
+                urllib.request.urlopen(base + "/healthz", timeout=5)
+                break
+            except OSError:
                 time.sleep(0.2)
-        one_login(requests.Session(), base, app_key,
-                  ensure_dev_keypair(certs, "idp", "").certificate)  # warm-up, and a check
+        for _ in range(2 * args.workers):  # warm-up of every worker, and a check
+            one_login(base, app_key, ensure_dev_keypair(certs, "idp", "").certificate)
+        server_cpu = _cpu_seconds(server.pid)
         deadline = time.time() + args.seconds
         queue: multiprocessing.Queue = multiprocessing.Queue()
         procs = [multiprocessing.Process(target=client, args=(base, str(certs), deadline, queue))
@@ -162,6 +231,7 @@ def main() -> None:
             p.start()
         results = [queue.get() for _ in procs]
         elapsed = time.time() - started
+        server_cpu = _cpu_seconds(server.pid) - server_cpu
         for p in procs:
             p.join()
     finally:
@@ -169,6 +239,7 @@ def main() -> None:
         server.wait(10)
     latencies = sorted(x for r in results for x in r[0])
     errors = sum(r[1] for r in results)
+    client_cpu = sum(r[2].user + r[2].system for r in results)
     print(f"cores: {os.cpu_count()}, gunicorn sync workers: {args.workers}, client processes: "
           f"{args.clients}, sessions: Redis, database: {database.split(':')[0]}")
     print(f"logins: {len(latencies)} in {elapsed:.1f} s, errors: {errors}")
@@ -177,6 +248,18 @@ def main() -> None:
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         print(f"latency per login: p50 {statistics.median(latencies) * 1000:.0f} ms, "
               f"p99 {p99 * 1000:.0f} ms")
+        print(f"CPU per login: bridge (gunicorn workers) {server_cpu / len(latencies) * 1000:.1f} ms, "
+              f"clients (browser + application) {client_cpu / len(latencies) * 1000:.1f} ms")
+
+
+def _cpu_seconds(master: int) -> float:
+    """User + system CPU seconds of gunicorn's workers (the children of `master`)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 if __name__ == "__main__":

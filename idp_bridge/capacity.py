@@ -6,7 +6,7 @@ A mismatch is never mixed silently: the front door shows the switch page instead
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from attribute_authority.models import Application, Government
@@ -31,8 +31,11 @@ def choose(session: Session, rrn: str, code: str) -> Capacity | None:
 
 def application_capacity(session: Session, app_code: str) -> str:
     """What the catalog says the application accepts; unknown to the catalog: the default."""
-    accepted = session.scalar(select(Application.capacity).where(Application.code == app_code))
+    accepted = session.scalar(_APPLICATION_CAPACITY, {"app": app_code})
     return accepted or DEFAULT_APPLICATION_CAPACITY
+
+
+_APPLICATION_CAPACITY = select(Application.capacity).where(Application.code == bindparam("app"))
 
 
 def accepts(application_capacity: str, capacity: Capacity) -> bool:

@@ -13,6 +13,11 @@ upstream sign-in, whichever comes first, judged by the injected clock (the store
 only a backstop for clean-up). An expired session is emptied, so the next request simply
 signs in again in the same browser. The session ID is replaced at every sign-in.
 
+A request that changes nothing but the time of last activity writes the session back only
+when that time is `touch_interval(idle_timeout)` old or more (at most a minute): the idle
+timeout is kept to within that interval, and a burst of requests costs one store write
+instead of one each.
+
 Cookies: HttpOnly; over https `Secure; SameSite=None`, because the upstream IdP answers with
 a cross-site POST; over plain http (demo) `SameSite=Lax`, which such a POST does not carry.
 The ACS therefore never needs the session cookie: the outstanding request and the state to
@@ -46,8 +51,9 @@ def configure(app: Flask, backend: tuple[str, Any], *, cookie_name: str, secure:
         SESSION_CACHELIB=client if kind == "cachelib" else None,
         SESSION_KEY_PREFIX=KEY_PREFIX,
         SESSION_PERMANENT=False,  # a browser-session cookie; expiry is ours (see above)
+        SESSION_REFRESH_EACH_REQUEST=False,  # written when modified (see BrowserSession)
         SESSION_SERIALIZATION_FORMAT="json",
-        PERMANENT_SESSION_LIFETIME=idle_timeout,
+        PERMANENT_SESSION_LIFETIME=idle_timeout + touch_interval(idle_timeout),  # store TTL
         SESSION_COOKIE_NAME=cookie_name,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=secure,
@@ -61,6 +67,11 @@ def configure(app: Flask, backend: tuple[str, Any], *, cookie_name: str, secure:
         outage = request.environ.get(_OUTAGE)
         if outage is not None:
             raise outage  # to the bridge's 503 page
+
+
+def touch_interval(idle_timeout: dt.timedelta) -> dt.timedelta:
+    """How stale the recorded last activity may get before a request writes it again."""
+    return min(dt.timedelta(minutes=1), idle_timeout / 30)
 
 
 class _OutageAware(SessionInterface):
@@ -100,7 +111,7 @@ class BrowserSession:
             if now - last_seen >= idle_timeout or now - signed_in_at >= lifetime:
                 self.expired = True
                 data.clear()
-            else:
+            elif now - last_seen >= touch_interval(idle_timeout):
                 data["last_seen"] = now.isoformat()
 
     @property

@@ -4,6 +4,7 @@ paging, bulk upload jobs and the helpdesk right."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import delete
 from support import AN, BART, CHRIS, DINA, EMIL, FEMKE, GEERT, HANNE, MERELBEKE, NAZARETH, actor, counts
 
 from attribute_authority import (
@@ -134,6 +135,7 @@ def test_history_is_scoped_to_the_administrators_governments(session, today):
 
 
 def test_sign_in_trail_by_number_and_window(session, today):
+    session.execute(delete(SignInEvent))  # sign-ins of earlier tests (rolled back with the rest)
     now = datetime.now(timezone.utc)
     session.add_all([SignInEvent(at=now - timedelta(hours=1), rrn=BART, outcome="failed",
                                  reason="capacity_mismatch"),

@@ -2,9 +2,11 @@
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 from support import BART, CHRIS, DINA, actor
 
 from attribute_authority import sign_ins
+from attribute_authority.models import SignInEvent
 from attribute_authority.sign_ins import Attempt
 
 T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
@@ -37,9 +39,9 @@ def test_reason_codes_read_as_plain_words(code, words):
 
 
 def test_attempt_without_person_is_kept(session):
-    event = sign_ins.record(session, Attempt(outcome="refused", reason="xml_doctype", at=T0))
-    session.flush()
-    assert event.id and event.rrn is None
+    sign_ins.record(session, Attempt(outcome="refused", reason="xml_doctype", at=T0))
+    (event,) = session.scalars(select(SignInEvent).where(SignInEvent.reason == "xml_doctype"))
+    assert event.id and event.rrn is None and event.at.replace(tzinfo=dt.UTC) == T0
 
 
 def test_unknown_outcome_is_a_programming_error(session):

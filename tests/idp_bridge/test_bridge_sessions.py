@@ -99,3 +99,28 @@ def test_cookie_flags_over_https(tmp_path, bridge_engine, bridge_keys):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "None"
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def stored_last_seen(bridge, browser) -> str:
+    """The last activity as the session store holds it (not as the request sees it)."""
+    interface = bridge.app.session_interface
+    raw = interface.cache.get(interface._get_store_id(browser.session_cookie()))
+    data = raw if isinstance(raw, dict) else interface.serializer.decode(raw)  # cachelib: a dict
+    return data["last_seen"]
+
+
+def test_activity_is_written_back_at_most_once_a_minute(bridge, signed_in):
+    sp, browser = signed_in
+    first = stored_last_seen(bridge, browser)
+    bridge.clock.advance(seconds=50)
+    assert sso_without_sign_in(sp, browser).status_code == 200
+    assert browser.get("/idp/capacity").status_code == 200
+    assert stored_last_seen(bridge, browser) == first  # a burst of requests, no store write
+    bridge.clock.advance(seconds=11)
+    assert browser.get("/idp/capacity").status_code == 200
+    assert stored_last_seen(bridge, browser) > first
+    # idle time counts from the last write at worst, so the session ends at most a minute early
+    bridge.clock.advance(minutes=29, seconds=30)
+    assert sso_without_sign_in(sp, browser).status_code == 200
+    bridge.clock.advance(minutes=30)
+    assert sso_without_sign_in(sp, browser).status_code == 302
