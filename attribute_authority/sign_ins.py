@@ -41,11 +41,11 @@ class Attempt:
 def record(session: Session, attempt: Attempt) -> None:
     """Add one attempt to the trail; the caller commits (its own unit of work).
 
-    A Core INSERT, not an ORM object: the bridge writes two rows per sign-in, and the
-    unit-of-work machinery cost more than the statement (bench/sso.py)."""
+    A Core INSERT on the session's connection, not an ORM object: the bridge writes two rows
+    per sign-in, and the ORM's machinery cost more than the statement (bench/sso.py)."""
     if attempt.outcome not in OUTCOMES:
         raise ValueError(f"outcome {attempt.outcome!r} is not one of {OUTCOMES}")
-    session.execute(_INSERT, dict(
+    session.connection().execute(_INSERT, dict(
         at=_utc(attempt.at or clock.now()),
         rrn=attempt.rrn,
         method=attempt.method,
