@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 from flask import Response, redirect, render_template, session
 
+from attribute_authority.db import read_only, session_factory
 from attribute_authority.saml import xmlsig
 from attribute_authority.saml.bindings import (
     BINDING_HTTP_POST,
@@ -64,6 +65,9 @@ class Journey:
         self.config = config = deps.config
         self.clock = deps.clock
         self.trail = Trail(deps.db, deps.clock)
+        # The journey only reads (the trail writes in its own unit of work): on SQLite a
+        # read-only transaction never takes, nor waits for, the write lock.
+        self.read_db = session_factory(read_only(deps.db.kw["bind"]))
         self.rotate = rotate
         self.idp_entity_id = config.url("/idp/metadata")
         self.sso_url = config.url("/idp/sso")
@@ -141,14 +145,14 @@ class Journey:
     def _accepts(self, pending: PendingRequest, capacity: Capacity) -> bool:
         if pending.capacity is not None and pending.capacity != capacity.code:
             return False  # the application asked for another capacity: offer the switch
-        with self.deps.db() as db:
+        with self.read_db() as db:
             required = capacity_rule.application_capacity(db, pending.app_code)
         return capacity_rule.accepts(required, capacity)
 
     def _answer(self, browser: BrowserSession, person: SignedInPerson,
                 pending: PendingRequest) -> Response:
         now = self.clock()
-        with self.deps.db() as db:
+        with self.read_db() as db:
             released = attributes.release(db, person, pending.app_code, now)
         if pending.name_id_format == NAMEID_TRANSIENT:
             name_id = self.name_ids.transient_name_id(pending.app_code, person.rrn)
@@ -246,7 +250,7 @@ class Journey:
         browser, person = self._signed_in()
         pending = PendingRequest.from_json(browser.pending) if browser.pending else None
         if person.capacity is None:
-            with self.deps.db() as db:
+            with self.read_db() as db:
                 choices = capacity_rule.options(db, person.rrn)
             return render_template("bridge/capacity.html", person=person, choices=choices,
                                    csrf=browser.csrf, app=pending and pending.app_code), 200
@@ -254,7 +258,7 @@ class Journey:
             if self._accepts(pending, person.capacity):
                 browser.pending = None
                 return self._answer(browser, person, pending)
-            with self.deps.db() as db:
+            with self.read_db() as db:
                 required = capacity_rule.describe_requirement(
                     capacity_rule.application_capacity(db, pending.app_code))
                 if pending.capacity is not None:
@@ -289,7 +293,7 @@ class Journey:
             raise RequestRefused("capacity_already_chosen", person.capacity.code,
                                  message=f"U handelt in deze sessie al als {person.capacity.label()}. "
                                          "Een andere hoedanigheid vraagt een nieuwe aanmelding.")
-        with self.deps.db() as db:
+        with self.read_db() as db:
             chosen = capacity_rule.choose(db, person.rrn, form.get("capacity", ""))
         if chosen is None:
             raise RequestRefused("capacity_not_allowed", form.get("capacity", ""),

@@ -1,8 +1,11 @@
 """R13: one capacity per session: choose, keep, refuse a mismatch with the switch page, switch."""
-from bridge_support import attributes_of, form_of, saml_response_of
-from sqlalchemy import select
-from support import BART, CHRIS, EMIL, MERELBEKE, NAZARETH
+import sqlite3
 
+from bridge_support import BridgeHarness, attributes_of, form_of, saml_response_of
+from sqlalchemy import select
+from support import BART, CHRIS, EMIL, MERELBEKE, NAZARETH, seeded
+
+from attribute_authority.db import make_engine
 from attribute_authority.models import Application
 
 
@@ -124,3 +127,23 @@ def test_any_accepts_both(bridge):
     browser = bridge.browser()
     answer = browser.sign_in(sp, BART, "citizen")
     assert attributes_of(sp.consume(saml_response_of(answer.data)))["capacity"] == ["citizen"]
+
+
+def test_capacity_page_reads_while_another_worker_holds_the_sqlite_write_lock(
+        tmp_path, register, bridge_keys):
+    """The embedded default runs several processes on one SQLite file: the journey's reads
+    must not queue behind (or take) the write lock, or one slow writer stalls every sign-in."""
+    path = tmp_path / "bridge.db"
+    engine = make_engine(seeded(f"sqlite:///{path}", register))
+    bridge = BridgeHarness(tmp_path, engine, bridge_keys)
+    sp, browser = bridge.sp("demo-app"), bridge.browser()
+    assert browser.upstream_sign_in(sp, BART).status_code == 303
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        page = browser.get("/idp/capacity")  # lists the person's governments
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        engine.dispose()
+    assert page.status_code == 200 and MERELBEKE.encode() in page.data
