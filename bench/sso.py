@@ -176,6 +176,32 @@ def client(base: str, certs: str, deadline: float, out) -> None:
     out.put((latencies, errors, os.times()))
 
 
+def measured_app():
+    """gunicorn entry of this benchmark: the all-in-one app, with the CPU time each request
+    takes inside the app added up per part (dev_eid, the stand-in for the federal IdP, is not
+    the bridge's own cost) and written to $BENCH_SSO_CPU_DIR when the worker exits."""
+    import atexit
+    import json
+
+    from idbeheer.wsgi import app
+
+    spent = {"dev_eid": 0.0, "bridge": 0.0}
+
+    def wsgi(environ, start_response):
+        started = time.process_time()
+        body = b"".join(app(environ, start_response))  # small pages: the whole body, timed
+        part = "dev_eid" if environ.get("PATH_INFO", "").startswith("/dev-eid/") else "bridge"
+        spent[part] += time.process_time() - started
+        return [body]
+
+    def dump() -> None:
+        out = Path(os.environ["BENCH_SSO_CPU_DIR"]) / f"{os.getpid()}.json"
+        out.write_text(json.dumps(spent))
+
+    atexit.register(dump)
+    return wsgi
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
@@ -208,10 +234,12 @@ def main() -> None:
     env = {**os.environ, "IDBEHEER_HOME": str(work / "home"), "IDBEHEER_DATABASE_URL": database,
            "IDBEHEER_REDIS_URL": redis_url, "IDBEHEER_BASE_URL": base,
            "IDBEHEER_CERTS_DIR": str(certs), "IDBEHEER_METADATA_DIR": str(metadata),
-           "IDBEHEER_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
+           "IDBEHEER_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT),
+           "BENCH_SSO_CPU_DIR": str(work)}
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     server = subprocess.Popen([gunicorn, "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "idbeheer.wsgi:app"], cwd=ROOT, env=env)
+                               "--log-level", "warning", "bench.sso:measured_app()"], cwd=ROOT,
+                              env=env)
     try:
         for _ in range(200):
             try:
@@ -248,8 +276,22 @@ def main() -> None:
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         print(f"latency per login: p50 {statistics.median(latencies) * 1000:.0f} ms, "
               f"p99 {p99 * 1000:.0f} ms")
-        print(f"CPU per login: bridge (gunicorn workers) {server_cpu / len(latencies) * 1000:.1f} ms, "
+        print(f"CPU per login: gunicorn workers {server_cpu / len(latencies) * 1000:.1f} ms, "
               f"clients (browser + application) {client_cpu / len(latencies) * 1000:.1f} ms")
+        spent = _app_cpu(work)
+        logins = len(latencies) + 2 * args.workers  # the warm-up logins ran in the app too
+        print(f"  of which inside the app: bridge {spent['bridge'] / logins * 1000:.1f} ms, "
+              f"dev_eid (the federal IdP's part) {spent['dev_eid'] / logins * 1000:.1f} ms")
+
+
+def _app_cpu(folder: Path) -> dict[str, float]:
+    import json
+
+    spent = {"bridge": 0.0, "dev_eid": 0.0}
+    for dump in folder.glob("*.json"):
+        for part, seconds in json.loads(dump.read_text()).items():
+            spent[part] += seconds
+    return spent
 
 
 def _cpu_seconds(master: int) -> float:
