@@ -28,6 +28,7 @@ OUTAGES: tuple[type[Exception], ...] = (
 
 class BridgeRefusal(Exception):
     status = 400
+    title = "Aanmelden niet gelukt"
     message = "Dit aanmeldbericht kunnen we niet aanvaarden."
     next_step = NEXT_STEP
 
@@ -49,6 +50,15 @@ class RequestRefused(BridgeRefusal):
     """An application's AuthnRequest or LogoutRequest was not accepted."""
 
     message = "De aanvraag van de toepassing is geweigerd."
+
+
+class LogoutRefused(BridgeRefusal):
+    """The bridge's own sign-out form came without this session's token: nothing is ended."""
+
+    title = "Afmelden niet gelukt"
+    message = "Dit afmeldverzoek kwam niet van het afmeldformulier van deze sessie."
+    next_step = ("U bent nog aangemeld. Wilt u zich afmelden, open dan de afmeldpagina opnieuw "
+                 "en klik op de knop \"Afmelden bij alle toepassingen\".")
 
 
 class SessionMissing(BridgeRefusal):

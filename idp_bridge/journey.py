@@ -12,7 +12,9 @@ import secrets
 from collections.abc import Callable, Mapping
 
 from flask import Response, redirect, render_template, session
+from sqlalchemy import select
 
+from attribute_authority.models import Application
 from attribute_authority.saml import xmlsig
 from attribute_authority.saml.bindings import (
     BINDING_HTTP_POST,
@@ -42,7 +44,13 @@ from .dev_eid.idp import DevEid, TrustedSp
 from .downstream import attributes, responses
 from .downstream.metadata import idp_metadata
 from .downstream.requests import AnswerableRefusal, PendingRequest, check_authn_request
-from .errors import BridgeRefusal, RequestRefused, SessionMissing, UpstreamRefused
+from .errors import (
+    BridgeRefusal,
+    LogoutRefused,
+    RequestRefused,
+    SessionMissing,
+    UpstreamRefused,
+)
 from .pairwise import PairwiseNameIds
 from .person import Capacity, SignedInPerson
 from .sessions import BrowserSession
@@ -299,12 +307,35 @@ class Journey:
 
     # -- single logout ------------------------------------------------------------------------
 
-    def logout_everywhere(self) -> Response:
-        """The bridge's own "Afmelden": every application, then upstream (IdP-initiated)."""
+    def logout_confirm_page(self) -> Response | tuple[str, int]:
+        """GET /idp/slo without a message: ask first, listing what the sign-out will end."""
         browser = self.browser()
+        person = browser.person
+        if person is None:
+            return render_template("bridge/signed_out.html", partial=False, was_signed_in=False), 200
+        return render_template("bridge/logout_confirm.html", person=person,
+                               apps=self._app_names(browser.apps), csrf=browser.csrf), 200
+
+    def logout_everywhere(self, form: Mapping[str, str]) -> Response | tuple[str, int]:
+        """The bridge's own "Afmelden", confirmed with the session's form token: every
+        application, then upstream (IdP-initiated). A POST without the token ends nothing."""
+        browser = self.browser()
+        if browser.person is None:
+            return render_template("bridge/signed_out.html", partial=False, was_signed_in=False), 200
+        if not hmac.compare_digest(form.get("csrf_token", ""), browser.csrf):
+            log.warning("bridge sign-out refused: form token missing or wrong")
+            raise LogoutRefused("logout_csrf", "sign-out form token missing or wrong")
         plan = logout.Plan(apps=browser.apps, upstream=browser.data.get("upstream"))
         browser.end()
         return self._next_logout_hop(plan)
+
+    def _app_names(self, apps: list[dict[str, str]]) -> list[str]:
+        """The catalog names of the session's applications (the code if it has none)."""
+        codes = [a["app"] for a in apps]
+        with self.deps.db() as db:
+            names = dict(db.execute(select(Application.code, Application.name)
+                                    .where(Application.code.in_(codes))).all())
+        return [names.get(code) or code for code in codes]
 
     def idp_slo(self, message: Received) -> Response:
         root = message.root

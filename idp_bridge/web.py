@@ -95,9 +95,13 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
     @app.route("/idp/slo", methods=["GET", "POST"])
     def idp_slo():
         field = "SAMLResponse" if ("SAMLResponse" in request.values) else "SAMLRequest"
-        if field not in request.values:
-            return journey.logout_everywhere()
-        return journey.idp_slo(received(field))
+        if field in request.values:
+            return journey.idp_slo(received(field))
+        # The bridge's own "Afmelden": GET only asks, the POST with the session's form token
+        # signs out (a cross-site image or link must not end anyone's sessions).
+        if request.method == "GET":
+            return journey.logout_confirm_page()
+        return journey.logout_everywhere(request.form)
 
     @app.route("/sp/slo", methods=["GET", "POST"])
     def sp_slo():
@@ -140,5 +144,5 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
 
 
 def refusal_page(exc: BridgeRefusal, status: int | None = None) -> tuple[str, int]:
-    return render_template("bridge/refused.html", message=exc.message, reason=exc.reason,
-                           next_step=exc.next_step), status or exc.status
+    return render_template("bridge/refused.html", title=exc.title, message=exc.message,
+                           reason=exc.reason, next_step=exc.next_step), status or exc.status

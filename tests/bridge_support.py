@@ -170,6 +170,13 @@ class Browser:
         assert acs_answer.status_code == 303, acs_answer.data[:800]
         return self.choose(capacity)
 
+    def sign_out_everywhere(self):
+        """The bridge's own "Afmelden": the confirmation page, then its form (the first hop)."""
+        page = self.get("/idp/slo")
+        assert page.status_code == 200 and "Afmelden bij alle toepassingen?" in page.get_data(
+            as_text=True), page.data[:800]
+        return self.submit(page.data)
+
     def session_cookie(self) -> str | None:
         cookie = self.client.get_cookie("idbeheer_bridge")
         return cookie.value if cookie else None
