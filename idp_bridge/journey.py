@@ -282,11 +282,16 @@ class Journey:
         action = form.get("action", "choose")
         if action == "switch":
             # A new capacity needs a fresh upstream sign-in and a fresh session: nothing of
-            # the old capacity is carried over (R13).
+            # the old capacity is carried over (R13). Every application that got an assertion
+            # in the old capacity is signed out first, so none goes on acting in it.
+            apps = browser.apps
             self.trail.write("failed", "capacity_switch", person=person,
-                             application=pending and pending.app_code)
+                             application=pending and pending.app_code,
+                             detail=f"signing out of {len(apps)} application(s) first: "
+                                    + ", ".join(a["app"] for a in apps))
             browser.end()
-            return self._to_upstream(pending, force_authn=True)
+            plan = logout.Plan(apps=apps, switch={"pending": pending.to_json() if pending else None})
+            return self._next_logout_hop(plan)
         if action == "cancel":
             browser.pending = None
             if pending is None:
@@ -425,6 +430,8 @@ class Journey:
             plan_id = logout.save(self.deps.store, plan, plan_id)
             return _sent(logout.send(request, endpoint.location, endpoint.binding, "SAMLRequest",
                                      plan_id, self.deps.keys.idp))
+        if plan.switch is not None:
+            return self._switch_sign_in(plan)
         if plan.upstream:
             upstream, plan.upstream = plan.upstream, None
             try:
@@ -447,6 +454,19 @@ class Journey:
             return _sent(logout.send(logout.logout_response(reply, now, plan.partial), reply.location,
                                      reply.binding, "SAMLResponse", reply.relay_state, keypair))
         return Response(render_template("bridge/signed_out.html", partial=plan.partial))
+
+
+    def _switch_sign_in(self, plan: logout.Plan) -> Response:
+        """The applications of the old capacity are signed out: the fresh upstream sign-in."""
+        raw = plan.switch["pending"] if plan.switch else None
+        pending = PendingRequest.from_json(raw) if raw else None
+        if plan.partial:
+            # Not every application confirmed; the bridge's side of the old session is gone
+            # all the same. The helpdesk finds which one in the log and the trail.
+            log.warning("capacity switch: not every application confirmed the logout")
+            self.trail.write("failed", "capacity_switch_partial_logout",
+                             application=pending and pending.app_code)
+        return self._to_upstream(pending, force_authn=True)
 
 
 def _sent(how: tuple[str, str]) -> Response:

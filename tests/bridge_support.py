@@ -182,6 +182,27 @@ class Browser:
         return cookie.value if cookie else None
 
 
+def answer_logout(sp: TestSp, location: str) -> str:
+    """The application's side of one logout hop: pysaml2 checks the HTTP-Redirect signature
+    of the bridge's LogoutRequest with the key in the bridge's metadata, reads and answers it;
+    returns the answer's URL."""
+    from urllib.parse import parse_qs
+
+    from saml2.sigver import verify_redirect_signature
+
+    query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert "Signature" in query and "SigAlg" in query, "the bridge signs its LogoutRequests"
+    certs = sp.client.metadata.certs(sp.idp_entity_id, "idpsso", "signing")
+    assert any(verify_redirect_signature(query, sp.client.sec.sec_backend, cert=cert)
+               for _, cert in certs), "the LogoutRequest's signature does not verify"
+    request = sp.client.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
+    assert request.message.issuer.text == sp.idp_entity_id
+    info = sp.client.handle_logout_request(query["SAMLRequest"], request.message.name_id,
+                                           BINDING_HTTP_REDIRECT, sign=True, sign_alg=SIG_RSA_SHA256,
+                                           relay_state=query.get("RelayState"))
+    return dict(info["headers"])["Location"]
+
+
 def saml_response_of(html) -> str:
     action, fields = form_of(html)
     return fields["SAMLResponse"]

@@ -3,8 +3,7 @@ answer to whoever started it."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-from bridge_support import form_of, saml_response_of
+from bridge_support import answer_logout, form_of, saml_response_of
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.xmldsig import SIG_RSA_SHA256
 from support import BART, MERELBEKE
@@ -13,17 +12,6 @@ from support import BART, MERELBEKE
 def _path(url):
     parts = urlsplit(url)
     return parts.path + "?" + parts.query
-
-
-def _answer_logout(sp, location):
-    """The application's side of one hop: verify the LogoutRequest, answer it."""
-    query = parse_qs(urlsplit(location).query)
-    request = sp.client.parse_logout_request(query["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
-    assert request.message.issuer.text == "http://localhost/idp/metadata"
-    info = sp.client.handle_logout_request(query["SAMLRequest"][0], request.message.name_id,
-                                           BINDING_HTTP_REDIRECT, sign=True, sign_alg=SIG_RSA_SHA256,
-                                           relay_state=query["RelayState"][0])
-    return dict(info["headers"])["Location"]
 
 
 def signed_in_to_two(bridge):
@@ -46,9 +34,9 @@ def test_logout_everywhere_from_the_bridge(bridge):
     browser, demo, other = signed_in_to_two(bridge)
     hop = browser.sign_out_everywhere()
     assert hop.status_code == 302 and hop.headers["Location"].startswith(demo.slo)
-    hop = browser.get(_path(_answer_logout(demo, hop.headers["Location"])))
+    hop = browser.get(_path(answer_logout(demo, hop.headers["Location"])))
     assert hop.status_code == 302 and hop.headers["Location"].startswith(other.slo)
-    hop = browser.get(_path(_answer_logout(other, hop.headers["Location"])))
+    hop = browser.get(_path(answer_logout(other, hop.headers["Location"])))
     done = _through_upstream(browser, hop.headers["Location"])
     assert done.status_code == 200 and "afgemeld bij alle toepassingen" in done.get_data(as_text=True)
     assert browser.get("/idp/capacity").status_code == 403
@@ -61,7 +49,7 @@ def test_logout_started_by_an_application(bridge):
     (binding, info), = [v for v in requests.values()]
     first = browser.get(_path(dict(info["headers"])["Location"]))
     assert first.status_code == 302 and first.headers["Location"].startswith(other.slo)
-    hop = browser.get(_path(_answer_logout(other, first.headers["Location"])))
+    hop = browser.get(_path(answer_logout(other, first.headers["Location"])))
     final = _through_upstream(browser, hop.headers["Location"])
     assert final.status_code == 302 and final.headers["Location"].startswith(demo.slo)
     query = parse_qs(urlsplit(final.headers["Location"]).query)
