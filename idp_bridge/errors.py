@@ -11,6 +11,7 @@ from sqlalchemy import exc as sa_exc
 
 from attribute_authority.saml.errors import (
     AssertionRefused,
+    DecryptionRefused,
     SamlSecurityError,
     SignatureRefused,
     XmlRefused,
@@ -79,5 +80,6 @@ def reason_of(exc: SamlSecurityError) -> str:
     """A trail reason code for a refusal of the SAML security layer."""
     if isinstance(exc, AssertionRefused):
         return exc.reason
-    prefix = {XmlRefused: "xml", SignatureRefused: "signature"}.get(type(exc), "saml")
+    prefix = {XmlRefused: "xml", SignatureRefused: "signature",
+              DecryptionRefused: "decryption"}.get(type(exc), "saml")
     return f"{prefix}_{exc.reason}"

@@ -83,7 +83,7 @@ class Journey:
         self.dev_eid: DevEid | None = None
         if config.dev_eid:
             self.dev_eid = DevEid(config.base_url, deps.keys.dev_eid, deps.store, self._trusted_sp,
-                                  deps.clock)
+                                  deps.clock, encrypt=config.dev_eid_encrypts)
             write_if_changed(deps.metadata_dir / "upstream" / "dev-eid.xml", self.dev_eid.metadata())
         self.peer = UpstreamPeer(deps.metadata_dir / "upstream", config.upstream_entity_id)
 
@@ -96,13 +96,15 @@ class Journey:
 
     def sp_metadata(self) -> bytes:
         return sp_metadata(self.sp_entity_id, self.acs_url, self.sp_slo_url,
-                           [k for k in (self.deps.keys.sp, self.deps.keys.sp_next) if k])
+                           [k for k in (self.deps.keys.sp, self.deps.keys.sp_next) if k],
+                           list(self.deps.keys.sp_decryption))
 
     def _trusted_sp(self, entity_id: str) -> TrustedSp | None:
         if entity_id != self.sp_entity_id:
             return None
         return TrustedSp(self.sp_entity_id, self.acs_url, self.sp_slo_url,
-                         [self.deps.keys.sp.certificate])
+                         [self.deps.keys.sp.certificate],
+                         [k.certificate for k in self.deps.keys.sp_decryption])
 
     # -- sign-in --------------------------------------------------------------------------
 
@@ -198,7 +200,8 @@ class Journey:
         ctx = AcsContext(sp=ServiceProvider(self.sp_entity_id, self.acs_url, self.deps.keys.sp),
                          idp=self.peer.current(), store=self.deps.store,
                          authn_contexts=self.config.authn_contexts, now=self.clock(),
-                         skew=self.config.clock_skew, max_bytes=self.config.max_message_bytes)
+                         skew=self.config.clock_skew, max_bytes=self.config.max_message_bytes,
+                         decryption_keys=self.deps.keys.sp_decryption)
         try:
             accepted = consume(form, ctx)
         except UpstreamFailed as exc:

@@ -49,8 +49,9 @@ def check_production(deps: BridgeDeps) -> None:
         return
     if config.dev_eid:
         raise BridgeMisconfigured("production mode refuses to mount dev_eid")
-    for role, keypair in (("idp", deps.keys.idp), ("sp", deps.keys.sp)):
-        if keypair.is_dev:
+    for role, keypair in (("idp", deps.keys.idp), ("sp", deps.keys.sp),
+                          ("sp-encryption", deps.keys.sp_encryption)):
+        if keypair is not None and keypair.is_dev:
             raise BridgeMisconfigured(f"production mode refuses the development {role} key")
     if not config.base_url.startswith("https://"):
         raise BridgeMisconfigured("production mode needs an https base URL")

@@ -251,7 +251,8 @@ class BridgeHarness:
         self.config = BridgeConfig(**settings)
         self.deps = BridgeDeps(
             config=self.config, db=self.db,
-            keys=BridgeKeys(idp=keys["idp"], sp=keys["sp"], dev_eid=keys["dev-eid"]),
+            keys=BridgeKeys(idp=keys["idp"], sp=keys["sp"], dev_eid=keys["dev-eid"],
+                            sp_encryption=keys.get("sp-encryption")),
             sp_registry=SpRegistry(self.metadata_dir, check_interval=0), store=self.store,
             register=FileRegister(), metadata_dir=self.metadata_dir,
             session_backend=session_backend or ("cachelib", FileSystemCache(str(tmp / "sessions"))),
@@ -311,7 +312,9 @@ class Forger:
                  recipient=ACS, audience=SP_ENTITY, issuer=DEV_EID, in_response_to="same",
                  not_before=None, not_on_or_after=None, assertion_id=None, response_id=None,
                  class_ref="urn:be:fedict:iam:fas:citizen:eid", sign_response=True,
-                 sign_assertion=True, weak=False):
+                 sign_assertion=True, weak=False, encrypt_to=None, key_transport="rsa-oaep-mgf1p",
+                 cipher="aes256-gcm"):
+        """`encrypt_to` (a certificate): the Assertion, signed first, goes in encrypted."""
         from attribute_authority.saml.samlxml import instant, new_id
 
         now = self.clock()
@@ -349,6 +352,11 @@ class Forger:
         assertion = root.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")
         if sign_assertion:
             (sign_weak if weak else sign)(assertion, self.keypair)
+        if encrypt_to is not None:
+            from attribute_authority.saml.encryption import encrypt_assertion
+
+            root.replace(assertion, encrypt_assertion(assertion, encrypt_to, cipher=cipher,
+                                                      key_transport=key_transport))
         if sign_response:
             sign(root, self.keypair)
         return root
