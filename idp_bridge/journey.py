@@ -271,7 +271,7 @@ class Journey:
                 if pending.capacity is not None:
                     required = capacity_rule.describe_requested(db, pending.capacity)
             return render_template("bridge/mismatch.html", person=person, app=pending.app_code,
-                                   required=required,
+                                   required=required, apps=self._app_names(browser.apps),
                                    csrf=browser.csrf), 409
         return render_template("bridge/status.html", person=person, apps=browser.apps,
                                csrf=browser.csrf), 200
