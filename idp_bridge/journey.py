@@ -44,13 +44,7 @@ from .dev_eid.idp import DevEid, TrustedSp
 from .downstream import attributes, responses
 from .downstream.metadata import idp_metadata
 from .downstream.requests import AnswerableRefusal, PendingRequest, check_authn_request
-from .errors import (
-    BridgeRefusal,
-    LogoutRefused,
-    RequestRefused,
-    SessionMissing,
-    UpstreamRefused,
-)
+from .errors import BridgeRefusal, LogoutRefused, RequestRefused, SessionMissing, UpstreamRefused
 from .pairwise import PairwiseNameIds
 from .person import Capacity, SignedInPerson
 from .sessions import BrowserSession
@@ -457,7 +451,6 @@ class Journey:
             return _sent(logout.send(logout.logout_response(reply, now, plan.partial), reply.location,
                                      reply.binding, "SAMLResponse", reply.relay_state, keypair))
         return Response(render_template("bridge/signed_out.html", partial=plan.partial))
-
 
     def _switch_sign_in(self, plan: logout.Plan) -> Response:
         """The applications of the old capacity are signed out: the fresh upstream sign-in."""
