@@ -69,8 +69,9 @@ def sign_in_url(return_to: str, government: str | None = None) -> str:
 
 def bridge_sign_out_url() -> str | None:
     """Where to end the bridge's session too, so that the next person at this computer must
-    sign in again: the bridge's single-logout endpoint, which without a message signs the
-    browser out of every application and upstream. None if the bridge publishes none."""
+    sign in again: the bridge's single-logout endpoint, which without a message asks the person
+    to confirm signing out of every application and upstream (a bare GET never signs out).
+    None if the bridge publishes none."""
     endpoint = _idp().single_logout_services.get(BINDING_HTTP_REDIRECT)
     return endpoint.location if endpoint else None
 

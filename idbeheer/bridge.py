@@ -23,9 +23,11 @@ def bridge_deps(settings: Settings, db, registry: SpRegistry, store: OneTimeStor
     # in demo mode; the bridge signs with the current key of each role.
     idp_keys = service_keys(settings, "idp", "lb-idbeheer bridge IdP (dev)")
     sp_keys = service_keys(settings, "sp", "lb-idbeheer bridge SP (dev)")
+    sp_encryption_keys = service_keys(settings, "sp-encryption", "lb-idbeheer bridge SP encryption (dev)")
     keys = BridgeKeys(
         idp=idp_keys[0], idp_next=(idp_keys[1:] or [None])[0],
         sp=sp_keys[0], sp_next=(sp_keys[1:] or [None])[0],
+        sp_encryption=sp_encryption_keys[0], sp_encryption_next=(sp_encryption_keys[1:] or [None])[0],
         dev_eid=None if production else ensure_dev_keypair(settings.certs_dir, "dev-eid",
                                                            "lb-idbeheer dev eID IdP"),
     )

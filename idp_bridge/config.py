@@ -49,6 +49,8 @@ class BridgeConfig:
     request_validity: dt.timedelta = dt.timedelta(minutes=15)
     max_message_bytes: int = 256 * 1024
     dev_eid: bool = False
+    # dev_eid encrypts its assertions to the bridge SP's encryption key, as an IdP may.
+    dev_eid_encrypts: bool = False
     # Where dev_eid writes its metadata for the bridge SP to read (demo mode only).
     upstream_entity_id: str | None = None
     session_cookie: str = "idbeheer_bridge"
@@ -76,6 +78,14 @@ class BridgeKeys:
     # Staged keys of a rollover: published in metadata, not yet signing (deploy/README.md).
     idp_next: KeyPair | None = None
     sp_next: KeyPair | None = None
+    # The key the upstream IdP may encrypt assertions to (its own pair, as the AA's), and its
+    # staged successor; without one, encrypted assertions are refused.
+    sp_encryption: KeyPair | None = None
+    sp_encryption_next: KeyPair | None = None
+
+    @property
+    def sp_decryption(self) -> tuple[KeyPair, ...]:
+        return tuple(k for k in (self.sp_encryption, self.sp_encryption_next) if k)
 
 
 @dataclass(frozen=True)

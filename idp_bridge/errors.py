@@ -11,6 +11,7 @@ from sqlalchemy import exc as sa_exc
 
 from attribute_authority.saml.errors import (
     AssertionRefused,
+    DecryptionRefused,
     SamlSecurityError,
     SignatureRefused,
     XmlRefused,
@@ -28,6 +29,7 @@ OUTAGES: tuple[type[Exception], ...] = (
 
 class BridgeRefusal(Exception):
     status = 400
+    title = "Aanmelden niet gelukt"
     message = "Dit aanmeldbericht kunnen we niet aanvaarden."
     next_step = NEXT_STEP
 
@@ -51,6 +53,15 @@ class RequestRefused(BridgeRefusal):
     message = "De aanvraag van de toepassing is geweigerd."
 
 
+class LogoutRefused(BridgeRefusal):
+    """The bridge's own sign-out form came without this session's token: nothing is ended."""
+
+    title = "Afmelden niet gelukt"
+    message = "Dit afmeldverzoek kwam niet van het afmeldformulier van deze sessie."
+    next_step = ("U bent nog aangemeld. Wilt u zich afmelden, open dan de afmeldpagina opnieuw "
+                 "en klik op de knop \"Afmelden bij alle toepassingen\".")
+
+
 class SessionMissing(BridgeRefusal):
     status = 403
     message = "U bent niet (meer) aangemeld."
@@ -69,5 +80,6 @@ def reason_of(exc: SamlSecurityError) -> str:
     """A trail reason code for a refusal of the SAML security layer."""
     if isinstance(exc, AssertionRefused):
         return exc.reason
-    prefix = {XmlRefused: "xml", SignatureRefused: "signature"}.get(type(exc), "saml")
+    prefix = {XmlRefused: "xml", SignatureRefused: "signature",
+              DecryptionRefused: "decryption"}.get(type(exc), "saml")
     return f"{prefix}_{exc.reason}"

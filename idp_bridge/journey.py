@@ -12,8 +12,10 @@ import secrets
 from collections.abc import Callable, Mapping
 
 from flask import Response, redirect, render_template, session
+from sqlalchemy import select
 
 from attribute_authority.db import read_only, session_factory
+from attribute_authority.models import Application
 from attribute_authority.saml import xmlsig
 from attribute_authority.saml.bindings import (
     BINDING_HTTP_POST,
@@ -43,7 +45,7 @@ from .dev_eid.idp import DevEid, TrustedSp
 from .downstream import attributes, responses
 from .downstream.metadata import idp_metadata
 from .downstream.requests import AnswerableRefusal, PendingRequest, check_authn_request
-from .errors import BridgeRefusal, RequestRefused, SessionMissing, UpstreamRefused
+from .errors import BridgeRefusal, LogoutRefused, RequestRefused, SessionMissing, UpstreamRefused
 from .pairwise import PairwiseNameIds
 from .person import Capacity, SignedInPerson
 from .sessions import BrowserSession
@@ -79,7 +81,7 @@ class Journey:
         self.dev_eid: DevEid | None = None
         if config.dev_eid:
             self.dev_eid = DevEid(config.base_url, deps.keys.dev_eid, deps.store, self._trusted_sp,
-                                  deps.clock)
+                                  deps.clock, encrypt=config.dev_eid_encrypts)
             write_if_changed(deps.metadata_dir / "upstream" / "dev-eid.xml", self.dev_eid.metadata())
         self.peer = UpstreamPeer(deps.metadata_dir / "upstream", config.upstream_entity_id)
 
@@ -92,13 +94,15 @@ class Journey:
 
     def sp_metadata(self) -> bytes:
         return sp_metadata(self.sp_entity_id, self.acs_url, self.sp_slo_url,
-                           [k for k in (self.deps.keys.sp, self.deps.keys.sp_next) if k])
+                           [k for k in (self.deps.keys.sp, self.deps.keys.sp_next) if k],
+                           list(self.deps.keys.sp_decryption))
 
     def _trusted_sp(self, entity_id: str) -> TrustedSp | None:
         if entity_id != self.sp_entity_id:
             return None
         return TrustedSp(self.sp_entity_id, self.acs_url, self.sp_slo_url,
-                         [self.deps.keys.sp.certificate])
+                         [self.deps.keys.sp.certificate],
+                         [k.certificate for k in self.deps.keys.sp_decryption])
 
     # -- sign-in --------------------------------------------------------------------------
 
@@ -194,7 +198,8 @@ class Journey:
         ctx = AcsContext(sp=ServiceProvider(self.sp_entity_id, self.acs_url, self.deps.keys.sp),
                          idp=self.peer.current(), store=self.deps.store,
                          authn_contexts=self.config.authn_contexts, now=self.clock(),
-                         skew=self.config.clock_skew, max_bytes=self.config.max_message_bytes)
+                         skew=self.config.clock_skew, max_bytes=self.config.max_message_bytes,
+                         decryption_keys=self.deps.keys.sp_decryption)
         try:
             accepted = consume(form, ctx)
         except UpstreamFailed as exc:
@@ -264,7 +269,7 @@ class Journey:
                 if pending.capacity is not None:
                     required = capacity_rule.describe_requested(db, pending.capacity)
             return render_template("bridge/mismatch.html", person=person, app=pending.app_code,
-                                   required=required,
+                                   required=required, apps=self._app_names(browser.apps),
                                    csrf=browser.csrf), 409
         return render_template("bridge/status.html", person=person, apps=browser.apps,
                                csrf=browser.csrf), 200
@@ -278,11 +283,16 @@ class Journey:
         action = form.get("action", "choose")
         if action == "switch":
             # A new capacity needs a fresh upstream sign-in and a fresh session: nothing of
-            # the old capacity is carried over (R13).
+            # the old capacity is carried over (R13). Every application that got an assertion
+            # in the old capacity is signed out first, so none goes on acting in it.
+            apps = browser.apps
             self.trail.write("failed", "capacity_switch", person=person,
-                             application=pending and pending.app_code)
+                             application=pending and pending.app_code,
+                             detail=f"signing out of {len(apps)} application(s) first: "
+                                    + ", ".join(a["app"] for a in apps))
             browser.end()
-            return self._to_upstream(pending, force_authn=True)
+            plan = logout.Plan(apps=apps, switch={"pending": pending.to_json() if pending else None})
+            return self._next_logout_hop(plan)
         if action == "cancel":
             browser.pending = None
             if pending is None:
@@ -303,12 +313,35 @@ class Journey:
 
     # -- single logout ------------------------------------------------------------------------
 
-    def logout_everywhere(self) -> Response:
-        """The bridge's own "Afmelden": every application, then upstream (IdP-initiated)."""
+    def logout_confirm_page(self) -> Response | tuple[str, int]:
+        """GET /idp/slo without a message: ask first, listing what the sign-out will end."""
         browser = self.browser()
+        person = browser.person
+        if person is None:
+            return render_template("bridge/signed_out.html", partial=False, was_signed_in=False), 200
+        return render_template("bridge/logout_confirm.html", person=person,
+                               apps=self._app_names(browser.apps), csrf=browser.csrf), 200
+
+    def logout_everywhere(self, form: Mapping[str, str]) -> Response | tuple[str, int]:
+        """The bridge's own "Afmelden", confirmed with the session's form token: every
+        application, then upstream (IdP-initiated). A POST without the token ends nothing."""
+        browser = self.browser()
+        if browser.person is None:
+            return render_template("bridge/signed_out.html", partial=False, was_signed_in=False), 200
+        if not hmac.compare_digest(form.get("csrf_token", ""), browser.csrf):
+            log.warning("bridge sign-out refused: form token missing or wrong")
+            raise LogoutRefused("logout_csrf", "sign-out form token missing or wrong")
         plan = logout.Plan(apps=browser.apps, upstream=browser.data.get("upstream"))
         browser.end()
         return self._next_logout_hop(plan)
+
+    def _app_names(self, apps: list[dict[str, str]]) -> list[str]:
+        """The catalog names of the session's applications (the code if it has none)."""
+        codes = [a["app"] for a in apps]
+        with self.read_db() as db:
+            names = dict(db.execute(select(Application.code, Application.name)
+                                    .where(Application.code.in_(codes))).all())
+        return [names.get(code) or code for code in codes]
 
     def idp_slo(self, message: Received) -> Response:
         root = message.root
@@ -398,6 +431,8 @@ class Journey:
             plan_id = logout.save(self.deps.store, plan, plan_id)
             return _sent(logout.send(request, endpoint.location, endpoint.binding, "SAMLRequest",
                                      plan_id, self.deps.keys.idp))
+        if plan.switch is not None:
+            return self._switch_sign_in(plan)
         if plan.upstream:
             upstream, plan.upstream = plan.upstream, None
             try:
@@ -420,6 +455,18 @@ class Journey:
             return _sent(logout.send(logout.logout_response(reply, now, plan.partial), reply.location,
                                      reply.binding, "SAMLResponse", reply.relay_state, keypair))
         return Response(render_template("bridge/signed_out.html", partial=plan.partial))
+
+    def _switch_sign_in(self, plan: logout.Plan) -> Response:
+        """The applications of the old capacity are signed out: the fresh upstream sign-in."""
+        raw = plan.switch["pending"] if plan.switch else None
+        pending = PendingRequest.from_json(raw) if raw else None
+        if plan.partial:
+            # Not every application confirmed; the bridge's side of the old session is gone
+            # all the same. The helpdesk finds which one in the log and the trail.
+            log.warning("capacity switch: not every application confirmed the logout")
+            self.trail.write("failed", "capacity_switch_partial_logout",
+                             application=pending and pending.app_code)
+        return self._to_upstream(pending, force_authn=True)
 
 
 def _sent(how: tuple[str, str]) -> Response:

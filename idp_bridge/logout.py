@@ -1,5 +1,6 @@
 """Single logout, front-channel (R12's other end): one browser trip through every application
-of the session, then the upstream IdP, then the answer to whoever started it.
+of the session, then the upstream IdP, then the answer to whoever started it. A capacity
+switch (R13) takes the same trip through the applications, then signs in anew upstream.
 
 The plan of the trip sits in the shared store, keyed by an unguessable ID that travels as
 RelayState, so each hop can land on any worker and needs no cookie (SameSite=Lax in demo
@@ -58,6 +59,9 @@ class Plan:
     upstream: dict | None = None  # {name_id, session_index}
     reply: Reply | None = None
     partial: bool = False
+    # A capacity switch (R13): after the applications, a fresh upstream sign-in for this
+    # waiting request (`{"pending": PendingRequest JSON or None}`) instead of an answer.
+    switch: dict | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

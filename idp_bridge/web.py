@@ -49,8 +49,9 @@ def check_production(deps: BridgeDeps) -> None:
         return
     if config.dev_eid:
         raise BridgeMisconfigured("production mode refuses to mount dev_eid")
-    for role, keypair in (("idp", deps.keys.idp), ("sp", deps.keys.sp)):
-        if keypair.is_dev:
+    for role, keypair in (("idp", deps.keys.idp), ("sp", deps.keys.sp),
+                          ("sp-encryption", deps.keys.sp_encryption)):
+        if keypair is not None and keypair.is_dev:
             raise BridgeMisconfigured(f"production mode refuses the development {role} key")
     if not config.base_url.startswith("https://"):
         raise BridgeMisconfigured("production mode needs an https base URL")
@@ -95,9 +96,13 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
     @app.route("/idp/slo", methods=["GET", "POST"])
     def idp_slo():
         field = "SAMLResponse" if ("SAMLResponse" in request.values) else "SAMLRequest"
-        if field not in request.values:
-            return journey.logout_everywhere()
-        return journey.idp_slo(received(field))
+        if field in request.values:
+            return journey.idp_slo(received(field))
+        # The bridge's own "Afmelden": GET only asks, the POST with the session's form token
+        # signs out (a cross-site image or link must not end anyone's sessions).
+        if request.method == "GET":
+            return journey.logout_confirm_page()
+        return journey.logout_everywhere(request.form)
 
     @app.route("/sp/slo", methods=["GET", "POST"])
     def sp_slo():
@@ -140,5 +145,5 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
 
 
 def refusal_page(exc: BridgeRefusal, status: int | None = None) -> tuple[str, int]:
-    return render_template("bridge/refused.html", message=exc.message, reason=exc.reason,
-                           next_step=exc.next_step), status or exc.status
+    return render_template("bridge/refused.html", title=exc.title, message=exc.message,
+                           reason=exc.reason, next_step=exc.next_step), status or exc.status

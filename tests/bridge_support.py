@@ -170,9 +170,37 @@ class Browser:
         assert acs_answer.status_code == 303, acs_answer.data[:800]
         return self.choose(capacity)
 
+    def sign_out_everywhere(self):
+        """The bridge's own "Afmelden": the confirmation page, then its form (the first hop)."""
+        page = self.get("/idp/slo")
+        assert page.status_code == 200 and "Afmelden bij alle toepassingen?" in page.get_data(
+            as_text=True), page.data[:800]
+        return self.submit(page.data)
+
     def session_cookie(self) -> str | None:
         cookie = self.client.get_cookie("idbeheer_bridge")
         return cookie.value if cookie else None
+
+
+def answer_logout(sp: TestSp, location: str) -> str:
+    """The application's side of one logout hop: pysaml2 checks the HTTP-Redirect signature
+    of the bridge's LogoutRequest with the key in the bridge's metadata, reads and answers it;
+    returns the answer's URL."""
+    from urllib.parse import parse_qs
+
+    from saml2.sigver import verify_redirect_signature
+
+    query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert "Signature" in query and "SigAlg" in query, "the bridge signs its LogoutRequests"
+    certs = sp.client.metadata.certs(sp.idp_entity_id, "idpsso", "signing")
+    assert any(verify_redirect_signature(query, sp.client.sec.sec_backend, cert=cert)
+               for _, cert in certs), "the LogoutRequest's signature does not verify"
+    request = sp.client.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
+    assert request.message.issuer.text == sp.idp_entity_id
+    info = sp.client.handle_logout_request(query["SAMLRequest"], request.message.name_id,
+                                           BINDING_HTTP_REDIRECT, sign=True, sign_alg=SIG_RSA_SHA256,
+                                           relay_state=query.get("RelayState"))
+    return dict(info["headers"])["Location"]
 
 
 def saml_response_of(html) -> str:
@@ -223,7 +251,8 @@ class BridgeHarness:
         self.config = BridgeConfig(**settings)
         self.deps = BridgeDeps(
             config=self.config, db=self.db,
-            keys=BridgeKeys(idp=keys["idp"], sp=keys["sp"], dev_eid=keys["dev-eid"]),
+            keys=BridgeKeys(idp=keys["idp"], sp=keys["sp"], dev_eid=keys["dev-eid"],
+                            sp_encryption=keys.get("sp-encryption")),
             sp_registry=SpRegistry(self.metadata_dir, check_interval=0), store=self.store,
             register=FileRegister(), metadata_dir=self.metadata_dir,
             session_backend=session_backend or ("cachelib", FileSystemCache(str(tmp / "sessions"))),
@@ -283,7 +312,9 @@ class Forger:
                  recipient=ACS, audience=SP_ENTITY, issuer=DEV_EID, in_response_to="same",
                  not_before=None, not_on_or_after=None, assertion_id=None, response_id=None,
                  class_ref="urn:be:fedict:iam:fas:citizen:eid", sign_response=True,
-                 sign_assertion=True, weak=False):
+                 sign_assertion=True, weak=False, encrypt_to=None, key_transport="rsa-oaep-mgf1p",
+                 cipher="aes256-gcm"):
+        """`encrypt_to` (a certificate): the Assertion, signed first, goes in encrypted."""
         from attribute_authority.saml.samlxml import instant, new_id
 
         now = self.clock()
@@ -321,6 +352,11 @@ class Forger:
         assertion = root.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")
         if sign_assertion:
             (sign_weak if weak else sign)(assertion, self.keypair)
+        if encrypt_to is not None:
+            from attribute_authority.saml.encryption import encrypt_assertion
+
+            root.replace(assertion, encrypt_assertion(assertion, encrypt_to, cipher=cipher,
+                                                      key_transport=key_transport))
         if sign_response:
             sign(root, self.keypair)
         return root

@@ -1,11 +1,12 @@
-"""EncryptedID: a NameID encrypted to the attribute authority's encryption key.
+"""XML Encryption for SAML: an EncryptedID (a NameID encrypted to the attribute authority's
+key) and an EncryptedAssertion (an upstream IdP's Assertion encrypted to the bridge SP's key).
 
 Only RSA-OAEP key transport is accepted. RSA PKCS#1 v1.5 (`rsa-1_5`) is refused: the AA
 answers every query, so any observable difference on bad padding would make it a
 Bleichenbacher oracle for recovering session keys (Jager, Schwenk, Somorovsky, "Bleichenbacher's
 attack strikes again", 2012), and XML Encryption 1.1 warns against it. AES-CBC content is
 accepted because peers still send it; its padding oracle (Jager & Somorovsky, "How to break
-XML Encryption", 2011) is closed by the callers' order of work: decrypt only an EncryptedID
+XML Encryption", 2011) is closed by the callers' order of work: decrypt only an element
 inside a message whose signature has verified, so a tampered ciphertext never gets here.
 Every cryptographic failure is reported with the same reason and message all the same.
 """
@@ -13,16 +14,25 @@ Every cryptographic failure is reported with the same reason and message all the
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 import xmlsec
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from .errors import DecryptionRefused
+from .errors import DecryptionRefused, XmlRefused
 from .keys import KeyPair
+from .xmlparse import parse_xml
 
-__all__ = ["CONTENT_CIPHERS", "decrypt_encrypted_id", "encrypt_name_id"]
+__all__ = [
+    "CONTENT_CIPHERS",
+    "KEY_TRANSPORTS",
+    "decrypt_encrypted_assertion",
+    "decrypt_encrypted_id",
+    "encrypt_assertion",
+    "encrypt_name_id",
+]
 
 XENC = "http://www.w3.org/2001/04/xmlenc#"
 XENC11 = "http://www.w3.org/2009/xmlenc11#"
@@ -40,7 +50,14 @@ CONTENT_CIPHERS = {
     "aes256-gcm": (f"{XENC11}aes256-gcm", xmlsec.constants.TransformAes256Gcm, 256),
 }
 _KEY_BITS = {uri: bits for uri, _, bits in CONTENT_CIPHERS.values()}
-_UNDECRYPTABLE = "the EncryptedID cannot be decrypted with our key"
+# short name -> xmlsec transform, for writing; "rsa-1_5" only so that tests can show the refusal
+KEY_TRANSPORTS = {
+    "rsa-oaep-mgf1p": xmlsec.constants.TransformRsaOaep,
+    "rsa-1_5": xmlsec.constants.TransformRsaPkcs1,
+}
+_UNDECRYPTABLE = "the {what} cannot be decrypted with our key"
+# An assertion is bounded by the message it came in; this only stops a decompression-like blow-up.
+_MAX_ASSERTION_BYTES = 1 << 20
 
 
 def decrypt_encrypted_id(encrypted_id: etree._Element, keypair: KeyPair) -> etree._Element:
@@ -50,12 +67,42 @@ def decrypt_encrypted_id(encrypted_id: etree._Element, keypair: KeyPair) -> etre
     EncryptedData/KeyInfo or beside EncryptedData; several (one per recipient) are tried.
     Raises `DecryptionRefused` with reason `malformed`, `weak_algorithm` or `undecryptable`.
     """
-    if encrypted_id.tag != f"{{{SAML}}}EncryptedID":
-        raise DecryptionRefused("malformed", f"expected saml:EncryptedID, not {encrypted_id.tag}")
-    work = copy.deepcopy(encrypted_id)
+    name_id = _decrypt(encrypted_id, "EncryptedID", "NameID", [keypair])
+    if len(name_id):
+        raise DecryptionRefused("malformed", "the EncryptedID does not hold one plain saml:NameID")
+    return copy.deepcopy(name_id)
+
+
+def decrypt_encrypted_assertion(
+    encrypted_assertion: etree._Element, keypairs: Sequence[KeyPair]
+) -> etree._Element:
+    """Return the saml:Assertion inside a saml:EncryptedAssertion as the root of a document of
+    its own, parsed by the hardened parser, so its signature can be verified on its own.
+
+    The caller must have verified the signature of the message around it (see above) and must
+    verify the Assertion's own signature before reading anything of it. Each of `keypairs`
+    (current and staged encryption keys) is tried. Reasons as for `decrypt_encrypted_id`.
+    """
+    assertion = _decrypt(encrypted_assertion, "EncryptedAssertion", "Assertion", keypairs)
+    try:
+        return parse_xml(etree.tostring(assertion), _MAX_ASSERTION_BYTES)
+    except XmlRefused as exc:
+        raise DecryptionRefused("malformed", f"the decrypted Assertion is refused: {exc.message}") from None
+
+
+def _decrypt(
+    container: etree._Element, container_name: str, content_name: str,
+    keypairs: Sequence[KeyPair],
+) -> etree._Element:
+    """Decrypt the one EncryptedData of a saml:<container_name> in a copy of it; return the
+    saml:<content_name> element it held (inside that copy)."""
+    if container.tag != f"{{{SAML}}}{container_name}":
+        raise DecryptionRefused("malformed", f"expected saml:{container_name}, not {container.tag}")
+    undecryptable = _UNDECRYPTABLE.format(what=container_name)
+    work = copy.deepcopy(container)
     data_nodes = work.findall(f"{{{XENC}}}EncryptedData")
     if len(data_nodes) != 1:
-        raise DecryptionRefused("malformed", "an EncryptedID holds exactly one EncryptedData")
+        raise DecryptionRefused("malformed", f"an {container_name} holds exactly one EncryptedData")
     encrypted_data = data_nodes[0]
     key_bits = _content_key_bits(encrypted_data)
     key_nodes = [
@@ -67,30 +114,36 @@ def decrypt_encrypted_id(encrypted_id: etree._Element, keypair: KeyPair) -> etre
     for key_node in key_nodes:
         _check_key_transport(key_node)
 
-    for key_node in key_nodes:
-        session_key = _unwrap(key_node, keypair)
-        if session_key is not None and len(session_key) * 8 == key_bits:
-            break
-    else:
-        raise DecryptionRefused("undecryptable", _UNDECRYPTABLE)
+    session_key = next(
+        (
+            key
+            for key_node in key_nodes
+            for keypair in keypairs
+            if (key := _unwrap(key_node, keypair)) is not None and len(key) * 8 == key_bits
+        ),
+        None,
+    )
+    if session_key is None:
+        raise DecryptionRefused("undecryptable", undecryptable)
 
     ctx = xmlsec.EncryptionContext()
     ctx.key = xmlsec.Key.from_binary_data(xmlsec.constants.KeyDataAes, session_key)
     # Parse the plaintext in place as an element, whatever Type the sender wrote.
     encrypted_data.set("Type", f"{XENC}Element")
     try:
-        name_id = ctx.decrypt(encrypted_data)
+        content = ctx.decrypt(encrypted_data)
     except xmlsec.Error:
-        raise DecryptionRefused("undecryptable", _UNDECRYPTABLE) from None
-    others = [n for n in work if n is not name_id and n.tag != f"{{{XENC}}}EncryptedKey"]
+        raise DecryptionRefused("undecryptable", undecryptable) from None
+    others = [n for n in work if n is not content and n.tag != f"{{{XENC}}}EncryptedKey"]
     if (
-        not isinstance(name_id, etree._Element)
-        or name_id.tag != f"{{{SAML}}}NameID"
-        or len(name_id)
+        not isinstance(content, etree._Element)
+        or content.tag != f"{{{SAML}}}{content_name}"
         or others
     ):
-        raise DecryptionRefused("malformed", "the EncryptedID does not hold one plain saml:NameID")
-    return copy.deepcopy(name_id)
+        raise DecryptionRefused(
+            "malformed", f"the {container_name} does not hold one saml:{content_name}"
+        )
+    return content
 
 
 def encrypt_name_id(
@@ -101,14 +154,33 @@ def encrypt_name_id(
     For test and demo queries. RSA-OAEP key transport, the EncryptedKey inside
     EncryptedData/KeyInfo as most stacks expect; `cipher` is a key of `CONTENT_CIPHERS`.
     """
+    return _encrypt(name_id, "EncryptedID", recipient, cipher, "rsa-oaep-mgf1p")
+
+
+def encrypt_assertion(
+    assertion: etree._Element, recipient: x509.Certificate, *, cipher: str = "aes256-gcm",
+    key_transport: str = "rsa-oaep-mgf1p",
+) -> etree._Element:
+    """Encrypt a (signed) saml:Assertion to `recipient`; return a saml:EncryptedAssertion.
+
+    What dev_eid does when told to encrypt, as the federal IdP may; `key_transport` is a key of
+    `KEY_TRANSPORTS` (`rsa-1_5` only to show that it is refused).
+    """
+    return _encrypt(assertion, "EncryptedAssertion", recipient, cipher, key_transport)
+
+
+def _encrypt(
+    element: etree._Element, container_name: str, recipient: x509.Certificate, cipher: str,
+    key_transport: str,
+) -> etree._Element:
     _, transform, bits = CONTENT_CIPHERS[cipher]
-    encrypted_id = etree.Element(f"{{{SAML}}}EncryptedID", nsmap={"saml": SAML})
+    container = etree.Element(f"{{{SAML}}}{container_name}", nsmap={"saml": SAML})
     encrypted_data = xmlsec.template.encrypted_data_create(
-        encrypted_id, transform, type=xmlsec.constants.TypeEncElement, ns="xenc"
+        container, transform, type=xmlsec.constants.TypeEncElement, ns="xenc"
     )
     xmlsec.template.encrypted_data_ensure_cipher_value(encrypted_data)
     key_info = xmlsec.template.encrypted_data_ensure_key_info(encrypted_data, ns="ds")
-    encrypted_key = xmlsec.template.add_encrypted_key(key_info, xmlsec.constants.TransformRsaOaep)
+    encrypted_key = xmlsec.template.add_encrypted_key(key_info, KEY_TRANSPORTS[key_transport])
     xmlsec.template.encrypted_data_ensure_cipher_value(encrypted_key)
 
     manager = xmlsec.KeysManager()
@@ -122,12 +194,12 @@ def encrypt_name_id(
     ctx.key = xmlsec.Key.generate(
         xmlsec.constants.KeyDataAes, bits, xmlsec.constants.KeyDataTypeSession
     )
-    # lxml serializes the NameID with every namespace it needs, so any peer can decrypt it
+    # lxml serializes the element with every namespace it needs, so any peer can decrypt it
     # whatever prefixes its own document uses.
-    encrypted_data = ctx.encrypt_binary(encrypted_data, etree.tostring(name_id))
-    encrypted_id.append(encrypted_data)
+    encrypted_data = ctx.encrypt_binary(encrypted_data, etree.tostring(element))
+    container.append(encrypted_data)
     # Re-read, because nodes that xmlsec creates are invisible to lxml's find().
-    return etree.fromstring(etree.tostring(encrypted_id))
+    return etree.fromstring(etree.tostring(container))
 
 
 def _content_key_bits(encrypted_data: etree._Element) -> int:

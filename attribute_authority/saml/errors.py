@@ -33,7 +33,7 @@ class SignatureRefused(SamlSecurityError):
 
 
 class DecryptionRefused(SamlSecurityError):
-    """An EncryptedID could not, or may not, be decrypted.
+    """An EncryptedID or EncryptedAssertion could not, or may not, be decrypted.
 
     Reasons: `weak_algorithm`, `malformed`, `undecryptable`. Every cryptographic failure is
     reported as `undecryptable` with one fixed message, so the answer is no padding oracle.

@@ -7,7 +7,9 @@ Plain functions, no web framework:
   among the outstanding requests;
 - `accept_response` takes the POSTed SAMLResponse, verifies the Assertion's signature with the
   IdP's certificates, then Destination, Recipient, Audience, InResponseTo and the validity
-  window, uses the assertion ID once, and returns what the *verified* Assertion says;
+  window, uses the assertion ID once, and returns what the *verified* Assertion says. Given
+  decryption keys, it also takes one EncryptedAssertion in a signed Response: the Response's
+  signature first, then decryption, then the decrypted Assertion's own signature;
 - `check_subject` and `check_conditions` are the bearer-assertion checks themselves;
 - `sp_metadata` is the SPSSODescriptor an SP registers with the IdP.
 
@@ -30,7 +32,8 @@ from lxml import etree
 
 from . import xmlsig
 from .bindings import BINDING_HTTP_POST, decode_post, redirect_url
-from .errors import AssertionRefused
+from .encryption import decrypt_encrypted_assertion
+from .errors import AssertionRefused, SignatureRefused
 from .keys import KeyPair
 from .replay import OneTimeStore
 from .samlxml import (
@@ -202,9 +205,11 @@ def capacity_extension(code: str) -> etree._Element:
 def accept_response(form: Mapping[str, str], sp: ServiceProvider, idp: IdpMetadata,
                     outstanding: OutstandingRequests, replay: OneTimeStore, *, now: dt.datetime,
                     skew: dt.timedelta = dt.timedelta(seconds=60),
-                    max_bytes: int = 1 << 20) -> SignedIn:
+                    max_bytes: int = 1 << 20,
+                    decryption_keys: Sequence[KeyPair] = ()) -> SignedIn:
     """Accept one POSTed SAMLResponse; raise `SamlSecurityError` (an `AssertionRefused`, a
-    `SignatureRefused`, an `XmlRefused`) or `SignInDeclined` for a well-formed error status."""
+    `SignatureRefused`, an `XmlRefused`, a `DecryptionRefused`) or `SignInDeclined` for a
+    well-formed error status. Without `decryption_keys` an EncryptedAssertion is refused."""
     root = decode_post(form, "SAMLResponse", max_bytes).root
     if root.tag != f"{{{SAMLP}}}Response":
         raise AssertionRefused("not_a_response", f"{root.tag} is not a samlp:Response")
@@ -224,9 +229,7 @@ def accept_response(form: Mapping[str, str], sp: ServiceProvider, idp: IdpMetada
             raise AssertionRefused("unknown_in_response_to", f"error status for {in_response_to!r}")
         raise SignInDeclined(code, sub_code, message, state)
 
-    if root.find(f"{{{SAML}}}EncryptedAssertion") is not None:
-        raise AssertionRefused("encrypted_assertion", "encrypted assertions are not configured")
-    assertion = xmlsig.verify(root, "/samlp:Response/saml:Assertion", idp.signing_certs)
+    assertion = _verified_assertion(root, idp, decryption_keys)
     # From here on only `assertion` is read: it is the element whose signature verified.
     if issuer_of(assertion) != idp.entity_id:
         raise AssertionRefused("wrong_issuer", f"Assertion issuer {issuer_of(assertion)!r}")
@@ -250,6 +253,29 @@ def accept_response(form: Mapping[str, str], sp: ServiceProvider, idp: IdpMetada
         authn_context=_text(statement, f"{{{SAML}}}AuthnContext/{{{SAML}}}AuthnContextClassRef"),
         authn_instant=parse_instant(statement.get("AuthnInstant")),
         attributes=attributes_of(assertion))
+
+
+def _verified_assertion(root: etree._Element, idp: IdpMetadata,
+                        decryption_keys: Sequence[KeyPair]) -> etree._Element:
+    """The Response's one Assertion, signed by the IdP: as it came, or decrypted.
+
+    An EncryptedAssertion is decrypted only inside a Response whose signature has verified
+    (tampered ciphertext never reaches the decryption, see `encryption`), and what it holds
+    must carry its own signature: the Response's signature does not cover the plaintext.
+    One assertion per Response, plain or encrypted; more is refused as wrapping."""
+    encrypted = root.findall(f"{{{SAML}}}EncryptedAssertion")
+    if not encrypted:
+        return xmlsig.verify(root, "/samlp:Response/saml:Assertion", idp.signing_certs)
+    if not decryption_keys:
+        raise AssertionRefused("encrypted_assertion", "encrypted assertions are not configured")
+    plain = root.findall(f"{{{SAML}}}Assertion")
+    if len(encrypted) > 1 or plain:
+        raise SignatureRefused("wrapping", f"{len(encrypted)} EncryptedAssertion and "
+                                           f"{len(plain)} Assertion elements in one Response")
+    if root.find(f"{{{xmlsig.DS}}}Signature") is None:
+        raise SignatureRefused("unsigned", "an EncryptedAssertion needs a signed Response")
+    decrypted = decrypt_encrypted_assertion(encrypted[0], decryption_keys)
+    return xmlsig.verify(decrypted, decrypted, idp.signing_certs)
 
 
 def check_subject(assertion: etree._Element, acs_url: str, in_response_to: str | None, *,
@@ -319,15 +345,19 @@ def _text(node: etree._Element, path: str) -> str | None:
 
 def sp_metadata(entity_id: str, acs_url: str, keypairs: Sequence[KeyPair], *,
                 slo_url: str | None = None, slo_binding: str | None = None,
-                name_id_format: str | None = None) -> bytes:
+                name_id_format: str | None = None,
+                encryption_keypairs: Sequence[KeyPair] = ()) -> bytes:
     """An SPSSODescriptor: signed AuthnRequests, signed assertions wanted, one HTTP-POST ACS.
 
-    Several key pairs publish a rollover (the next key before it signs)."""
+    Several key pairs publish a rollover (the next key before it signs). `encryption_keypairs`
+    are published with use="encryption": an IdP may then encrypt assertions to them."""
     root = el(None, "md:EntityDescriptor", entityID=entity_id)
     sp = el(root, "md:SPSSODescriptor", AuthnRequestsSigned="true", WantAssertionsSigned="true",
             protocolSupportEnumeration=SAML2)
     for keypair in keypairs:
         key_descriptor(sp, keypair, "signing")
+    for keypair in encryption_keypairs:
+        key_descriptor(sp, keypair, "encryption")
     if slo_url:
         el(sp, "md:SingleLogoutService", Binding=slo_binding, Location=slo_url)
     if name_id_format:

@@ -8,9 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from lxml import etree
 
 from attribute_authority.national_register import RegisterRecord
 from attribute_authority.saml.bindings import Received, verify_redirect_signature
+from attribute_authority.saml.encryption import encrypt_assertion
 from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.replay import OneTimeStore
 from attribute_authority.saml.samlxml import (
@@ -54,6 +56,7 @@ class TrustedSp:
     acs_url: str
     slo_url: str
     signing_certs: Sequence[x509.Certificate]
+    encryption_certs: Sequence[x509.Certificate] = ()
 
 
 @dataclass
@@ -63,6 +66,8 @@ class DevEid:
     store: OneTimeStore
     trusted_sp: Callable[[str], TrustedSp | None]
     clock: Callable[[], dt.datetime]
+    # Encrypt each assertion (signed first) to the SP's encryption key, as the federal IdP may.
+    encrypt: bool = False
     class_refs: Mapping[str, str] = field(default_factory=lambda: dict(CLASS_REFS))
 
     @property
@@ -122,8 +127,17 @@ class DevEid:
                 now=now, validity=dt.timedelta(minutes=5), authn_instant=now,
                 class_ref=self.class_refs[method], attributes=released, name_format=BASIC)
             sign(assertion, self.keypair)
+            if self.encrypt:
+                self._encrypt(root, assertion, request["sp"])
         sign(root, self.keypair)  # the Assertion first, then the Response around it
         return request["acs"], to_bytes(root), request["relay_state"]
+
+    def _encrypt(self, root: etree._Element, assertion: etree._Element, sp_entity_id: str) -> None:
+        """Put the signed Assertion, encrypted to the SP's first encryption key, in its place."""
+        sp = self.trusted_sp(sp_entity_id)
+        if sp is None or not sp.encryption_certs:
+            raise RequestRefused("no_encryption_key", "the SP publishes no encryption key")
+        root.replace(assertion, encrypt_assertion(assertion, sp.encryption_certs[0]))
 
     def logout_response(self, message: Received) -> tuple[str, bytes, str | None]:
         """Answer a LogoutRequest of the trusted SP with Success (dev_eid keeps no sessions)."""

@@ -1,7 +1,9 @@
 """The assertion consumer: from the upstream IdP's POSTed Response to a `SignedInPerson`.
 
 Verify before reading, then read only what was verified: the shared SP client
-(`attribute_authority.saml.sp_client`) checks both signatures on the tree as received,
+(`attribute_authority.saml.sp_client`) checks both signatures on the tree as received (an
+EncryptedAssertion: the Response's signature, then decryption with the bridge SP's encryption
+key, then the decrypted Assertion's own signature),
 Destination, Recipient, Audience, the validity window, InResponseTo against the outstanding
 requests in the shared store and one-time use of the assertion ID, each refusal with its own
 reason code. What is the bridge's own is here: the authentication method from the
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from attribute_authority import rrn as rrn_rules
 from attribute_authority.errors import InvalidRrn
 from attribute_authority.saml.errors import SamlSecurityError
+from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.replay import OneTimeStore
 from attribute_authority.saml.sp_client import (
     ServiceProvider,
@@ -61,13 +64,15 @@ class AcsContext:
     now: dt.datetime
     skew: dt.timedelta
     max_bytes: int
+    decryption_keys: tuple[KeyPair, ...] = ()  # for an EncryptedAssertion: current, staged
 
 
 def consume(form: Mapping[str, str], ctx: AcsContext) -> Accepted:
     """Accept one POSTed SAMLResponse or raise `UpstreamRefused` / `UpstreamFailed`."""
     try:
         signed_in = accept_response(form, ctx.sp, ctx.idp, outstanding(ctx.store, _ANY),
-                                    ctx.store, now=ctx.now, skew=ctx.skew, max_bytes=ctx.max_bytes)
+                                    ctx.store, now=ctx.now, skew=ctx.skew, max_bytes=ctx.max_bytes,
+                                    decryption_keys=ctx.decryption_keys)
     except SignInDeclined as exc:
         reason = "upstream_" + _snake((exc.sub_code or exc.code or "error").rsplit(":", 1)[-1])
         raise UpstreamFailed(reason, exc.message or exc.sub_code or exc.code or "", exc.state) from None

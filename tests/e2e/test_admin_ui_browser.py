@@ -201,9 +201,13 @@ def test_screenshots_of_the_main_pages(page):
         assert page.locator("h1").count() == 1
         shot(page, name)
     page.get_by_role("button", name="Afmelden").click()
-    # Signing out of the admin UI leaves the bridge's session (no single logout for the admin
-    # UI yet); another person signs in in a browser without it.
-    page.context.clear_cookies()
+    # The bridge asks before it ends its session everywhere (a bare GET never signs out);
+    # after that the next person at this computer signs in anew, in the same browser.
+    page.wait_for_url("**/idp/slo")
+    assert page.get_by_role("heading", name="Afmelden bij alle toepassingen?").is_visible()
+    shot(page, "bridge-sign-out")
+    page.get_by_role("button", name="Afmelden bij alle toepassingen").click()
+    assert page.get_by_role("heading", name="U bent afgemeld").is_visible()
     sign_in(page, DINA, "vlaanderen")
     for name, path in [("governments", "/admin/central/governments"),
                        ("government", f"/admin/central/governments/{MERELBEKE}"),

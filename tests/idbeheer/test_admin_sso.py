@@ -178,7 +178,10 @@ def test_signing_out_of_the_admin_ui_ends_the_bridge_session_too(browser):
     token = form_of(home.data)[1]["csrf_token"]  # every form of the page carries the same token
     out = browser.client.post("/admin/sign-out", data={"csrf_token": token})
     assert out.status_code == 302 and urlsplit(out.location).path == "/idp/slo"
-    signed_out = browser.client.get(_path(out.location), follow_redirects=True)
+    confirm = browser.client.get(_path(out.location))
+    assert "Afmelden bij alle toepassingen?" in confirm.get_data(as_text=True)
+    action, fields = form_of(confirm.data)  # the bridge asks before it signs out everywhere
+    signed_out = browser.client.post(_path(action), data=fields, follow_redirects=True)
     assert signed_out.status_code == 200 and "afgemeld" in signed_out.get_data(as_text=True).lower()
     # Back at the admin UI, the bridge asks for the eID again: to_dev_eid asserts the dev_eid page.
     again = browser.to_dev_eid("/admin/")

@@ -13,7 +13,7 @@ from attribute_authority.saml.replay import RedisStore
 def bridge_keys(tmp_path_factory) -> dict[str, KeyPair]:
     certs = tmp_path_factory.mktemp("bridge-certs")
     return {name: ensure_dev_keypair(certs, name, f"test {name}")
-            for name in ("idp", "sp", "dev-eid", "testsp", "stranger")}
+            for name in ("idp", "sp", "sp-encryption", "dev-eid", "testsp", "stranger")}
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,25 @@
 """R13: one capacity per session: choose, keep, refuse a mismatch with the switch page, switch."""
+import base64
 import sqlite3
+import zlib
+from urllib.parse import parse_qs, urlsplit
 
-from bridge_support import BridgeHarness, attributes_of, form_of, saml_response_of
+from bridge_support import BridgeHarness, answer_logout, attributes_of, form_of, saml_response_of
+from lxml import etree
+from saml2 import BINDING_HTTP_REDIRECT
 from sqlalchemy import select
 from support import BART, CHRIS, EMIL, MERELBEKE, NAZARETH, seeded
 
 from attribute_authority.db import make_engine
 from attribute_authority.models import Application
+
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
 
 
 def set_capacity(bridge, app_code, capacity):
@@ -77,35 +90,111 @@ def test_mismatch_shows_the_switch_page_and_never_mixes(bridge):
     html = page.get_data(as_text=True)
     assert page.status_code == 409
     assert "andere hoedanigheid" in html and "als burger" in html and "wisselen" in html
+    assert "eerst afgemeld" in html and "<li>Demotoepassing</li>" in html  # what the switch ends
     assert "SAMLResponse" not in html
     assert bridge.events()[-1].reason == "capacity_mismatch"
 
 
-def test_switch_needs_a_fresh_sign_in_and_then_answers_in_the_new_capacity(bridge):
+def _switch(browser):
+    """Press "switch" on the mismatch page; returns the bridge's answer to that form."""
+    page = browser.get("/idp/capacity")
+    assert page.status_code == 409
+    action, fields = form_of(page.data)
+    return browser.client.post(action, data={**fields, "action": "switch"})
+
+
+def _request_of(location: str) -> str:
+    query = parse_qs(urlsplit(location).query)
+    return zlib.decompress(base64.b64decode(query["SAMLRequest"][0]), -15).decode()
+
+
+def test_switch_signs_out_the_old_capacitys_applications_before_the_fresh_sign_in(bridge):
     set_capacity(bridge, "citizen-app", "citizen")
     employee_app, citizen_app = bridge.sp("demo-app"), bridge.sp("citizen-app")
     browser = bridge.browser()
-    browser.sign_in(employee_app, BART, MERELBEKE)
+    old = employee_app.consume(saml_response_of(browser.sign_in(employee_app, BART, MERELBEKE).data))
     old_cookie = browser.session_cookie()
-    browser.get(citizen_app.login_url())
-    page = browser.get("/idp/capacity")
-    action, fields = form_of(page.data)
-    switch = browser.client.post(action, data={**fields, "action": "switch"})
-    assert switch.status_code == 302 and "/dev-eid/sso" in switch.headers["Location"]
-    assert "ForceAuthn" in __import__("zlib").decompress(
-        __import__("base64").b64decode(__import__("urllib.parse").parse.parse_qs(
-            __import__("urllib.parse").parse.urlsplit(switch.headers["Location"]).query)["SAMLRequest"][0]),
-        -15).decode()
-    dev_eid_page = browser.get(switch.headers["Location"].replace("http://localhost", ""))
+    assert browser.get(citizen_app.login_url()).status_code == 303
+    switch = _switch(browser)
+    # First stop: the employee application gets a signed LogoutRequest for the session it
+    # holds, NameID and SessionIndex as issued; the bridge's own session is already over.
+    assert switch.status_code == 302 and switch.headers["Location"].startswith(employee_app.slo)
+    logout_request = etree.fromstring(_request_of(switch.headers["Location"]).encode())
+    assert logout_request.tag == f"{{{SAMLP}}}LogoutRequest"
+    assert logout_request.findtext(f"{{{SAML}}}NameID") == old.assertion.subject.name_id.text
+    assert logout_request.findtext(f"{{{SAMLP}}}SessionIndex") == \
+        old.assertion.authn_statement[0].session_index
+    assert browser.get("/idp/capacity").status_code == 403
+    answered = answer_logout(employee_app, switch.headers["Location"])  # verifies the signature
+    assert employee_app.client.users.subjects() == []  # the application's session is gone
+    # Only then the fresh upstream sign-in, with ForceAuthn, for the waiting application.
+    upstream = browser.get(_path(answered))
+    assert upstream.status_code == 302 and "/dev-eid/sso" in upstream.headers["Location"]
+    assert 'ForceAuthn="true"' in _request_of(upstream.headers["Location"])
+    dev_eid_page = browser.get(_path(upstream.headers["Location"]))
     autopost = browser.submit(dev_eid_page.data, rrn=BART, method="token")
     assert browser.submit(autopost.data).status_code == 303
     answer = browser.choose("citizen")
     attributes = attributes_of(citizen_app.consume(saml_response_of(answer.data)))
     assert attributes["capacity"] == ["citizen"] and attributes["authnMethod"] == ["token"]
     assert browser.session_cookie() != old_cookie
+    # The trail: the switch (naming the applications signed out), then the new sign-in.
+    events = [(e.outcome, e.reason, e.application, e.capacity) for e in bridge.events()]
+    switched = events.index(("failed", "capacity_switch", "citizen-app", MERELBEKE))
+    assert events[switched + 1:] == [("success", "upstream_signed_in", "citizen-app", None),
+                                     ("success", "assertion_issued", "citizen-app", "citizen")]
+    assert "demo-app" in bridge.events()[switched].detail
     # the employee application now gets the switch page, not a silent citizen assertion
     assert browser.get(employee_app.login_url()).status_code == 303
     assert browser.get("/idp/capacity").status_code == 409
+
+
+def test_switch_signs_out_every_application_of_the_old_capacity(bridge):
+    set_capacity(bridge, "citizen-app", "citizen")
+    apps = [bridge.sp("demo-app"), bridge.sp("other-app")]
+    citizen_app = bridge.sp("citizen-app")
+    browser = bridge.browser()
+    apps[0].consume(saml_response_of(browser.sign_in(apps[0], CHRIS, MERELBEKE).data))
+    apps[1].consume(saml_response_of(browser.get(apps[1].login_url()).data))
+    browser.get(citizen_app.login_url())
+    hop = _switch(browser)
+    for app in apps:
+        assert hop.status_code == 302 and hop.headers["Location"].startswith(app.slo)
+        hop = browser.get(_path(answer_logout(app, hop.headers["Location"])))
+    assert hop.status_code == 302 and "/dev-eid/sso" in hop.headers["Location"]
+    assert [e.reason for e in bridge.events()][-1] == "capacity_switch"  # all confirmed
+
+
+def test_switch_goes_on_when_an_application_does_not_confirm_and_says_so(bridge):
+    set_capacity(bridge, "citizen-app", "citizen")
+    employee_app, citizen_app = bridge.sp("demo-app"), bridge.sp("citizen-app")
+    browser = bridge.browser()
+    browser.sign_in(employee_app, BART, MERELBEKE)
+    browser.get(citizen_app.login_url())
+    hop = _switch(browser)
+    relay_state = parse_qs(urlsplit(hop.headers["Location"]).query)["RelayState"][0]
+    # An unsigned answer from the application does not count as a confirmation.
+    unsigned = employee_app.client.create_logout_response(
+        employee_app.client.parse_logout_request(
+            parse_qs(urlsplit(hop.headers["Location"]).query)["SAMLRequest"][0],
+            BINDING_HTTP_REDIRECT).message, [BINDING_HTTP_REDIRECT], sign=False)
+    location = employee_app.client.apply_binding(
+        BINDING_HTTP_REDIRECT, str(unsigned), "http://localhost/idp/slo", relay_state,
+        response=True, sign=False)["headers"][0][1]
+    upstream = browser.get(_path(location))
+    assert upstream.status_code == 302 and "/dev-eid/sso" in upstream.headers["Location"]
+    assert bridge.events()[-1].reason == "capacity_switch_partial_logout"
+
+
+def test_a_forged_switch_changes_nothing(bridge):
+    set_capacity(bridge, "citizen-app", "citizen")
+    employee_app, citizen_app = bridge.sp("demo-app"), bridge.sp("citizen-app")
+    browser = bridge.browser()
+    browser.sign_in(employee_app, BART, MERELBEKE)
+    browser.get(citizen_app.login_url())
+    refused = browser.client.post("/idp/capacity", data={"action": "switch", "csrf_token": "x"})
+    assert refused.status_code == 400 and "Location" not in refused.headers
+    assert browser.get("/idp/capacity").status_code == 409  # same session, same capacity
 
 
 def test_declining_the_switch_answers_the_application_with_an_error(bridge):

@@ -2,7 +2,8 @@
 answer to whoever started it."""
 from urllib.parse import parse_qs, urlsplit
 
-from bridge_support import saml_response_of
+import pytest
+from bridge_support import answer_logout, form_of, saml_response_of
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.xmldsig import SIG_RSA_SHA256
 from support import BART, MERELBEKE
@@ -11,17 +12,6 @@ from support import BART, MERELBEKE
 def _path(url):
     parts = urlsplit(url)
     return parts.path + "?" + parts.query
-
-
-def _answer_logout(sp, location):
-    """The application's side of one hop: verify the LogoutRequest, answer it."""
-    query = parse_qs(urlsplit(location).query)
-    request = sp.client.parse_logout_request(query["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
-    assert request.message.issuer.text == "http://localhost/idp/metadata"
-    info = sp.client.handle_logout_request(query["SAMLRequest"][0], request.message.name_id,
-                                           BINDING_HTTP_REDIRECT, sign=True, sign_alg=SIG_RSA_SHA256,
-                                           relay_state=query["RelayState"][0])
-    return dict(info["headers"])["Location"]
 
 
 def signed_in_to_two(bridge):
@@ -42,11 +32,11 @@ def _through_upstream(browser, location):
 
 def test_logout_everywhere_from_the_bridge(bridge):
     browser, demo, other = signed_in_to_two(bridge)
-    hop = browser.get("/idp/slo")
+    hop = browser.sign_out_everywhere()
     assert hop.status_code == 302 and hop.headers["Location"].startswith(demo.slo)
-    hop = browser.get(_path(_answer_logout(demo, hop.headers["Location"])))
+    hop = browser.get(_path(answer_logout(demo, hop.headers["Location"])))
     assert hop.status_code == 302 and hop.headers["Location"].startswith(other.slo)
-    hop = browser.get(_path(_answer_logout(other, hop.headers["Location"])))
+    hop = browser.get(_path(answer_logout(other, hop.headers["Location"])))
     done = _through_upstream(browser, hop.headers["Location"])
     assert done.status_code == 200 and "afgemeld bij alle toepassingen" in done.get_data(as_text=True)
     assert browser.get("/idp/capacity").status_code == 403
@@ -59,7 +49,7 @@ def test_logout_started_by_an_application(bridge):
     (binding, info), = [v for v in requests.values()]
     first = browser.get(_path(dict(info["headers"])["Location"]))
     assert first.status_code == 302 and first.headers["Location"].startswith(other.slo)
-    hop = browser.get(_path(_answer_logout(other, first.headers["Location"])))
+    hop = browser.get(_path(answer_logout(other, first.headers["Location"])))
     final = _through_upstream(browser, hop.headers["Location"])
     assert final.status_code == 302 and final.headers["Location"].startswith(demo.slo)
     query = parse_qs(urlsplit(final.headers["Location"]).query)
@@ -76,3 +66,57 @@ def test_unsigned_logout_request_is_refused(bridge):
     refused = browser.get(_path(dict(info["headers"])["Location"]))
     assert refused.status_code == 400
     assert browser.get("/idp/capacity").status_code == 200  # still signed in
+
+
+def test_get_without_a_message_only_asks(bridge):
+    """A cross-site <img src=/idp/slo> must not sign anyone out: GET shows what would end."""
+    browser, demo, other = signed_in_to_two(bridge)
+    page = browser.get("/idp/slo")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Afmelden bij alle toepassingen?" in html
+    assert "<li>Demotoepassing</li>" in html and "<li>other-app</li>" in html  # name, else code
+    action, fields = form_of(page.data)
+    assert action == "/idp/slo" and fields["csrf_token"]
+    assert '<button type="submit">Afmelden bij alle toepassingen</button>' in html
+    assert "<script" not in html
+    assert browser.get("/idp/capacity").status_code == 200  # still signed in, nothing sent
+
+
+def test_the_status_page_signs_out_with_a_form_not_a_link(bridge):
+    browser, demo, _ = signed_in_to_two(bridge)
+    status = browser.get("/idp/capacity")
+    action, fields = form_of(status.data)
+    assert action == "/idp/slo" and fields["csrf_token"]
+    hop = browser.submit(status.data)
+    assert hop.status_code == 302 and hop.headers["Location"].startswith(demo.slo)
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong-token"])
+def test_sign_out_post_without_the_session_token_changes_nothing(bridge, token):
+    browser, demo, _ = signed_in_to_two(bridge)
+    data = {} if token is None else {"csrf_token": token}
+    refused = browser.client.post("/idp/slo", data=data)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Location" not in refused.headers
+    assert "Afmelden niet gelukt" in html and "U bent nog aangemeld" in html
+    assert "logout_csrf" in html
+    assert browser.get("/idp/capacity").status_code == 200  # the session is intact
+    # ... and the applications too: the real form still starts the fan-out with both of them.
+    hop = browser.sign_out_everywhere()
+    assert hop.status_code == 302 and hop.headers["Location"].startswith(demo.slo)
+
+
+def test_another_sessions_token_is_refused(bridge):
+    browser, _, _ = signed_in_to_two(bridge)
+    other_browser, _, _ = signed_in_to_two(bridge)
+    foreign = form_of(other_browser.get("/idp/slo").data)[1]["csrf_token"]
+    assert browser.client.post("/idp/slo", data={"csrf_token": foreign}).status_code == 400
+    assert browser.get("/idp/capacity").status_code == 200
+
+
+def test_sign_out_without_a_session_says_so(bridge):
+    browser = bridge.browser()
+    for answer in (browser.get("/idp/slo"), browser.client.post("/idp/slo", data={})):
+        assert answer.status_code == 200
+        assert "U bent niet aangemeld" in answer.get_data(as_text=True)

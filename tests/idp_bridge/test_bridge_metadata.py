@@ -78,9 +78,20 @@ def test_production_refuses_plain_http(bridge):
     real = self_signed_keypair(rsa.generate_private_key(public_exponent=65537, key_size=2048),
                                "real", days=30)
     deps = _production(bridge, dev_eid=False)
-    deps = dataclasses.replace(deps, keys=dataclasses.replace(deps.keys, idp=real, sp=real),
+    deps = dataclasses.replace(deps, keys=dataclasses.replace(deps.keys, idp=real, sp=real,
+                                                              sp_encryption=real),
                                config=dataclasses.replace(deps.config, base_url="http://x"))
     with pytest.raises(BridgeMisconfigured, match="https"):
         create_bridge_app(deps)
     ok = dataclasses.replace(deps, config=dataclasses.replace(deps.config, base_url="https://x"))
     assert create_bridge_app(ok).test_client().get("/dev-eid/metadata").status_code == 404
+
+
+def test_production_refuses_a_development_encryption_key(bridge):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    real = self_signed_keypair(rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                               "real", days=30)
+    deps = _production(bridge, dev_eid=False)
+    deps = dataclasses.replace(deps, keys=dataclasses.replace(deps.keys, idp=real, sp=real))
+    with pytest.raises(BridgeMisconfigured, match="sp-encryption"):
+        create_bridge_app(deps)

@@ -85,7 +85,7 @@ def test_idp_metadata_lists_both_formats(bridge):
 def test_logout_names_the_transient_name_id_as_issued(bridge):
     demo = bridge.sp("demo-app")
     browser, response = _sign_in(bridge, demo, NameIDPolicy(format=TRANSIENT, allow_create="true"))
-    hop = browser.get("/idp/slo")  # the bridge's own "Afmelden"
+    hop = browser.sign_out_everywhere()
     assert hop.status_code == 302 and hop.headers["Location"].startswith(demo.slo)
     query = parse_qs(urlsplit(hop.headers["Location"]).query)
     request = demo.client.parse_logout_request(query["SAMLRequest"][0], BINDING_HTTP_REDIRECT)

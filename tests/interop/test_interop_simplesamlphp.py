@@ -493,7 +493,9 @@ def test_single_logout_started_at_the_bridge_reaches_simplesamlphp(bridge, regis
     ssp = registered
     browser = Browser()
     sign_in(browser, ssp, bridge, AN, MERELBEKE)
-    done = browser.get(bridge.base + "/idp/slo")
+    confirm = browser.get(bridge.base + "/idp/slo")
+    assert confirm.status_code == 200 and "Afmelden bij alle toepassingen?" in confirm.text
+    done = browser.submit(confirm)  # the confirmation form, with the session's token
     hops = [urlsplit(r.url).path for r in done.history] + [urlsplit(done.url).path]
     assert hops == ["/idp/slo", "/module.php/saml/sp/saml2-logout.php/default-sp", "/idp/slo",
                     "/dev-eid/slo", "/sp/slo"], hops

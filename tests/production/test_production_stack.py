@@ -146,7 +146,7 @@ def stack(tmp_path_factory, database_url) -> Iterator[Stack]:
     port = free_port()
     base = f"https://127.0.0.1:{port}"
     certs, metadata = tmp / "certs", tmp / "metadata"
-    for name in ("aa", "aa-encryption", "idp", "sp", "admin"):
+    for name in ("aa", "aa-encryption", "idp", "sp", "sp-encryption", "admin"):
         provided_key(certs, name, f"lb-idbeheer {name}")
     tls_cert, tls_key = tls_certificate(tmp / "tls")
     app_key = provided_key(tmp / "peers", APP, "production test application")
@@ -212,7 +212,8 @@ def ask(stack: Stack, rrn: str, **kwargs) -> requests.Response:
 def test_provided_keys_are_published_and_dev_eid_is_absent(stack):
     browser = stack.browser()
     for path, name in (("/aa/metadata", "aa"), ("/aa/metadata", "aa-encryption"),
-                       ("/idp/metadata", "idp"), ("/sp/metadata", "sp")):
+                       ("/idp/metadata", "idp"), ("/sp/metadata", "sp"),
+                       ("/sp/metadata", "sp-encryption")):
         cert = x509.load_pem_x509_certificate((stack.certs / f"{name}.crt").read_bytes())
         assert cert_der_b64(cert) in browser.get(stack.base + path).text, (path, name)
     assert browser.get(f"{stack.base}/dev-eid/metadata").status_code == 404

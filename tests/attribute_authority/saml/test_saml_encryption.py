@@ -1,4 +1,5 @@
-"""EncryptedID: ours and other stacks' decrypt; weak key transport and tampering do not."""
+"""EncryptedID and EncryptedAssertion: ours and other stacks' decrypt; weak key transport and
+tampering do not."""
 
 import shutil
 import subprocess
@@ -10,11 +11,14 @@ from saml_samples import LIMIT, SAML
 
 from attribute_authority.saml.encryption import (
     CONTENT_CIPHERS,
+    decrypt_encrypted_assertion,
     decrypt_encrypted_id,
+    encrypt_assertion,
     encrypt_name_id,
 )
 from attribute_authority.saml.errors import DecryptionRefused
 from attribute_authority.saml.xmlparse import parse_xml
+from attribute_authority.saml.xmlsig import sign, verify
 
 XENC = "http://www.w3.org/2001/04/xmlenc#"
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -174,3 +178,74 @@ def _encrypt_with(keypair, key_transport) -> etree._Element:
     )
     encrypted_id.append(ctx.encrypt_binary(data, etree.tostring(name_id())))
     return encrypted_id
+
+
+# -- EncryptedAssertion ------------------------------------------------------------------------
+
+ASSERTION_IN_RESPONSE = f"""<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"
+    xmlns:saml="{SAML}" ID="_r" Version="2.0" IssueInstant="2026-01-01T00:00:00Z">
+  <saml:Assertion ID="_a" Version="2.0" IssueInstant="2026-01-01T00:00:00Z">
+    <saml:Issuer>https://idp.example.test</saml:Issuer>
+    <saml:Subject><saml:NameID>transient-1</saml:NameID></saml:Subject>
+  </saml:Assertion>
+</samlp:Response>"""
+
+
+def signed_assertion(keypair) -> etree._Element:
+    """A signed Assertion whose prefixes are declared on the Response around it, as IdPs do."""
+    assertion = etree.fromstring(ASSERTION_IN_RESPONSE.encode()).find(f"{{{SAML}}}Assertion")
+    sign(assertion, keypair)
+    return assertion
+
+
+def assertion_reason(encrypted, keypairs) -> str:
+    with pytest.raises(DecryptionRefused) as info:
+        decrypt_encrypted_assertion(encrypted, keypairs)
+    return info.value.reason
+
+
+@pytest.mark.parametrize("cipher", sorted(CONTENT_CIPHERS))
+def test_assertion_roundtrip_is_a_document_of_its_own_and_still_verifies(keypair, cipher):
+    encrypted = encrypt_assertion(signed_assertion(keypair), keypair.certificate, cipher=cipher)
+    assert encrypted.tag == f"{{{SAML}}}EncryptedAssertion"
+    assert b"transient-1" not in etree.tostring(encrypted)
+    decrypted = decrypt_encrypted_assertion(encrypted, [keypair])
+    assert decrypted.tag == f"{{{SAML}}}Assertion" and decrypted.getparent() is None
+    assert verify(decrypted, decrypted, [keypair.certificate]) is decrypted
+    assert decrypted.findtext(f"{{{SAML}}}Subject/{{{SAML}}}NameID") == "transient-1"
+
+
+def test_assertion_for_the_staged_key_decrypts_too(keypair, other_keypair):
+    encrypted = encrypt_assertion(signed_assertion(keypair), other_keypair.certificate)
+    assert decrypt_encrypted_assertion(encrypted, [keypair, other_keypair]).get("ID") == "_a"
+    assert assertion_reason(encrypted, [keypair]) == "undecryptable"
+
+
+def test_assertion_with_rsa_1_5_is_refused(keypair):
+    encrypted = encrypt_assertion(signed_assertion(keypair), keypair.certificate,
+                                  key_transport="rsa-1_5")
+    assert assertion_reason(encrypted, [keypair]) == "weak_algorithm"
+
+
+def test_encrypted_assertion_must_hold_an_assertion(keypair):
+    encrypted = encrypt_assertion(name_id(), keypair.certificate)
+    assert assertion_reason(encrypted, [keypair]) == "malformed"
+    assert assertion_reason(encrypt_name_id(name_id(), keypair.certificate), [keypair]) == "malformed"
+
+
+def test_pysaml2_encrypted_assertion_decrypts_and_verifies(keypair, tmp_path):
+    """Another stack's EncryptedAssertion (pysaml2 with the xmlsec1 program, as its IdP does)."""
+    from saml2.sigver import RSA_OAEP_MGF1P, CryptoBackendXmlSec1, pre_encryption_part
+
+    assert shutil.which("xmlsec1"), "the xmlsec1 program is missing: apt-get install -y xmlsec1"
+    template = tmp_path / "template.xml"
+    template.write_text(str(pre_encryption_part(msg_enc=f"{XENC}aes128-cbc", key_enc=RSA_OAEP_MGF1P)))
+    wrapper = etree.Element(f"{{{SAML}}}EncryptedAssertion", nsmap={"saml": SAML})
+    wrapper.append(signed_assertion(keypair))
+    output = CryptoBackendXmlSec1(shutil.which("xmlsec1")).encrypt(
+        etree.tostring(wrapper).decode(), str(keypair.cert_path), str(template), "aes-128",
+        xpath="/*[local-name()='EncryptedAssertion']/*[local-name()='Assertion']")
+    received = parse_xml(output if isinstance(output, bytes) else output.encode(), LIMIT)
+    assert received.find(f"{{{SAML}}}Assertion") is None
+    decrypted = decrypt_encrypted_assertion(received, [keypair])
+    assert verify(decrypted, decrypted, [keypair.certificate]).get("ID") == "_a"

@@ -7,7 +7,9 @@ import pytest
 from lxml import etree
 from sp_support import P, StubIdp, employee
 
+from attribute_authority.saml.encryption import encrypt_assertion
 from attribute_authority.saml.errors import AssertionRefused, SignatureRefused
+from attribute_authority.saml.keys import ensure_dev_keypair
 from attribute_authority.saml.replay import MemoryStore
 from attribute_authority.saml.samlxml import REQUESTER, SAML
 from attribute_authority.saml.sp_client import (
@@ -20,6 +22,7 @@ from attribute_authority.saml.sp_client import (
     sp_metadata,
 )
 from attribute_authority.saml.spmetadata import parse_sp_metadata
+from attribute_authority.saml.xmlsig import sign
 
 ENTITY, ACS = "http://localhost/admin/metadata", "http://localhost/admin/acs"
 
@@ -151,3 +154,32 @@ def test_metadata_reads_back_as_a_signing_sp(sp):
     metadata = parse_sp_metadata(sp_metadata(ENTITY, ACS, [sp.keypair]), "idbeheer")
     assert metadata.entity_id == ENTITY and metadata.authn_requests_signed
     assert metadata.acs().location == ACS and metadata.signing_certs == (sp.keypair.certificate,)
+
+
+def _encrypted(form, idp, recipient) -> dict[str, str]:
+    """The answer with its (signed) Assertion encrypted to `recipient`, the Response signed."""
+    root = etree.fromstring(base64.b64decode(form["SAMLResponse"]))
+    assertion = root.find(f"{{{SAML}}}Assertion")
+    root.replace(assertion, encrypt_assertion(assertion, recipient.certificate))
+    sign(root, idp.keypair)
+    return {"SAMLResponse": base64.b64encode(etree.tostring(root)).decode()}
+
+
+def test_an_encrypted_assertion_needs_decryption_keys(sp, idp, session, certs_dir):
+    encryption = ensure_dev_keypair(certs_dir, "sp-encryption", "test SP encryption")
+    url = start(sp, idp, session, state="/x")
+    form = _encrypted(idp.answer(url, employee("85073003328", "44088")), idp, encryption)
+    with pytest.raises(AssertionRefused) as refused:  # the admin UI and demo-app publish none
+        accept(form, sp, idp, session)
+    assert refused.value.reason == "encrypted_assertion"
+    url = start(sp, idp, session, state="/x")
+    form = _encrypted(idp.answer(url, employee("85073003328", "44088")), idp, encryption)
+    signed_in = accept(form, sp, idp, session, decryption_keys=[encryption])
+    assert signed_in.first(P + "government") == "44088" and signed_in.state == "/x"
+
+
+def test_metadata_publishes_encryption_keys_with_their_use(sp, certs_dir):
+    encryption = ensure_dev_keypair(certs_dir, "sp-encryption", "test SP encryption")
+    root = etree.fromstring(sp_metadata(ENTITY, ACS, [sp.keypair], encryption_keypairs=[encryption]))
+    uses = [d.get("use") for d in root.iter("{urn:oasis:names:tc:SAML:2.0:metadata}KeyDescriptor")]
+    assert uses == ["signing", "encryption"]
