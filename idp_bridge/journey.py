@@ -25,8 +25,10 @@ from attribute_authority.saml.bindings import (
     verify_redirect_signature,
 )
 from attribute_authority.saml.errors import SamlSecurityError
+from attribute_authority.saml.logout import NameId, logout_request, logout_response
 from attribute_authority.saml.samlxml import (
     AUTHN_FAILED,
+    NAMEID_PERSISTENT,
     NAMEID_TRANSIENT,
     REQUEST_DENIED,
     REQUESTER,
@@ -422,11 +424,10 @@ class Journey:
             if endpoint is None:
                 plan.partial = True
                 continue
-            request = logout.logout_request(
-                issuer=self.idp_entity_id, destination=endpoint.location, name_id=app["name_id"],
-                name_format=app.get("format", logout.NAMEID_PERSISTENT),
-                name_qualifier=self.idp_entity_id,
-                sp_name_qualifier=app["sp"],
+            request = logout_request(
+                issuer=self.idp_entity_id, destination=endpoint.location,
+                name_id=NameId(app["name_id"], app.get("format", NAMEID_PERSISTENT),
+                               self.idp_entity_id, app["sp"]),
                 session_index=app["session_index"], now=now)
             plan_id = logout.save(self.deps.store, plan, plan_id)
             return _sent(logout.send(request, endpoint.location, endpoint.binding, "SAMLRequest",
@@ -441,10 +442,9 @@ class Journey:
             except BridgeRefusal:
                 endpoint = None
             if endpoint is not None:
-                request = logout.logout_request(
+                request = logout_request(
                     issuer=self.sp_entity_id, destination=endpoint.location,
-                    name_id=upstream["name_id"], name_format=logout.NAMEID_TRANSIENT,
-                    name_qualifier=None, sp_name_qualifier=None,
+                    name_id=NameId(upstream["name_id"], NAMEID_TRANSIENT),
                     session_index=upstream.get("session_index"), now=now)
                 plan_id = logout.save(self.deps.store, plan, plan_id)
                 return _sent(logout.send(request, endpoint.location, BINDING_HTTP_REDIRECT,
@@ -452,8 +452,10 @@ class Journey:
         if plan.reply is not None:
             reply = plan.reply
             keypair = self.deps.keys.idp if reply.key_role == "idp" else self.deps.keys.sp
-            return _sent(logout.send(logout.logout_response(reply, now, plan.partial), reply.location,
-                                     reply.binding, "SAMLResponse", reply.relay_state, keypair))
+            answer = logout_response(issuer=reply.issuer, destination=reply.location,
+                                     in_response_to=reply.request_id, now=now, partial=plan.partial)
+            return _sent(logout.send(answer, reply.location, reply.binding, "SAMLResponse",
+                                     reply.relay_state, keypair))
         return Response(render_template("bridge/signed_out.html", partial=plan.partial))
 
     def _switch_sign_in(self, plan: logout.Plan) -> Response:

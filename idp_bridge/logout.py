@@ -4,11 +4,11 @@ switch (R13) takes the same trip through the applications, then signs in anew up
 
 The plan of the trip sits in the shared store, keyed by an unguessable ID that travels as
 RelayState, so each hop can land on any worker and needs no cookie (SameSite=Lax in demo
-does not send one on a cross-site POST).
+does not send one on a cross-site POST). The messages themselves are written by
+`attribute_authority.saml.logout`, shared with the applications' side.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
@@ -23,22 +23,11 @@ from attribute_authority.saml.bindings import (
 )
 from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.replay import OneTimeStore
-from attribute_authority.saml.samlxml import (
-    LOGOUT_USER,
-    NAMEID_PERSISTENT,
-    NAMEID_TRANSIENT,
-    SAML,
-    el,
-    instant,
-    new_id,
-    status,
-    to_bytes,
-)
+from attribute_authority.saml.samlxml import to_bytes
 from attribute_authority.saml.xmlsig import sign
 
 _KEY = "bridge:logout:"
 _TTL = 600
-PARTIAL = "urn:oasis:names:tc:SAML:2.0:status:PartialLogout"
 
 
 @dataclass
@@ -84,29 +73,6 @@ def load(store: OneTimeStore, plan_id: str | None) -> Plan | None:
     return Plan.from_json(raw) if raw else None
 
 
-def logout_request(*, issuer: str, destination: str, name_id: str, name_format: str,
-                   name_qualifier: str | None, sp_name_qualifier: str | None,
-                   session_index: str | None, now: dt.datetime) -> etree._Element:
-    """The NameID exactly as it was issued (qualifiers included): SPs match on all of it."""
-    root = el(None, "samlp:LogoutRequest", ID=new_id(), Version="2.0", IssueInstant=instant(now),
-              Destination=destination, Reason=LOGOUT_USER,
-              NotOnOrAfter=instant(now + dt.timedelta(minutes=5)))
-    el(root, "saml:Issuer", issuer)
-    el(root, "saml:NameID", name_id, Format=name_format, NameQualifier=name_qualifier,
-       SPNameQualifier=sp_name_qualifier)
-    if session_index:
-        el(root, "samlp:SessionIndex", session_index)
-    return root
-
-
-def logout_response(reply: Reply, now: dt.datetime, partial: bool) -> etree._Element:
-    root = el(None, "samlp:LogoutResponse", ID=new_id(), Version="2.0", IssueInstant=instant(now),
-              Destination=reply.location, InResponseTo=reply.request_id)
-    el(root, "saml:Issuer", reply.issuer)
-    status(root, "urn:oasis:names:tc:SAML:2.0:status:Success", PARTIAL if partial else None)
-    return root
-
-
 def send(root: etree._Element, location: str, binding: str, field_name: str,
          relay_state: str | None, keypair: KeyPair) -> tuple[str, str]:
     """('redirect', url) or ('post', html): a signed message on the chosen binding."""
@@ -116,6 +82,4 @@ def send(root: etree._Element, location: str, binding: str, field_name: str,
     return "redirect", redirect_url(location, field_name, to_bytes(root), relay_state, keypair)
 
 
-__all__ = ["BINDING_HTTP_POST", "BINDING_HTTP_REDIRECT", "NAMEID_PERSISTENT", "NAMEID_TRANSIENT",
-           "PARTIAL", "Plan", "Reply", "SAML", "load", "logout_request", "logout_response", "save",
-           "send"]
+__all__ = ["BINDING_HTTP_POST", "BINDING_HTTP_REDIRECT", "Plan", "Reply", "load", "save", "send"]

@@ -35,6 +35,7 @@ from .bindings import BINDING_HTTP_POST, decode_post, redirect_url
 from .encryption import decrypt_encrypted_assertion
 from .errors import AssertionRefused, SignatureRefused
 from .keys import KeyPair
+from .logout import NameId, name_id_of
 from .replay import OneTimeStore
 from .samlxml import (
     BEARER,
@@ -79,11 +80,13 @@ SAML2 = "urn:oasis:names:tc:SAML:2.0:protocol"
 
 @dataclass(frozen=True)
 class ServiceProvider:
-    """Who we are towards the IdP: entityID (the metadata URL), ACS URL and signing key."""
+    """Who we are towards the IdP: entityID (the metadata URL), ACS URL and signing key; the
+    single-logout endpoint when we have one (see sp_logout)."""
 
     entity_id: str
     acs_url: str
     keypair: KeyPair
+    slo_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,16 @@ class SignedIn:
     authn_context: str | None
     authn_instant: dt.datetime | None
     attributes: Mapping[str, list[str]] = field(default_factory=dict)
+    # The rest of the NameID as issued: a LogoutRequest must repeat all of it.
+    name_id_format: str | None = None
+    name_qualifier: str | None = None
+    sp_name_qualifier: str | None = None
+
+    @property
+    def subject(self) -> NameId:
+        """The NameID as the IdP issued it, for a LogoutRequest."""
+        return NameId(self.name_id, self.name_id_format, self.name_qualifier,
+                      self.sp_name_qualifier)
 
     def first(self, name: str, default: str = "") -> str:
         return (self.attributes.get(name) or [default])[0]
@@ -247,12 +260,16 @@ def accept_response(form: Mapping[str, str], sp: ServiceProvider, idp: IdpMetada
     state = outstanding.take(in_response_to)
     if state is None:
         raise AssertionRefused("unknown_in_response_to", f"no outstanding request {in_response_to!r}")
+    issued = name_id_of(assertion.find(f"{{{SAML}}}Subject"))
     return SignedIn(
         assertion_id=assertion_id, state=state, issuer=idp.entity_id, name_id=name_id,
         session_index=statement.get("SessionIndex"),
         authn_context=_text(statement, f"{{{SAML}}}AuthnContext/{{{SAML}}}AuthnContextClassRef"),
         authn_instant=parse_instant(statement.get("AuthnInstant")),
-        attributes=attributes_of(assertion))
+        attributes=attributes_of(assertion),
+        name_id_format=issued.format if issued else None,
+        name_qualifier=issued.name_qualifier if issued else None,
+        sp_name_qualifier=issued.sp_name_qualifier if issued else None)
 
 
 def _verified_assertion(root: etree._Element, idp: IdpMetadata,

@@ -14,6 +14,7 @@ from attribute_authority.national_register import RegisterRecord
 from attribute_authority.saml.bindings import Received, verify_redirect_signature
 from attribute_authority.saml.encryption import encrypt_assertion
 from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.logout import logout_response
 from attribute_authority.saml.replay import OneTimeStore
 from attribute_authority.saml.samlxml import (
     AUTHN_FAILED,
@@ -23,7 +24,6 @@ from attribute_authority.saml.samlxml import (
     SUCCESS,
     bearer_assertion,
     el,
-    instant,
     issuer_of,
     key_descriptor,
     name_id,
@@ -146,9 +146,6 @@ class DevEid:
         if root.tag != f"{{{SAMLP}}}LogoutRequest" or sp is None:
             raise RequestRefused("unknown_application", "dev_eid serves the bridge only")
         verify_redirect_signature(message, sp.signing_certs)
-        response = el(None, "samlp:LogoutResponse", ID=new_id(), Version="2.0",
-                      IssueInstant=instant(self.clock()), Destination=sp.slo_url,
-                      InResponseTo=root.get("ID"))
-        el(response, "saml:Issuer", self.entity_id)
-        status(response, SUCCESS)
+        response = logout_response(issuer=self.entity_id, destination=sp.slo_url,
+                                   in_response_to=root.get("ID"), now=self.clock())
         return sp.slo_url, to_bytes(response), message.relay_state
