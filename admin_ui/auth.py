@@ -33,6 +33,7 @@ CAPACITY_ATTRIBUTE = ATTRIBUTE + "capacity"
 GOVERNMENT_ATTRIBUTE = ATTRIBUTE + "government"
 APPLICATION = "idbeheer"
 _KEY = "admin"
+_BRIDGE = "admin_bridge_session"
 
 
 def now() -> float:
@@ -60,8 +61,10 @@ def start_sign_in(return_to: str | None, government: str | None = None) -> Respo
     return redirect(sso.sign_in_url(safe_return_to(return_to), government))
 
 
-def complete_sign_in(attributes: Mapping[str, Sequence[str]], return_to: str | None = None) -> str:
+def complete_sign_in(attributes: Mapping[str, Sequence[str]], return_to: str | None = None,
+                     bridge_session: Mapping | None = None) -> str:
     """Establish the session from the attributes the bridge released; returns where to go.
+    `bridge_session` is what signing out at the bridge will need (sso.bridge_session).
 
     Raises a DomainError when the person is no administrator, helpdesk or central
     administrator in that capacity (nothing is stored then)."""
@@ -69,11 +72,11 @@ def complete_sign_in(attributes: Mapping[str, Sequence[str]], return_to: str | N
     government = (attributes.get(GOVERNMENT_ATTRIBUTE) or [""])[0]
     if (attributes.get(CAPACITY_ATTRIBUTE) or [""])[0] != "employee" or not government:
         raise NotAdministratorOf(government=government or "—")
-    _establish(rrn, government)
+    _establish(rrn, government, bridge_session)
     return safe_return_to(return_to)
 
 
-def _establish(rrn: str, government: str) -> None:
+def _establish(rrn: str, government: str, bridge_session: Mapping | None) -> None:
     actor = authz.acting_actor(g.db, rrn, government)
     if not authz.roles_of(g.db, actor, clock.today()).any:
         raise NotAdministratorOf(government=government)
@@ -82,13 +85,22 @@ def _establish(rrn: str, government: str) -> None:
     session.update(keep)
     stamp = now()
     session[_KEY] = {"rrn": rrn, "government": government, "since": stamp, "seen": stamp}
+    if bridge_session:
+        # Kept apart from _KEY: it outlives an idle timeout, so "Afmelden" then still ends
+        # the bridge's session.
+        session[_BRIDGE] = dict(bridge_session)
 
 
-def sign_out() -> None:
-    language = session.get("admin_language")
+def sign_out(*, keep_pending_sign_in: bool = False) -> dict | None:
+    """End the admin session; returns the bridge session it came from (sso.bridge_session),
+    if known. `keep_pending_sign_in` keeps this browser's outstanding AuthnRequests: the
+    bridge signs the admin UI out in the middle of a capacity switch that answers one."""
+    ended = session.get(_BRIDGE)
+    keep = ("admin_language", sso.OUTSTANDING) if keep_pending_sign_in else ("admin_language",)
+    kept = {k: session[k] for k in keep if k in session}
     session.clear()
-    if language:
-        session["admin_language"] = language
+    session.update(kept)
+    return ended
 
 
 def _expired(state: dict) -> bool:

@@ -32,5 +32,9 @@ class AdminConfig:
         return f"{self.base_url}/admin/acs"
 
     @property
+    def slo_url(self) -> str:
+        return f"{self.base_url}/admin/slo"
+
+    @property
     def sign_in_configured(self) -> bool:
         return bool(self.keypairs) and self.idp_metadata is not None

@@ -19,8 +19,9 @@ from attribute_authority.errors import (
 
 from . import auth, formatting, i18n
 
+# Signing out needs no live session: after an idle timeout "Afmelden" still ends the bridge's.
 PUBLIC = {"admin.sign_in", "admin.metadata", "admin.acs", "admin.language", "admin.static",
-          "admin.signed_out"}
+          "admin.signed_out", "admin.sign_out", "admin.slo"}
 # The bridge's answer is a cross-application POST without our form token; what protects it is
 # the signed assertion answering a request this browser's session made (sso.py).
 NO_CSRF = {"admin.acs"}

@@ -11,15 +11,23 @@ BASE in every mode (the bridge, dev_eid and the admin UI are one application und
 The cross-site POST of a sign-in is the upstream IdP's to /sp/acs, which the bridge handles
 without any cookie. Should the admin UI ever live on another site than the bridge, use
 `StoreRequests` on the shared store instead (see attribute_authority.saml.sp_client).
+
+Single logout (BASE/admin/slo, HTTP-Redirect) is the shared SP side of
+attribute_authority.saml.sp_logout: "Afmelden" sends the bridge a signed LogoutRequest for the
+NameID and SessionIndex this admin session was signed in with; the bridge's LogoutRequests
+(the person signed out elsewhere) are verified and answered here. Outstanding LogoutRequests
+are kept in the session too: the bridge's answer is a top-level redirect, which carries it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Mapping
 
 from flask import current_app, session
 
-from attribute_authority.saml.bindings import BINDING_HTTP_REDIRECT
+from attribute_authority.saml.bindings import BINDING_HTTP_REDIRECT, decode_redirect
+from attribute_authority.saml.logout import NameId
 from attribute_authority.saml.replay import MemoryStore
 from attribute_authority.saml.sp_client import (
     ServiceProvider,
@@ -30,9 +38,21 @@ from attribute_authority.saml.sp_client import (
     capacity_extension,
     sp_metadata,
 )
+from attribute_authority.saml.sp_logout import (
+    LoggedOut,
+    LogoutAsked,
+    accept_logout_request,
+    accept_logout_response,
+    logout_response_url,
+    request_logout,
+)
 from attribute_authority.saml.spmetadata import IdpMetadata, parse_idp_metadata
 
+from .config import AdminConfig
+
 OUTSTANDING = "admin_saml"  # session key of the outstanding AuthnRequests
+LOGOUT_OUTSTANDING = "admin_saml_logout"  # and of the outstanding LogoutRequests
+MAX_MESSAGE_BYTES = 256 * 1024
 _lock = threading.Lock()
 
 
@@ -42,7 +62,7 @@ def _config():
 
 def service_provider() -> ServiceProvider:
     config = _config()
-    return ServiceProvider(config.entity_id, config.acs_url, config.keypairs[0])
+    return ServiceProvider(config.entity_id, config.acs_url, config.keypairs[0], config.slo_url)
 
 
 def _idp() -> IdpMetadata:
@@ -55,8 +75,14 @@ def _idp() -> IdpMetadata:
 
 
 def metadata() -> bytes:
-    config = _config()
-    return sp_metadata(config.entity_id, config.acs_url, config.keypairs)
+    return registration_metadata(_config())
+
+
+def registration_metadata(config: AdminConfig) -> bytes:
+    """The admin UI's SP metadata: served at /admin/metadata and, the same bytes, registered
+    with the bridge as metadata/sp/idbeheer.xml (the bridge learns the SLO endpoint there)."""
+    return sp_metadata(config.entity_id, config.acs_url, config.keypairs,
+                       slo_url=config.slo_url, slo_binding=BINDING_HTTP_REDIRECT)
 
 
 def sign_in_url(return_to: str, government: str | None = None) -> str:
@@ -67,20 +93,57 @@ def sign_in_url(return_to: str, government: str | None = None) -> str:
                          now=dt.datetime.now(dt.UTC), state=return_to, extensions=extensions)
 
 
+def bridge_session(signed_in: SignedIn) -> dict:
+    """What a LogoutRequest for this sign-in needs: the NameID as issued and the SessionIndex."""
+    return {"name_id": signed_in.subject.to_dict(), "session_index": signed_in.session_index}
+
+
+def sign_out_url(session_of_bridge: Mapping | None) -> str | None:
+    """A signed LogoutRequest that ends `session_of_bridge` (see `bridge_session`) at the
+    bridge and everywhere it signed the person in; None without one or when the bridge
+    publishes no single-logout service."""
+    if not session_of_bridge or BINDING_HTTP_REDIRECT not in _idp().single_logout_services:
+        return None
+    return request_logout(service_provider(), _idp(), NameId.from_dict(session_of_bridge["name_id"]),
+                          session_of_bridge.get("session_index"),
+                          SessionRequests(session, key=LOGOUT_OUTSTANDING), now=dt.datetime.now(dt.UTC))
+
+
 def bridge_sign_out_url() -> str | None:
-    """Where to end the bridge's session too, so that the next person at this computer must
-    sign in again: the bridge's single-logout endpoint, which without a message asks the person
-    to confirm signing out of every application and upstream (a bare GET never signs out).
-    None if the bridge publishes none."""
+    """Without a bridge session to name (one signed in before single logout), the bridge's own
+    sign-out page, which asks the person to confirm. None if the bridge publishes none."""
     endpoint = _idp().single_logout_services.get(BINDING_HTTP_REDIRECT)
     return endpoint.location if endpoint else None
+
+
+def accept_logout_answer(raw_query: bytes) -> LoggedOut:
+    """The bridge's verified answer to our LogoutRequest; raises SamlSecurityError."""
+    message = decode_redirect(raw_query, "SAMLResponse", MAX_MESSAGE_BYTES)
+    return accept_logout_response(message, service_provider(), _idp(),
+                                  SessionRequests(session, key=LOGOUT_OUTSTANDING), _replay(),
+                                  now=dt.datetime.now(dt.UTC))
+
+
+def accept_bridge_logout(raw_query: bytes) -> LogoutAsked:
+    """The bridge's verified LogoutRequest; raises SamlSecurityError."""
+    message = decode_redirect(raw_query, "SAMLRequest", MAX_MESSAGE_BYTES)
+    return accept_logout_request(message, service_provider(), _idp(), _replay(),
+                                 now=dt.datetime.now(dt.UTC))
+
+
+def answer_bridge_logout(asked: LogoutAsked) -> str:
+    """Our signed LogoutResponse (Success) to the bridge's SLO response location."""
+    return logout_response_url(service_provider(), _idp(), asked, now=dt.datetime.now(dt.UTC))
+
+
+def _replay():
+    return current_app.extensions["admin_ui.sso"]["replay"]
 
 
 def accept(form) -> SignedIn:
     """The bridge's verified answer; raises SamlSecurityError or SignInDeclined."""
     return accept_response(form, service_provider(), _idp(), SessionRequests(session, key=OUTSTANDING),
-                           current_app.extensions["admin_ui.sso"]["replay"],
-                           now=dt.datetime.now(dt.UTC))
+                           _replay(), now=dt.datetime.now(dt.UTC))
 
 
 def install(app, config) -> None:

@@ -13,10 +13,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from admin_ui import AdminConfig
 from admin_ui import create_blueprint as admin_blueprint
 from admin_ui.auth import APPLICATION as ADMIN_APPLICATION
+from admin_ui.sso import registration_metadata
 from attribute_authority.db import make_engine, read_only, session_factory
 from attribute_authority.national_register import FileRegister
 from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.sp_client import sp_metadata
 from attribute_authority.saml.spmetadata import SpRegistry, write_if_changed
 from idp_bridge.mount import mount
 from idp_bridge.pairwise import PairwiseNameIds
@@ -102,7 +102,7 @@ def admin_registration(settings: Settings) -> tuple[KeyPair, ...]:
     if not settings.production:
         base = settings.base_url
         write_if_changed(settings.metadata_dir / "sp" / f"{ADMIN_APPLICATION}.xml",
-                         sp_metadata(f"{base}/admin/metadata", f"{base}/admin/acs", keys))
+                         registration_metadata(AdminConfig(base_url=base, keypairs=keys)))
     return keys
 
 

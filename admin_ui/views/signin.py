@@ -38,24 +38,48 @@ def acs():
         log.warning("sign-in answer refused: %s", refusal)
         return _refused(400, i18n.gettext(
             "Dit aanmeldbericht kunnen we niet aanvaarden. Meld opnieuw aan."))
-    return redirect(auth.complete_sign_in(signed_in.attributes, signed_in.state), 303)
+    return redirect(auth.complete_sign_in(signed_in.attributes, signed_in.state,
+                                          sso.bridge_session(signed_in)), 303)
 
 
-def _refused(status: int, message: str):
+def _refused(status: int, message: str, reason: str | None = None):
     g.refused = True
     return render_template("admin/refused.html", status=status, message=message,
-                           sign_in=True), status
+                           sign_in=True, reason=reason), status
 
 
 def sign_out():
-    auth.sign_out()
-    # The bridge's session ends too: signing out of the admin UI on a shared computer must not
-    # leave the next person a silent sign-in as the previous one.
-    return redirect(sso.bridge_sign_out_url() or url_for("admin.signed_out"))
+    """"Afmelden" (a POST with the form token): the admin session ends, then the bridge's
+    session with a signed LogoutRequest, and with it every application it signed the person
+    in to. On a shared computer the next person must not get a silent sign-in as this one."""
+    ended = auth.sign_out()
+    to_bridge = sso.sign_out_url(ended) or sso.bridge_sign_out_url()
+    return redirect(to_bridge or url_for("admin.signed_out"))
+
+
+def slo():
+    """The bridge's single-logout messages (HTTP-Redirect): its answer to our LogoutRequest,
+    or its own LogoutRequest when the person signed out elsewhere or switched capacity.
+    Each is verified before anything changes; anything else is a 400 page that changes nothing."""
+    try:
+        if "SAMLResponse" in request.args:
+            answer = sso.accept_logout_answer(request.query_string)
+            if answer.partial:
+                log.warning("bridge logout answer: %s", answer.status)
+            return redirect(url_for("admin.signed_out", partial="1" if answer.partial else None), 303)
+        if "SAMLRequest" in request.args:
+            asked = sso.accept_bridge_logout(request.query_string)
+            auth.sign_out(keep_pending_sign_in=True)
+            return redirect(sso.answer_bridge_logout(asked))
+    except SamlSecurityError as refusal:
+        log.warning("single-logout message refused: %s", refusal)
+        return _refused(400, i18n.gettext("Dit afmeldbericht kunnen we niet aanvaarden."),
+                        refusal.reason)
+    return _refused(400, i18n.gettext("Dit afmeldbericht kunnen we niet aanvaarden."), "no_message")
 
 
 def signed_out():
-    return render_template("admin/signed_out.html")
+    return render_template("admin/signed_out.html", partial=request.args.get("partial") == "1")
 
 
 def language():
@@ -84,6 +108,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/metadata", view_func=metadata)
     bp.add_url_rule("/acs", view_func=acs, methods=["POST"])
     bp.add_url_rule("/sign-out", view_func=sign_out, methods=["POST"])
+    bp.add_url_rule("/slo", view_func=slo)
     bp.add_url_rule("/signed-out", view_func=signed_out)
     bp.add_url_rule("/language", view_func=language, methods=["POST"])
     bp.add_url_rule("/switch", view_func=switch, methods=["GET", "POST"])

@@ -64,3 +64,13 @@ class AssertionRefused(SamlSecurityError):
     `in_response_to_mismatch`, `no_bearer_confirmation`, `no_conditions`, `wrong_audience`,
     `no_authn_statement`, `replayed`, `unknown_in_response_to`.
     """
+
+
+class LogoutRefused(SamlSecurityError):
+    """A (signature-verified) LogoutRequest or LogoutResponse is not for us, not now, or not
+    an answer to a request of ours; or there is no endpoint to send one to.
+
+    Reasons: `not_a_logout_request`, `not_a_logout_response`, `wrong_issuer`,
+    `wrong_destination`, `expired`, `not_yet_valid`, `no_name_id`, `no_id`, `replayed`,
+    `unknown_in_response_to`, `no_slo_endpoint`.
+    """

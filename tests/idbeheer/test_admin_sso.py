@@ -1,15 +1,35 @@
 """The admin UI and demo-app sign in through the real bridge, in the all-in-one app, without a
 browser: admin UI -> /idp/sso -> dev_eid -> /sp/acs -> /idp/capacity -> /admin/acs."""
+import datetime as dt
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bridge_support import form_of
+from admin_support import key_pair
+from bridge_support import answer_logout, form_of, saml_response_of
 from support import AN, BART, EMIL, MERELBEKE, NAZARETH, seeded
 
 from admin_ui import auth
+from attribute_authority.saml.bindings import (
+    BINDING_HTTP_REDIRECT,
+    decode_redirect,
+    redirect_url,
+    verify_redirect_signature,
+)
+from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.logout import NameId, logout_request, logout_response
+from attribute_authority.saml.samlxml import (
+    NAMEID_PERSISTENT,
+    SAML,
+    SAMLP,
+    SUCCESS,
+    issuer_of,
+    read_status,
+    to_bytes,
+)
 from attribute_authority.saml.spmetadata import parse_sp_metadata
 from idbeheer.app import create_app
+from idbeheer.keys import service_keys
 from idbeheer.settings import from_env
 
 
@@ -154,7 +174,14 @@ def test_switch_between_two_governments_is_a_fresh_sign_in_at_the_bridge(browser
     assert asked.status_code == 303  # the session holds Merelbeke-Melle: the switch page
     mismatch = browser.client.get("/idp/capacity")
     assert mismatch.status_code == 409 and "Nazareth-De Pinte" in mismatch.get_data(as_text=True)
-    to_dev_eid = browser.submit(mismatch.data, action="switch")
+    to_admin_slo = browser.submit(mismatch.data, action="switch")
+    # The bridge signs the old capacity's applications out first, the admin UI among them.
+    assert urlsplit(to_admin_slo.location).path == "/admin/slo"
+    answered = browser.client.get(_path(to_admin_slo.location))
+    assert answered.status_code == 302 and urlsplit(answered.location).path == "/idp/slo"
+    with browser.client.session_transaction() as state:
+        assert "admin" not in state and "admin_saml" in state  # the pending sign-in is kept
+    to_dev_eid = browser.client.get(_path(answered.location))
     page = browser.client.get(_path(to_dev_eid.location))
     browser.eid(page, AN)
     landed, _, _ = browser.post_answer(browser.choose(NAZARETH))
@@ -167,22 +194,234 @@ def test_emil_without_relation_cannot_get_an_employee_capacity(browser):
     assert 'value="44088"' not in capacity.get_data(as_text=True)
 
 
-def test_signing_out_of_the_admin_ui_ends_the_bridge_session_too(browser):
-    """On a shared computer the next person must sign in anew, not inherit the session."""
-    page = browser.to_dev_eid("/admin/")
-    browser.eid(page, AN)
+# -- single logout ----------------------------------------------------------------------------
+
+ADMIN_SLO = "http://localhost/admin/slo"
+BRIDGE_SLO = "http://localhost/idp/slo"
+BRIDGE_IDP = "http://localhost/idp/metadata"
+
+
+def _follow(client, response, stop_at: str = ""):
+    """Follow the browser's redirects inside BASE; stop at another host or at path `stop_at`."""
+    while response.status_code in (302, 303):
+        parts = urlsplit(response.location)
+        if parts.netloc not in ("", "localhost") or (stop_at and parts.path == stop_at):
+            break
+        response = client.get(_path(response.location))
+    return response
+
+
+def _message(url: str, field: str):
+    """The decoded Redirect-binding message of `url` (its signature is checked separately)."""
+    return decode_redirect(urlsplit(url).query.encode(), field, 1 << 20)
+
+
+def _admin_certs(browser) -> list:
+    return list(parse_sp_metadata(browser.client.get("/admin/metadata").data, "idbeheer").signing_certs)
+
+
+def _bridge_key(app) -> KeyPair:
+    return service_keys(app.extensions["idbeheer.settings"], "idp", "lb-idbeheer bridge IdP (dev)")[0]
+
+
+def _admin_signed_in(browser) -> None:
+    browser.eid(browser.to_dev_eid("/admin/"), AN)
     landed, _, _ = browser.post_answer(browser.choose(MERELBEKE))
-    assert landed.status_code == 303
-    home = browser.client.get("/admin/")
-    assert home.status_code == 200
-    token = form_of(home.data)[1]["csrf_token"]  # every form of the page carries the same token
+    assert landed.status_code == 303 and browser.client.get("/admin/").status_code == 200
+
+
+def _afmelden(browser):
+    token = form_of(browser.client.get("/admin/").data)[1]["csrf_token"]  # every form has it
+    return browser.client.post("/admin/sign-out", data={"csrf_token": token})
+
+
+@pytest.fixture
+def other_sp(app, tmp_path, browser):
+    """A second application with a single-logout endpoint (pysaml2), in the catalog."""
+    from bridge_support import TestSp
+
+    from attribute_authority.models import Application
+    with app.extensions["idbeheer.db"]() as s, s.begin():
+        s.add(Application(code="slo-app", name="Toepassing met afmelding", capacity="employee"))
+    sp = TestSp("slo-app", tmp_path / "metadata", key_pair("slo-app"),
+                browser.client.get("/idp/metadata").data, tmp_path)
+    app.extensions["idbeheer.sp_registry"].reload()
+    return sp
+
+
+def test_afmelden_ends_the_admin_and_bridge_sessions_and_every_application(browser, app, other_sp):
+    """On a shared computer the next person must sign in anew, not inherit the session: one
+    click, no confirmation at the bridge, every application of the session signed out."""
+    _admin_signed_in(browser)
+    answer = browser.client.get(other_sp.login_url())  # the bridge's session answers at once
+    signed_in = other_sp.consume(saml_response_of(answer.data))
+    assert signed_in.assertion.subject.name_id.text
+
+    out = _afmelden(browser)
+    with browser.client.session_transaction() as state:
+        assert "admin" not in state and "admin_bridge_session" not in state
+    assert out.status_code == 302 and out.location.startswith(BRIDGE_SLO + "?SAMLRequest=")
+    request = _message(out.location, "SAMLRequest")
+    verify_redirect_signature(request, _admin_certs(browser))  # signed with the admin UI's key
+    assert request.sig_alg == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    root = request.root
+    assert root.tag == f"{{{SAMLP}}}LogoutRequest" and root.get("Destination") == BRIDGE_SLO
+    assert issuer_of(root) == "http://localhost/admin/metadata" and root.get("NotOnOrAfter")
+    name_id = root.find(f"{{{SAML}}}NameID")
+    assert (name_id.get("Format"), name_id.get("NameQualifier"), name_id.get("SPNameQualifier")) == \
+        (NAMEID_PERSISTENT, BRIDGE_IDP, "http://localhost/admin/metadata")
+    assert root.findtext(f"{{{SAMLP}}}SessionIndex")
+
+    to_other = _follow(browser.client, out)
+    assert to_other.location.startswith(other_sp.slo)  # the other application is signed out
+    back = browser.client.get(_path(answer_logout(other_sp, to_other.location)))
+    answered = _follow(browser.client, back, stop_at="/admin/slo")
+    assert answered.location.startswith(ADMIN_SLO + "?SAMLResponse=")
+    response = _message(answered.location, "SAMLResponse").root
+    assert response.get("InResponseTo") == root.get("ID")
+    done = _follow(browser.client, browser.client.get(_path(answered.location)))
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200 and "U bent afgemeld" in html and "Niet elke toepassing" not in html
+    # The bridge asks for the eID again: to_dev_eid asserts the dev_eid page.
+    assert 'name="rrn"' in browser.to_dev_eid("/admin/").get_data(as_text=True)
+
+
+def test_afmelden_without_other_applications_lands_on_the_signed_out_page(browser):
+    _admin_signed_in(browser)
+    done = _follow(browser.client, _afmelden(browser))
+    assert done.status_code == 200 and "U bent afgemeld" in done.get_data(as_text=True)
+    assert browser.client.get("/admin/").status_code == 302
+    assert 'name="rrn"' in browser.to_dev_eid("/admin/").get_data(as_text=True)
+
+
+def test_a_partial_logout_is_shown_as_such(browser, app, other_sp):
+    _admin_signed_in(browser)
+    other_sp.consume(saml_response_of(browser.client.get(other_sp.login_url()).data))
+    to_other = _follow(browser.client, _afmelden(browser))
+    assert to_other.location.startswith(other_sp.slo)
+    # An answer the bridge cannot verify does not count as signed out there: a partial logout.
+    forged = redirect_url(BRIDGE_SLO, "SAMLResponse", to_bytes(logout_response(
+        issuer=other_sp.entity_id, destination=BRIDGE_SLO, in_response_to="_x",
+        now=dt.datetime.now(dt.UTC))), parse_qs(urlsplit(to_other.location).query)["RelayState"][0],
+        key_pair("stranger"))
+    done = _follow(browser.client, browser.client.get(_path(forged)))
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200 and "Niet elke toepassing bevestigde de afmelding" in html
+
+
+def test_afmelden_after_the_idle_timeout_still_ends_the_bridge_session(browser, monkeypatch):
+    _admin_signed_in(browser)
+    token = form_of(browser.client.get("/admin/").data)[1]["csrf_token"]
+    later = time.time() + 31 * 60
+    monkeypatch.setattr(auth, "now", lambda: later)
+    assert browser.client.get("/admin/").status_code == 302  # the admin session has expired
     out = browser.client.post("/admin/sign-out", data={"csrf_token": token})
-    assert out.status_code == 302 and urlsplit(out.location).path == "/idp/slo"
-    confirm = browser.client.get(_path(out.location))
-    assert "Afmelden bij alle toepassingen?" in confirm.get_data(as_text=True)
-    action, fields = form_of(confirm.data)  # the bridge asks before it signs out everywhere
-    signed_out = browser.client.post(_path(action), data=fields, follow_redirects=True)
-    assert signed_out.status_code == 200 and "afgemeld" in signed_out.get_data(as_text=True).lower()
-    # Back at the admin UI, the bridge asks for the eID again: to_dev_eid asserts the dev_eid page.
-    again = browser.to_dev_eid("/admin/")
-    assert 'name="rrn"' in again.get_data(as_text=True)
+    assert out.location.startswith(BRIDGE_SLO + "?SAMLRequest=")
+    assert "U bent afgemeld" in _follow(browser.client, out).get_data(as_text=True)
+    assert 'name="rrn"' in browser.to_dev_eid("/admin/").get_data(as_text=True)
+
+
+def test_a_session_without_the_bridge_sessions_name_id_gets_the_bridges_own_sign_out(browser):
+    """Signed in before single logout existed: the bridge's page asks to confirm instead."""
+    _admin_signed_in(browser)
+    with browser.client.session_transaction() as state:
+        del state["admin_bridge_session"]
+    out = _afmelden(browser)
+    assert out.status_code == 302 and out.location == BRIDGE_SLO
+    assert browser.client.get("/admin/").status_code == 302
+
+
+def test_afmelden_needs_the_form_token(browser):
+    _admin_signed_in(browser)
+    assert browser.client.post("/admin/sign-out").status_code == 400
+    assert browser.client.get("/admin/").status_code == 200
+
+
+def test_signing_out_at_the_bridge_signs_the_admin_ui_out(browser, app):
+    """IdP-initiated: the bridge's confirmed sign-out sends the admin UI a LogoutRequest."""
+    _admin_signed_in(browser)
+    confirm = browser.client.get("/idp/slo")
+    action, fields = form_of(confirm.data)
+    to_admin = browser.client.post(_path(action), data=fields)
+    assert to_admin.status_code == 302 and to_admin.location.startswith(ADMIN_SLO + "?SAMLRequest=")
+    request = _message(to_admin.location, "SAMLRequest")
+    answered = browser.client.get(_path(to_admin.location))
+    with browser.client.session_transaction() as state:
+        assert "admin" not in state and "admin_bridge_session" not in state
+    assert answered.status_code == 302 and answered.location.startswith(BRIDGE_SLO + "?SAMLResponse=")
+    response = _message(answered.location, "SAMLResponse")
+    verify_redirect_signature(response, _admin_certs(browser))
+    assert response.relay_state == request.relay_state and response.relay_state
+    root = response.root
+    assert root.get("InResponseTo") == request.root.get("ID") and root.get("Destination") == BRIDGE_SLO
+    assert issuer_of(root) == "http://localhost/admin/metadata"
+    assert read_status(root) == (SUCCESS, None, None)
+    done = _follow(browser.client, browser.client.get(_path(answered.location)))
+    assert "afgemeld bij alle toepassingen" in done.get_data(as_text=True)
+    assert browser.client.get("/admin/").status_code == 302
+
+    # Used once: replayed in the next session, the same request ends nothing.
+    _admin_signed_in(browser)
+    replayed = browser.client.get(_path(to_admin.location))
+    assert replayed.status_code == 400 and "Reden: replayed" in replayed.get_data(as_text=True)
+    assert browser.client.get("/admin/").status_code == 200
+
+
+def test_a_replayed_logout_response_is_refused(browser):
+    _admin_signed_in(browser)
+    answered = _follow(browser.client, _afmelden(browser), stop_at="/admin/slo")
+    assert answered.location.startswith(ADMIN_SLO + "?SAMLResponse=")
+    assert browser.client.get(_path(answered.location)).status_code == 303
+    _admin_signed_in(browser)
+    replayed = browser.client.get(_path(answered.location))
+    assert replayed.status_code == 400 and "Reden: replayed" in replayed.get_data(as_text=True)
+    assert browser.client.get("/admin/").status_code == 200
+
+
+def _bridge_message(kind: str, signer, *, issuer=BRIDGE_IDP, destination=ADMIN_SLO,
+                    now=None, in_response_to="_never-asked"):
+    now = now or dt.datetime.now(dt.UTC)
+    if kind == "SAMLRequest":
+        root = logout_request(issuer=issuer, destination=destination, now=now,
+                              name_id=NameId("someone", NAMEID_PERSISTENT), session_index="_s")
+    else:
+        root = logout_response(issuer=issuer, destination=destination, now=now,
+                               in_response_to=in_response_to)
+    return redirect_url(ADMIN_SLO, kind, to_bytes(root), None, signer)
+
+
+@pytest.mark.parametrize("kind", ["SAMLRequest", "SAMLResponse"])
+@pytest.mark.parametrize("change, reason", [
+    ({"signer": None}, "unsigned"),
+    ({"signer": "stranger"}, "bad_signature"),
+    ({"destination": "http://localhost/demo-app/slo"}, "wrong_destination"),
+    ({"issuer": "http://localhost/sp/metadata"}, "wrong_issuer"),
+    ({"now": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)}, "expired"),
+])
+def test_unverifiable_logout_messages_are_refused_and_change_nothing(browser, app, kind, change, reason):
+    _admin_signed_in(browser)
+    change = dict(change)  # the parameters are shared by both kinds
+    signer = change.pop("signer", "bridge")
+    signer = {"bridge": _bridge_key(app), "stranger": key_pair("stranger"), None: None}[signer]
+    refused = browser.client.get(_path(_bridge_message(kind, signer, **change)))
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Dit afmeldbericht kunnen we niet aanvaarden" in html
+    assert f"Reden: {reason}" in html
+    assert browser.client.get("/admin/").status_code == 200  # still signed in
+
+
+def test_a_logout_response_to_no_request_of_ours_is_refused(browser, app):
+    _admin_signed_in(browser)
+    refused = browser.client.get(_path(_bridge_message("SAMLResponse", _bridge_key(app))))
+    assert refused.status_code == 400
+    assert "Reden: unknown_in_response_to" in refused.get_data(as_text=True)
+    assert browser.client.get("/admin/").status_code == 200
+
+
+def test_the_admin_ui_publishes_its_single_logout_service(browser, tmp_path):
+    served = parse_sp_metadata(browser.client.get("/admin/metadata").data, "idbeheer")
+    registered = parse_sp_metadata((tmp_path / "metadata" / "sp" / "idbeheer.xml").read_bytes(),
+                                   "idbeheer")
+    for sp in (served, registered):
+        endpoint = sp.slo((BINDING_HTTP_REDIRECT,))
+        assert endpoint is not None and endpoint.location == ADMIN_SLO
