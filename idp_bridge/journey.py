@@ -24,8 +24,16 @@ from attribute_authority.saml.bindings import (
     post_form,
     verify_redirect_signature,
 )
+from attribute_authority.saml.errors import LogoutRefused as LogoutMessageRefused
 from attribute_authority.saml.errors import SamlSecurityError
-from attribute_authority.saml.logout import NameId, logout_request, logout_response
+from attribute_authority.saml.logout import (
+    NameId,
+    check_delivery,
+    logout_request,
+    logout_response,
+    name_id_of,
+    use_once,
+)
 from attribute_authority.saml.samlxml import (
     AUTHN_FAILED,
     NAMEID_PERSISTENT,
@@ -359,6 +367,7 @@ class Journey:
         if endpoint is None:
             raise RequestRefused("no_slo_endpoint", sp.entity_id)
         browser = self.browser()
+        self._check_logout_request(root, sp.entity_id, sp.app_code, browser)
         others = [a for a in browser.apps if a["sp"] != sp.entity_id]
         plan = logout.Plan(apps=others, upstream=browser.data.get("upstream"), reply=logout.Reply(
             issuer=self.idp_entity_id, location=endpoint.response_location or endpoint.location,
@@ -366,6 +375,29 @@ class Journey:
             binding=endpoint.binding))
         browser.end()
         return self._next_logout_hop(plan)
+
+    def _check_logout_request(self, root, entity_id: str, app_code: str,
+                              browser: BrowserSession) -> None:
+        """A signed LogoutRequest of an application ends this browser's session only if it is
+        fresh, addressed here, used once, and about the person signed in here: otherwise
+        anyone could put their own application's signed "sign out" URL in a page and sign
+        every visitor out (the reason a bare GET /idp/slo only asks). Without a session there
+        is nothing to end, and the application simply gets its answer."""
+        try:
+            check_delivery(root, destination=self.idp_slo_url, now=self.clock(),
+                           skew=self.config.clock_skew)
+            use_once(self.deps.store, f"idp:logout-request:{entity_id}:", root)
+        except LogoutMessageRefused as exc:
+            raise RequestRefused(f"logout_{exc.reason}", exc.message) from None
+        person = browser.person
+        if person is None:
+            return
+        name_id = name_id_of(root)
+        if name_id is None or self.name_ids.rrn_for(app_code, name_id.value) != person.rrn:
+            raise RequestRefused("logout_other_person",
+                                 f"{entity_id} asked to sign out someone else",
+                                 message="Deze afmelding hoort bij een andere persoon; u bent "
+                                         "nog aangemeld.")
 
     def sp_slo(self, message: Received) -> Response:
         root = message.root

@@ -12,10 +12,12 @@ from dataclasses import asdict, dataclass
 
 from lxml import etree
 
-from .samlxml import LOGOUT_USER, SAML, STATUS, SUCCESS, el, instant, new_id, status
+from .errors import LogoutRefused
+from .replay import OneTimeStore
+from .samlxml import LOGOUT_USER, SAML, STATUS, SUCCESS, el, instant, new_id, parse_instant, status
 
-__all__ = ["PARTIAL_LOGOUT", "REQUEST_VALIDITY", "NameId", "logout_request", "logout_response",
-           "name_id_of"]
+__all__ = ["PARTIAL_LOGOUT", "REQUEST_VALIDITY", "NameId", "check_delivery", "logout_request",
+           "logout_response", "name_id_of", "use_once"]
 
 PARTIAL_LOGOUT = STATUS + "PartialLogout"
 REQUEST_VALIDITY = dt.timedelta(minutes=5)
@@ -70,3 +72,34 @@ def logout_response(*, issuer: str, destination: str, in_response_to: str | None
     el(root, "saml:Issuer", issuer)
     status(root, SUCCESS, PARTIAL_LOGOUT if partial else None)
     return root
+
+
+REPLAY_TTL = 3600  # longer than any message is accepted (REQUEST_VALIDITY plus skew)
+
+
+def check_delivery(root: etree._Element, *, destination: str | None, now: dt.datetime,
+                   skew: dt.timedelta) -> None:
+    """What a signature-verified logout message must also be: addressed to `destination` (our
+    SLO endpoint; a signed Redirect message must name it), issued within REQUEST_VALIDITY and
+    not past its own NotOnOrAfter. Raises `LogoutRefused`."""
+    if destination is None or root.get("Destination") != destination:
+        raise LogoutRefused("wrong_destination", f"Destination {root.get('Destination')!r}")
+    issued = parse_instant(root.get("IssueInstant"))
+    if issued is None or now >= issued + REQUEST_VALIDITY + skew:
+        raise LogoutRefused("expired", f"IssueInstant {root.get('IssueInstant')!r}")
+    if issued > now + skew:
+        raise LogoutRefused("not_yet_valid", f"IssueInstant {root.get('IssueInstant')!r}")
+    not_on_or_after = root.get("NotOnOrAfter")
+    if not_on_or_after is not None:
+        moment = parse_instant(not_on_or_after)
+        if moment is None or now >= moment + skew:
+            raise LogoutRefused("expired", f"NotOnOrAfter {not_on_or_after}")
+
+
+def use_once(replay: OneTimeStore, prefix: str, root: etree._Element) -> None:
+    """Accept the message's ID once (per `prefix`: receiver, kind and sender)."""
+    message_id = root.get("ID")
+    if not message_id:
+        raise LogoutRefused("no_id", "message without an ID")
+    if not replay.first_use(prefix + message_id, REPLAY_TTL):
+        raise LogoutRefused("replayed", f"message {message_id} was used before")

@@ -1,12 +1,17 @@
 """Single logout, front-channel: every application of the session, then upstream, then the
 answer to whoever started it."""
+import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from bridge_support import answer_logout, form_of, saml_response_of
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.xmldsig import SIG_RSA_SHA256
-from support import BART, MERELBEKE
+from support import BART, CHRIS, MERELBEKE
+
+from attribute_authority.saml.bindings import redirect_url
+from attribute_authority.saml.logout import NameId, logout_request
+from attribute_authority.saml.samlxml import to_bytes
 
 
 def _path(url):
@@ -120,3 +125,47 @@ def test_sign_out_without_a_session_says_so(bridge):
     for answer in (browser.get("/idp/slo"), browser.client.post("/idp/slo", data={})):
         assert answer.status_code == 200
         assert "U bent niet aangemeld" in answer.get_data(as_text=True)
+
+
+def _signed_logout_url(bridge, demo, name_id: str, **overrides) -> str:
+    """A LogoutRequest of demo-app written with our own builder, so that each field can be
+    set wrong on purpose; signed with demo-app's key on the Redirect binding."""
+    now = overrides.pop("now", dt.datetime.now(dt.UTC))
+    root = logout_request(issuer=demo.entity_id, destination=overrides.pop(
+        "destination", "http://localhost/idp/slo"), name_id=NameId(name_id), session_index=None,
+        now=now)
+    return _path(redirect_url("http://localhost/idp/slo", "SAMLRequest", to_bytes(root), None,
+                              bridge.keys["testsp"]))
+
+
+def _demo_name_id(demo) -> str:
+    return demo.client.users.subjects()[0].text
+
+
+@pytest.mark.parametrize("what,reason", [
+    ({"destination": "http://localhost/elsewhere/slo"}, "logout_wrong_destination"),
+    ({"stale": True}, "logout_expired"),
+])
+def test_logout_request_must_be_fresh_and_addressed_here(bridge, what, reason):
+    browser, demo, _ = signed_in_to_two(bridge)
+    if what.pop("stale", False):
+        what["now"] = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    refused = browser.get(_signed_logout_url(bridge, demo, _demo_name_id(demo), **what))
+    assert refused.status_code == 400 and reason in refused.get_data(as_text=True)
+    assert browser.get("/idp/capacity").status_code == 200  # still signed in
+
+
+def test_a_signed_logout_url_works_once_and_only_for_its_person(bridge):
+    """Someone's own signed "sign out" URL, put in a page, signs nobody else out."""
+    browser, demo, _ = signed_in_to_two(bridge)
+    url = _signed_logout_url(bridge, demo, _demo_name_id(demo))
+    victim = bridge.browser()
+    demo.consume(saml_response_of(victim.sign_in(demo, CHRIS, MERELBEKE).data))
+    refused = victim.get(url)
+    assert refused.status_code == 400 and "logout_other_person" in refused.get_data(as_text=True)
+    assert victim.get("/idp/capacity").status_code == 200  # Chris is still signed in
+    replayed = browser.get(url)
+    assert replayed.status_code == 400 and "logout_replayed" in replayed.get_data(as_text=True)
+    assert browser.get("/idp/capacity").status_code == 200
+    fresh = browser.get(_signed_logout_url(bridge, demo, _demo_name_id(demo)))
+    assert fresh.status_code == 302  # on to the other application: the logout runs
