@@ -46,4 +46,4 @@ def aa_blueprint(settings: Settings, db: sessionmaker[Session], registry: SpRegi
         raise ConfigurationRefused(f"refusing to start: {refused.message}") from None
     return create_blueprint(db, keys, registry, replay_store(store or one_time_store(settings)),
                             base_url=settings.base_url, https_only=settings.production,
-                            resolver=resolver)
+                            resolver=resolver, sign_response=settings.aa_sign_response)
