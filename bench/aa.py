@@ -40,7 +40,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 
 from attribute_authority import demo  # noqa: E402
 from attribute_authority import rrn as rrn_rules  # noqa: E402
-from attribute_authority.db import make_engine, session_factory, upgrade  # noqa: E402
+from attribute_authority.db import make_engine, query_engine, session_factory, upgrade  # noqa: E402
 from attribute_authority.models import Government, Grant, Person, Relation, Right  # noqa: E402
 from attribute_authority.national_register import FileRegister  # noqa: E402
 
@@ -192,7 +192,7 @@ def wsgi_app():
     keys = load_aa_keys(settings.certs_dir, generate_dev=True)
     sign, verify = xmlsec1_crypto(keys.signer)
     authority = AttributeAuthority(
-        session_factory(make_engine(settings.database_url)), keys, SpRegistry(settings.metadata_dir),
+        query_engine(settings.database_url), keys, SpRegistry(settings.metadata_dir),
         RedisStore(redis.Redis.from_url(settings.redis_url)),
         entity_id=f"{settings.base_url}/aa/metadata", soap_url=f"{settings.base_url}/aa/soap",
         sign=sign, verify=verify)

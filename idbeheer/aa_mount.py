@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
 from attribute_authority.aa.keys import load_aa_keys
 from attribute_authority.aa.nameids import NameIdResolver
@@ -35,10 +35,10 @@ def replay_store(store: OneTimeStore) -> OneTimeStore:
     return FallbackStore(store) if isinstance(store, RedisStore) else store
 
 
-def aa_blueprint(settings: Settings, db: sessionmaker[Session], registry: SpRegistry, *,
+def aa_blueprint(settings: Settings, db: Engine, registry: SpRegistry, *,
                  store: OneTimeStore | None = None,
                  resolver: NameIdResolver | None = None) -> Blueprint:
-    """The /aa blueprint. `resolver` is the bridge's pairwise-NameID lookup once it exists;
+    """The /aa blueprint; `db` is its own read engine (`db.query_engine`). `resolver` is the bridge's pairwise-NameID lookup once it exists;
     without it the AA answers for RRNs only (see attribute_authority.aa.nameids)."""
     try:
         keys = load_aa_keys(settings.certs_dir, generate_dev=not settings.production)

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from admin_ui import AdminConfig
 from admin_ui import create_blueprint as admin_blueprint
 from admin_ui.auth import APPLICATION as ADMIN_APPLICATION
-from attribute_authority.db import make_engine, read_only, session_factory
+from attribute_authority.db import make_engine, query_engine, session_factory
 from attribute_authority.national_register import FileRegister
 from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.sp_client import sp_metadata
@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> Flask:
     bridge = bridge_deps(settings, db, registry, store, shared)
     # The AA answers queries about the pairwise NameIDs the bridge issued.
     resolver = PairwiseNameIds(bridge.config.name_id_secret)
-    app.register_blueprint(aa_blueprint(settings, session_factory(read_only(engine)), registry,
+    app.register_blueprint(aa_blueprint(settings, query_engine(settings.database_url), registry,
                                         store=store, resolver=resolver))
     bridge_app = create_bridge_app(bridge)
     # The admin UI and demo-app read the bridge's IdP metadata as any application would; in

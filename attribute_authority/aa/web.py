@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Response, request
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
 from ..saml.replay import OneTimeStore
 from ..saml.spmetadata import SpRegistry
@@ -22,7 +22,7 @@ SOAP_TYPE = "text/xml; charset=utf-8"
 METADATA_TYPE = "application/samlmetadata+xml"
 
 
-def create_blueprint(db: sessionmaker[Session], keys: AaKeys, registry: SpRegistry,
+def create_blueprint(db: Engine, keys: AaKeys, registry: SpRegistry,
                      store: OneTimeStore, *, base_url: str, https_only: bool = False,
                      resolver: NameIdResolver | None = None, max_skew: timedelta = MAX_SKEW,
                      validity: timedelta = VALIDITY, max_query_bytes: int = MAX_QUERY_BYTES,
