@@ -1,4 +1,5 @@
-"""The all-in-one WSGI app: health endpoints here, each part mounted as a blueprint."""
+"""The all-in-one WSGI app: health endpoints here, each part mounted as a blueprint (or, for
+the bridge, demo-app and the AA's SOAP endpoint, as a WSGI app in front of Flask)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -22,7 +22,7 @@ from attribute_authority import metrics
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # The request id of a plain WSGI endpoint (`observed`); Flask views keep theirs in `g`.
 _request_id: ContextVar[str | None] = ContextVar("idbeheer_request_id", default=None)
-log = logging.getLogger("idbeheer.access")
+_access = logging.getLogger("idbeheer.access")
 
 
 class JsonFormatter(logging.Formatter):
@@ -69,8 +69,6 @@ def _new_request_id(incoming: str) -> str:
 
 
 def install(app: Flask) -> None:
-    access = log
-
     @app.before_request
     def _start() -> None:
         g.request_id = _new_request_id(request.headers.get("X-Request-ID", ""))
@@ -82,7 +80,7 @@ def install(app: Flask) -> None:
         endpoint = request.endpoint or "unmatched"
         metrics.HTTP_LATENCY.labels(endpoint, str(response.status_code)).observe(elapsed)
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        access.info("request", extra={"method": request.method, "endpoint": endpoint,
+        _access.info("request", extra={"method": request.method, "endpoint": endpoint,
                                       "status": response.status_code,
                                       "duration_ms": round(elapsed * 1000, 2)})
         return response
@@ -114,20 +112,20 @@ def observed(wsgi_app: Callable, endpoint: str) -> Callable:
             status[0] = line.split(" ", 1)[0]
             return start_response(line, [*headers, ("X-Request-ID", request_id)], exc_info)
 
+        method = environ.get("REQUEST_METHOD")
         try:
             try:
                 body = wsgi_app(environ, start)
             except Exception:
-                log.exception("unhandled error", extra={"method": environ.get("REQUEST_METHOD"),
-                                                        "endpoint": endpoint})
+                _access.exception("unhandled error", extra={"method": method, "endpoint": endpoint})
                 body = [b"internal server error\n"]
-                start("500 Internal Server Error", [("Content-Type", "text/plain"),
-                                                    ("Content-Length", str(len(body[0])))])
+                start("500 Internal Server Error",
+                      [("Content-Type", "text/plain"), ("Content-Length", str(len(body[0])))])
             elapsed = time.perf_counter() - started
             metrics.HTTP_LATENCY.labels(endpoint, status[0]).observe(elapsed)
-            log.info("request", extra={"method": environ.get("REQUEST_METHOD"),
-                                       "endpoint": endpoint, "status": int(status[0]),
-                                       "duration_ms": round(elapsed * 1000, 2)})
+            _access.info("request", extra={"method": method, "endpoint": endpoint,
+                                           "status": int(status[0]),
+                                           "duration_ms": round(elapsed * 1000, 2)})
         finally:
             _request_id.reset(token)
         return body
