@@ -9,6 +9,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -45,6 +46,27 @@ def _sqlite_begin(conn) -> None:
 def read_only(engine: Engine) -> Engine:
     """The same engine and pool, for units of work that only read (the AttributeQuery path)."""
     return engine.execution_options(idbeheer_read_only=True)
+
+
+def query_engine(url: str, **kwargs) -> Engine:
+    """An engine of its own for the AttributeQuery read, which is one statement per query.
+
+    On PostgreSQL its connections are in AUTOCOMMIT: the statement is its own snapshot, so no
+    BEGIN and ROLLBACK round trips; and there is no pool_pre_ping (another round trip per
+    query): a connection that died is found by the read itself, which the caller retries once
+    (see `is_disconnect`). On SQLite it is the `read_only` engine: a deferred transaction in
+    WAL mode, never waiting for a writer."""
+    if url.startswith("sqlite"):
+        return read_only(make_engine(url, **kwargs))
+    kwargs.setdefault("pool_pre_ping", False)
+    return create_engine(url, isolation_level="AUTOCOMMIT", **kwargs)
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """The database dropped the connection (restart, failover, idle kill). SQLAlchemy has
+    then invalidated it and every connection of the pool opened before it, so one retry gets
+    a fresh connection; when the database is really down the retry fails too."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

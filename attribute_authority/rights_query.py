@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, bindparam, literal_column, select, union_all
+from sqlalchemy import Connection, Select, and_, bindparam, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from .models import Application, Government, Grant, Person, Relation, Right
@@ -76,10 +76,12 @@ _ANSWER = {False: _answer_statement(False), True: _answer_statement(True)}
 _ACTIVE = {False: _active_statement(False), True: _active_statement(True)}
 
 
-def answer(session: Session, rrn: str, application: str, on: date,
+def answer(session: Session | Connection, rrn: str, application: str, on: date,
            governments: list[str] | None = None) -> QueryAnswer:
     """Is the application in the catalog, is the person known, and `active_rights`, all in one
-    round trip: three index lookups glued by UNION ALL, each row tagged with what it says."""
+    round trip: three index lookups glued by UNION ALL, each row tagged with what it says.
+    The AA calls it on a bare Core connection (see `db.query_engine`), other callers in a
+    Session."""
     params = {"rrn": rrn, "app": application, "on": on}
     if governments is not None:
         params["governments"] = list(governments)

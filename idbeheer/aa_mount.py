@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
 from attribute_authority.aa.keys import load_aa_keys
 from attribute_authority.aa.nameids import NameIdResolver
-from attribute_authority.aa.web import create_blueprint
+from attribute_authority.aa.web import FrontDoor, create_front_door
 from attribute_authority.saml.errors import KeyMaterialRefused
 from attribute_authority.saml.replay import FallbackStore, MemoryStore, OneTimeStore, RedisStore
 from attribute_authority.saml.spmetadata import SpRegistry
@@ -35,15 +34,16 @@ def replay_store(store: OneTimeStore) -> OneTimeStore:
     return FallbackStore(store) if isinstance(store, RedisStore) else store
 
 
-def aa_blueprint(settings: Settings, db: sessionmaker[Session], registry: SpRegistry, *,
-                 store: OneTimeStore | None = None,
-                 resolver: NameIdResolver | None = None) -> Blueprint:
-    """The /aa blueprint. `resolver` is the bridge's pairwise-NameID lookup once it exists;
-    without it the AA answers for RRNs only (see attribute_authority.aa.nameids)."""
+def aa_front_door(settings: Settings, db: Engine, registry: SpRegistry, *,
+                  store: OneTimeStore | None = None,
+                  resolver: NameIdResolver | None = None) -> FrontDoor:
+    """The /aa blueprint and SOAP endpoint; `db` is the AA's own read engine
+    (`db.query_engine`). `resolver` is the bridge's pairwise-NameID lookup; without it the AA
+    answers for RRNs only (see attribute_authority.aa.nameids)."""
     try:
         keys = load_aa_keys(settings.certs_dir, generate_dev=not settings.production)
     except KeyMaterialRefused as refused:
         raise ConfigurationRefused(f"refusing to start: {refused.message}") from None
-    return create_blueprint(db, keys, registry, replay_store(store or one_time_store(settings)),
-                            base_url=settings.base_url, https_only=settings.production,
-                            resolver=resolver)
+    return create_front_door(db, keys, registry, replay_store(store or one_time_store(settings)),
+                             base_url=settings.base_url, https_only=settings.production,
+                             resolver=resolver, sign_response=settings.aa_sign_response)

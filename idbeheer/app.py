@@ -1,8 +1,10 @@
-"""The all-in-one WSGI app: health endpoints here, each part mounted as a blueprint."""
+"""The all-in-one WSGI app: health endpoints here, each part mounted as a blueprint (or, for
+the bridge, demo-app and the AA's SOAP endpoint, as a WSGI app in front of Flask)."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 
 import redis
 from flask import Flask, jsonify
@@ -14,7 +16,7 @@ from admin_ui import AdminConfig
 from admin_ui import create_blueprint as admin_blueprint
 from admin_ui.auth import APPLICATION as ADMIN_APPLICATION
 from admin_ui.sso import registration_metadata
-from attribute_authority.db import make_engine, read_only, session_factory
+from attribute_authority.db import make_engine, query_engine, session_factory
 from attribute_authority.national_register import FileRegister
 from attribute_authority.saml.keys import KeyPair
 from attribute_authority.saml.spmetadata import SpRegistry, write_if_changed
@@ -23,7 +25,7 @@ from idp_bridge.pairwise import PairwiseNameIds
 from idp_bridge.web import create_bridge_app
 
 from . import observability
-from .aa_mount import aa_blueprint, one_time_store
+from .aa_mount import aa_front_door, one_time_store
 from .bridge import bridge_deps
 from .keys import service_keys
 from .settings import Settings, refuse_unsafe
@@ -53,8 +55,9 @@ def create_app(settings: Settings) -> Flask:
     bridge = bridge_deps(settings, db, registry, store, shared)
     # The AA answers queries about the pairwise NameIDs the bridge issued.
     resolver = PairwiseNameIds(bridge.config.name_id_secret)
-    app.register_blueprint(aa_blueprint(settings, session_factory(read_only(engine)), registry,
-                                        store=store, resolver=resolver))
+    aa = aa_front_door(settings, query_engine(settings.database_url), registry, store=store,
+                       resolver=resolver)
+    app.register_blueprint(aa.blueprint)
     bridge_app = create_bridge_app(bridge)
     # The admin UI and demo-app read the bridge's IdP metadata as any application would; in
     # one process they get it from the bridge object rather than over HTTP from themselves.
@@ -67,6 +70,10 @@ def create_app(settings: Settings) -> Flask:
                                   secret_key=_derived(settings, "demo-app"), replay=store,
                                   fetch=lambda _url: bridge_metadata())})
     app.wsgi_app = mount(app.wsgi_app, bridge_app)  # type: ignore[method-assign]
+    # The AttributeQuery, the hot path, skips Flask's per-request work (context, session,
+    # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
+    app.wsgi_app = route(app.wsgi_app, "/aa/soap",  # type: ignore[method-assign]
+                         observability.observed(aa.soap, "aa.soap_view"))
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -92,6 +99,17 @@ def create_app(settings: Settings) -> Flask:
         return jsonify(status="ready" if ready else "not ready", checks=checks), (200 if ready else 503)
 
     return app
+
+
+def route(host_wsgi: Callable, path: str, wsgi: Callable) -> Callable:
+    """`path` exactly to `wsgi`, everything else to the host app."""
+
+    def dispatch(environ, start_response):
+        if environ.get("PATH_INFO") == path:
+            return wsgi(environ, start_response)
+        return host_wsgi(environ, start_response)
+
+    return dispatch
 
 
 def admin_registration(settings: Settings) -> tuple[KeyPair, ...]:

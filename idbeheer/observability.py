@@ -11,6 +11,8 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
@@ -18,6 +20,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from attribute_authority import metrics
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# The request id of a plain WSGI endpoint (`observed`); Flask views keep theirs in `g`.
+_request_id: ContextVar[str | None] = ContextVar("idbeheer_request_id", default=None)
+_access = logging.getLogger("idbeheer.access")
 
 
 class JsonFormatter(logging.Formatter):
@@ -40,10 +45,12 @@ class JsonFormatter(logging.Formatter):
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            record.request_id = getattr(g, "request_id", None)
-        except RuntimeError:  # outside a request
-            record.request_id = None
+        record.request_id = _request_id.get()
+        if record.request_id is None:
+            try:
+                record.request_id = getattr(g, "request_id", None)
+            except RuntimeError:  # outside a Flask request
+                pass
         return True
 
 
@@ -57,13 +64,14 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("werkzeug").setLevel("WARNING")
 
 
-def install(app: Flask) -> None:
-    access = logging.getLogger("idbeheer.access")
+def _new_request_id(incoming: str) -> str:
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
+
+def install(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = _new_request_id(request.headers.get("X-Request-ID", ""))
         g.started = time.perf_counter()
 
     @app.after_request
@@ -72,7 +80,7 @@ def install(app: Flask) -> None:
         endpoint = request.endpoint or "unmatched"
         metrics.HTTP_LATENCY.labels(endpoint, str(response.status_code)).observe(elapsed)
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        access.info("request", extra={"method": request.method, "endpoint": endpoint,
+        _access.info("request", extra={"method": request.method, "endpoint": endpoint,
                                       "status": response.status_code,
                                       "duration_ms": round(elapsed * 1000, 2)})
         return response
@@ -86,3 +94,40 @@ def install(app: Flask) -> None:
         else:
             body = generate_latest()
         return Response(body, mimetype=CONTENT_TYPE_LATEST)
+
+
+def observed(wsgi_app: Callable, endpoint: str) -> Callable:
+    """A plain WSGI application (one that answers with a fully built body, such as the AA's
+    SOAP endpoint) with what `install` gives Flask views: the X-Request-ID header and request
+    id in its log lines, the request timing metric under `endpoint`, one JSON access line; an
+    unexpected exception becomes a logged 500 without details, as in Flask."""
+
+    def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        request_id = _new_request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        token = _request_id.set(request_id)
+        started = time.perf_counter()
+        status = ["500"]
+
+        def start(line: str, headers: list, exc_info=None):
+            status[0] = line.split(" ", 1)[0]
+            return start_response(line, [*headers, ("X-Request-ID", request_id)], exc_info)
+
+        method = environ.get("REQUEST_METHOD")
+        try:
+            try:
+                body = wsgi_app(environ, start)
+            except Exception:
+                _access.exception("unhandled error", extra={"method": method, "endpoint": endpoint})
+                body = [b"internal server error\n"]
+                start("500 Internal Server Error",
+                      [("Content-Type", "text/plain"), ("Content-Length", str(len(body[0])))])
+            elapsed = time.perf_counter() - started
+            metrics.HTTP_LATENCY.labels(endpoint, status[0]).observe(elapsed)
+            _access.info("request", extra={"method": method, "endpoint": endpoint,
+                                           "status": int(status[0]),
+                                           "duration_ms": round(elapsed * 1000, 2)})
+        finally:
+            _request_id.reset(token)
+        return body
+
+    return app

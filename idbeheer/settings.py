@@ -24,6 +24,9 @@ class Settings:
     trusted_proxies: int = 0
     session_idle_minutes: int = 30
     session_lifetime_minutes: int = 8 * 60
+    # The AA signs its Assertion always (DESIGN.md); the Response around it too unless turned
+    # off: pysaml2's client wants both by default, and the second signature halves throughput.
+    aa_sign_response: bool = True
 
     @property
     def production(self) -> bool:
@@ -67,7 +70,20 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         trusted_proxies=int(env.get("IDBEHEER_TRUSTED_PROXIES", "0")),
         session_idle_minutes=int(env.get("IDBEHEER_SESSION_IDLE_MINUTES", "30")),
         session_lifetime_minutes=int(env.get("IDBEHEER_SESSION_LIFETIME_MINUTES", str(8 * 60))),
+        aa_sign_response=_flag(env, "IDBEHEER_AA_SIGN_RESPONSE", True),
     )
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    """A yes/no setting; anything but the usual spellings is refused rather than guessed."""
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SystemExit(f"{name} must be true or false, not {value!r}")
 
 
 class ConfigurationRefused(RuntimeError):

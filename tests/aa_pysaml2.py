@@ -20,9 +20,10 @@ RIGHT = "urn:lb-idbeheer:attribute:right"
 
 
 def client(base_url: str, entity_id: str, key_file: Path, cert_file: Path,
-           workdir: Path) -> Saml2Client:
+           workdir: Path, *, want_response_signed: bool = True) -> Saml2Client:
     """A pysaml2 SP that trusts the AA's metadata as fetched over HTTP and signs its queries
-    with RSA-SHA256 (pysaml2's default rsa-sha1 is refused by the AA)."""
+    with RSA-SHA256 (pysaml2's default rsa-sha1 is refused by the AA). It wants a signed
+    Assertion always, and a signed Response too unless `want_response_signed` is false."""
     metadata = workdir / "aa-metadata.xml"
     metadata.write_bytes(requests.get(f"{base_url}/aa/metadata", timeout=10).content)
     config = SPConfig()
@@ -39,7 +40,7 @@ def client(base_url: str, entity_id: str, key_file: Path, cert_file: Path,
         "service": {"sp": {
             "endpoints": {"assertion_consumer_service": [
                 (entity_id.replace("/metadata", "/acs"), BINDING_HTTP_POST)]},
-            "want_response_signed": True,
+            "want_response_signed": want_response_signed,
             "want_assertions_signed": True,
             "allow_unsolicited": True,
         }},

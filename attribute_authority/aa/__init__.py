@@ -8,6 +8,7 @@
     metadata.py   our own metadata (GET /aa/metadata)
     keys.py       the AA's key pairs: signing (with rollover) and encryption
     authority.py  one query in, one answer out: the protocol without HTTP
+    endpoint.py   POST /aa/soap as a plain WSGI callable (method, transport, size)
     web.py        the Flask blueprint (the only module here that knows Flask)
 
 Security checks come from `attribute_authority.saml`; rules and the rights read from the

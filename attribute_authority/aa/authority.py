@@ -12,13 +12,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from lxml import etree
+from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import Session, sessionmaker
 
 from .. import clock, metrics, rights_query
+from ..db import is_disconnect
 from ..saml import xmlsig
 from ..saml.errors import XmlRefused
 from ..saml.replay import OneTimeStore, StoreUnavailable
@@ -36,7 +37,7 @@ MAX_QUERY_BYTES = 64 * 1024  # a signed query with an EncryptedID is under 8 KiB
 MAX_SKEW = timedelta(minutes=3)
 VALIDITY = timedelta(minutes=5)
 # What a store outage looks like from here: answered 503 with a SOAP Fault, retried by the
-# client; the pool reconnects by itself once the database is back (pool_pre_ping).
+# client; the read itself reconnects once the database is back (see `_read`).
 UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, StoreUnavailable)
 
 
@@ -49,12 +50,13 @@ class Answer:
 
 class AttributeAuthority:
     """The AA. Build one per process: keys are parsed once, the SP registry caches metadata.
+    `db` is the engine of its one read (`db.query_engine`).
 
     `verify` and `sign` are the in-process `saml.xmlsig` functions; they are parameters only so
     that the benchmark can compare another signing backend.
     """
 
-    def __init__(self, db: sessionmaker[Session], keys: AaKeys, registry: SpRegistry,
+    def __init__(self, db: Engine, keys: AaKeys, registry: SpRegistry,
                  store: OneTimeStore, *, entity_id: str, soap_url: str,
                  resolver: NameIdResolver | None = None, max_skew: timedelta = MAX_SKEW,
                  validity: timedelta = VALIDITY, max_bytes: int = MAX_QUERY_BYTES,
@@ -102,9 +104,8 @@ class AttributeAuthority:
     def _answer(self, query: VerifiedQuery, now: datetime) -> Answer:
         app = query.sp.app_code
         rrn = subject_rrn(query.name_id, query.name_format, app, self._resolver)
-        with self._db() as session:
-            found = rights_query.answer(session, rrn or "", app, clock.local_day(now),
-                                        list(query.governments) if query.governments else None)
+        found = self._read(rrn or "", app, clock.local_day(now),
+                           list(query.governments) if query.governments else None)
         if not found.application_known:
             raise QueryRefused("not_in_catalog", "the application is not in the rights catalog",
                                issuer=query.sp.entity_id, query_id=query.query_id, verified=True)
@@ -119,6 +120,20 @@ class AttributeAuthority:
             query, found.rights, issuer=self.entity_id, now=now, validity=self._validity,
             signer=self._keys.signer, sign=self._sign, sign_response=self._sign_response),
             "success")
+
+    def _read(self, rrn: str, app: str, day: date, governments: list[str] | None
+              ) -> rights_query.QueryAnswer:
+        """The one statement, on a connection of its own; retried once on a connection the
+        database dropped (restart, failover), so the first query after an outage is answered
+        instead of paying a ping on every query."""
+        try:
+            with self._db.connect() as conn:
+                return rights_query.answer(conn, rrn, app, day, governments)
+        except sa_exc.DBAPIError as exc:
+            if not is_disconnect(exc):
+                raise
+        with self._db.connect() as conn:
+            return rights_query.answer(conn, rrn, app, day, governments)
 
     def _refused(self, refusal: QueryRefused, now: datetime) -> Answer:
         log.warning("aa query refused reason=%s status=%s issuer=%s",

@@ -1,8 +1,10 @@
 """The answer: a samlp:Response built with lxml and signed in-process.
 
 A Success carries one Assertion, signed by the AA's first signing key with RSA-SHA256 and
-then wrapped in a Response that is signed too (pysaml2 and others want a signed Response by
-default). The Assertion's Subject echoes the query's identifier as received: the NameID, or
+then wrapped in a Response that is signed too unless `sign_response` is off (the setting
+IDBEHEER_AA_SIGN_RESPONSE: many stacks want a signed Response by default; DESIGN.md asks for
+the Assertion's signature only, and each signature is most of an answer's CPU). The
+Assertion's Subject echoes the query's identifier as received: the NameID, or
 the EncryptedID itself, so a person asked about in encrypted form is never named in clear.
 A sender-vouches SubjectConfirmation inside the signed Assertion names the query it answers
 (InResponseTo) and its recipient, which binds the Assertion to the one query even without

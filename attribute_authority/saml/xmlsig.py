@@ -242,9 +242,16 @@ def _key_info_certificate(signature: etree._Element) -> x509.Certificate | None:
     if not text or not text.strip():
         return None
     try:
-        return certificate_from_b64(text)
+        return _hint_certificate("".join(text.split()))
     except ValueError:
         raise SignatureRefused("untrusted_key", "unreadable certificate in KeyInfo") from None
+
+
+@functools.lru_cache(maxsize=256)
+def _hint_certificate(b64: str) -> x509.Certificate:
+    """Parsed once per distinct KeyInfo certificate: a querier sends the same one every time,
+    and the same object then compares with the trusted ones by identity of its DER (`_der`)."""
+    return certificate_from_b64(b64)
 
 
 # -- cryptography -------------------------------------------------------------------------
@@ -297,17 +304,24 @@ def _ds_child(parent: etree._Element, name: str, **attributes: str) -> etree._El
 
 @functools.lru_cache(maxsize=256)
 def _verification_key(cert_der: bytes) -> xmlsec.Key:
+    """The certificate's public key alone. The certificate is only the carrier of a key we
+    trust by configuration (xmlsec checks no chain or dates when given the key), and a key
+    without its X509 data costs far less to copy into each SignatureContext (xmlsec
+    duplicates the key, certificate included, per verification)."""
     cert = x509.load_der_x509_certificate(cert_der)
     public_key = cert.public_key()
     if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < _MIN_RSA_BITS:
         raise SignatureRefused("weak_algorithm", f"RSA key of {public_key.key_size} bits")
-    return xmlsec.Key.from_memory(cert_der, xmlsec.constants.KeyDataFormatCertDer)
+    spki = public_key.public_bytes(serialization.Encoding.PEM,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    return xmlsec.Key.from_memory(spki, xmlsec.constants.KeyDataFormatPem)
 
 
 def _same_cert(a: x509.Certificate, b: x509.Certificate) -> bool:
     return _der(a) == _der(b) or same_public_key(a, b)
 
 
+@functools.lru_cache(maxsize=512)
 def _der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 

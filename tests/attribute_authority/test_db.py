@@ -2,9 +2,12 @@
 import threading
 import time
 
-from sqlalchemy import func, select
+from psycopg.pq import TransactionStatus
+from sqlalchemy import event, func, select
+from support import BART
 
-from attribute_authority.db import make_engine, read_only, session_factory, unit_of_work
+from attribute_authority import rights_query
+from attribute_authority.db import make_engine, query_engine, read_only, session_factory, unit_of_work
 from attribute_authority.models import Person
 
 
@@ -56,3 +59,25 @@ def test_two_writers_queue_instead_of_failing(demo_url):
         t.join()
     engine.dispose()
     assert errors == []
+
+
+def test_query_engine_reads_in_one_round_trip(demo_url, today, monkeypatch):
+    """The AttributeQuery's engine sends its one statement and nothing else: on PostgreSQL no
+    BEGIN/ROLLBACK (AUTOCOMMIT) and no ping before use (the AA retries a dropped connection
+    instead, see tests/faults); on SQLite the read-only deferred transaction."""
+    engine = query_engine(demo_url)
+    pings, statements = [], []
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda dbapi: pings.append(1) or True)
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for _ in range(2):  # the second checkout is the one a pre-ping would test
+        with engine.connect() as conn:
+            got = rights_query.answer(conn, BART, "demo-app", today)
+            if engine.dialect.name == "postgresql":
+                raw = conn.connection.dbapi_connection
+                assert raw.autocommit and raw.info.transaction_status == TransactionStatus.IDLE
+    engine.dispose()
+    assert got.rights == ["demo-app-reader@44088"] and not pings
+    if engine.dialect.name == "sqlite":  # BEGIN is ours, in process: deferred, not IMMEDIATE
+        assert statements[0::2] == ["BEGIN", "BEGIN"]
+        statements = statements[1::2]
+    assert len(statements) == 2

@@ -2,9 +2,13 @@
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
+import requests
 import yaml
+from support import free_port
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -61,3 +65,35 @@ def test_nginx_accepts_the_site(tmp_path):
     result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("setting", "frozen"), [(None, True), ("0", False)])
+def test_gunicorn_workers_freeze_what_the_app_loaded(tmp_path, setting, frozen):
+    """post_worker_init moves the loaded app out of the collector's sight (gc.freeze), so a
+    full collection during a request walks only what requests allocated (~0.1 ms instead of
+    ~70 ms for the all-in-one app's ~135 000 objects)."""
+    (tmp_path / "probe.py").write_text(
+        "import gc\n"
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [str(gc.get_freeze_count()).encode()]\n")
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "IDBEHEER_BIND": f"127.0.0.1:{port}", "IDBEHEER_WORKERS": "1",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    if setting is not None:
+        env["IDBEHEER_GC_FREEZE"] = setting
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
+                               str(DEPLOY / "gunicorn.conf.py"), "--chdir", str(tmp_path),
+                               "probe:app"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                count = int(requests.get(f"http://127.0.0.1:{port}/", timeout=2).text)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        assert (count > 0) is frozen
+    finally:
+        server.terminate()
+        server.wait(20)

@@ -71,3 +71,25 @@ def test_app_survives_a_postgres_restart(private_postgres, register, tmp_path):
     assert set(seen) <= {"readyz 200", "readyz 503", "aa ok", "aa unavailable"}, seen
     # And served again after the restart.
     assert seen["readyz 200"] > during["readyz 200"] and seen["aa ok"] > during["aa ok"], (during, seen)
+
+
+def test_first_query_after_a_postgres_restart_is_answered(private_postgres, register, tmp_path):
+    """The AA does not ping the database before each query: the read itself finds the pooled
+    connection that the restart killed and is retried once on a fresh one, so the first query
+    after the restart gets its rights, not a 503."""
+    seeded(private_postgres.url, register)
+    settings = from_env({"IDBEHEER_HOME": str(tmp_path), "IDBEHEER_DATABASE_URL": private_postgres.url,
+                         "IDBEHEER_BASE_URL": "http://aa.test", "IDBEHEER_CERTS_DIR": str(tmp_path / "certs"),
+                         "IDBEHEER_METADATA_DIR": str(tmp_path / "metadata")})
+    client = create_app(settings).test_client()
+    demo_app = target_app(settings.certs_dir, settings.base_url, "demo-app")
+
+    def ask():
+        q = signed(query(demo_app.entity_id, BART), demo_app.keypair)
+        return client.post("/aa/soap", data=envelope(q), content_type="text/xml")
+
+    assert read(ask().data).rights == ["demo-app-reader@44088"]  # a pooled connection now
+    private_postgres.stop("fast")
+    private_postgres.start()
+    answer = ask()
+    assert answer.status_code == 200 and read(answer.data).rights == ["demo-app-reader@44088"]

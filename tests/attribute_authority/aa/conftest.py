@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,26 +46,40 @@ class AaServer:
 
 @pytest.fixture(scope="session")
 def aa_server(databases, register, tmp_path_factory) -> Iterator[AaServer]:
-    home = tmp_path_factory.mktemp("aa")
     url = databases.new()
     upgrade(url)
     engine = make_engine(url)
     factory = session_factory(engine)
     with factory() as session, session.begin():
         demo.seed(session, register)
+    with _serve(tmp_path_factory.mktemp("aa"), url, factory) as server:
+        yield server
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def aa_server_one_signature(aa_server, tmp_path_factory) -> Iterator[AaServer]:
+    """A second all-in-one server on the same database, configured to sign the Assertion
+    only (IDBEHEER_AA_SIGN_RESPONSE=false); its own keys, metadata folder and demo-app."""
+    with _serve(tmp_path_factory.mktemp("aa1"), aa_server.settings.database_url, aa_server.db,
+                IDBEHEER_AA_SIGN_RESPONSE="false") as server:
+        yield server
+
+
+@contextmanager
+def _serve(home: Path, url: str, factory, **env: str) -> Iterator[AaServer]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     settings = from_env({
         "IDBEHEER_HOME": str(home), "IDBEHEER_DATABASE_URL": url,
         "IDBEHEER_CERTS_DIR": str(home / "certs"), "IDBEHEER_METADATA_DIR": str(home / "metadata"),
-        "IDBEHEER_BASE_URL": base_url, "IDBEHEER_REDIS_URL": REDIS_URL,
+        "IDBEHEER_BASE_URL": base_url, "IDBEHEER_REDIS_URL": REDIS_URL, **env,
     })
     app = create_app(settings)
     keys = load_aa_keys(settings.certs_dir, generate_dev=True)
     demo_app = target_app(settings.certs_dir, base_url, "demo-app")
     with ServerThread(app, port):
         yield AaServer(base_url, settings, app, factory, keys, demo_app)
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
