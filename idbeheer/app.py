@@ -59,6 +59,7 @@ def create_app(settings: Settings) -> Flask:
                        resolver=resolver)
     app.register_blueprint(aa.blueprint)
     bridge_app = create_bridge_app(bridge)
+    observability.install_request_hooks(bridge_app, prefix="bridge.")  # mounted beside Flask
     # The admin UI and demo-app read the bridge's IdP metadata as any application would; in
     # one process they get it from the bridge object rather than over HTTP from themselves.
     bridge_metadata = bridge_app.extensions["idp_bridge"].idp_metadata

@@ -69,21 +69,8 @@ def _new_request_id(incoming: str) -> str:
 
 
 def install(app: Flask) -> None:
-    @app.before_request
-    def _start() -> None:
-        g.request_id = _new_request_id(request.headers.get("X-Request-ID", ""))
-        g.started = time.perf_counter()
-
-    @app.after_request
-    def _finish(response: Response) -> Response:
-        elapsed = time.perf_counter() - getattr(g, "started", time.perf_counter())
-        endpoint = request.endpoint or "unmatched"
-        metrics.HTTP_LATENCY.labels(endpoint, str(response.status_code)).observe(elapsed)
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        _access.info("request", extra={"method": request.method, "endpoint": endpoint,
-                                      "status": response.status_code,
-                                      "duration_ms": round(elapsed * 1000, 2)})
-        return response
+    """Request hooks and the /metrics endpoint on the all-in-one app."""
+    install_request_hooks(app)
 
     @app.get("/metrics")
     def prometheus_metrics() -> Response:
@@ -94,6 +81,27 @@ def install(app: Flask) -> None:
         else:
             body = generate_latest()
         return Response(body, mimetype=CONTENT_TYPE_LATEST)
+
+
+def install_request_hooks(app: Flask, prefix: str = "") -> None:
+    """Request id, timing metric and JSON access line for every request of a Flask app (the
+    all-in-one app, and the bridge mounted beside it: `prefix` names its endpoints)."""
+
+    @app.before_request
+    def _start() -> None:
+        g.request_id = _new_request_id(request.headers.get("X-Request-ID", ""))
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        elapsed = time.perf_counter() - getattr(g, "started", time.perf_counter())
+        endpoint = prefix + (request.endpoint or "unmatched")
+        metrics.HTTP_LATENCY.labels(endpoint, str(response.status_code)).observe(elapsed)
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        _access.info("request", extra={"method": request.method, "endpoint": endpoint,
+                                      "status": response.status_code,
+                                      "duration_ms": round(elapsed * 1000, 2)})
+        return response
 
 
 def observed(wsgi_app: Callable, endpoint: str) -> Callable:

@@ -59,6 +59,23 @@ def test_metrics_and_request_id(fresh_url, tmp_path):
     assert "idbeheer_http_request_seconds_bucket" in body and 'endpoint="healthz"' in body
 
 
+def test_sign_in_requests_are_timed_and_logged_too(fresh_url, tmp_path, caplog):
+    """The bridge is mounted beside the Flask app, not inside it: its requests still get a
+    request id, a timing metric and an access line, never with the SAML message."""
+    settings = from_env({"IDBEHEER_HOME": str(tmp_path), "IDBEHEER_DATABASE_URL": fresh_url})
+    client = create_app(settings).test_client()
+    with caplog.at_level(logging.INFO, logger="idbeheer.access"):
+        refused = client.get("/idp/sso?SAMLRequest=notbase64", headers={"X-Request-ID": "bridge-req-01"})
+    assert refused.status_code == 400 and refused.headers["X-Request-ID"] == "bridge-req-01"
+    record = next(r for r in caplog.records if r.name == "idbeheer.access")
+    RequestIdFilter().filter(record)
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["endpoint"] == "bridge.sso" and entry["status"] == 400
+    assert "notbase64" not in json.dumps(entry)
+    body = client.get("/metrics").get_data(as_text=True)
+    assert 'endpoint="bridge.sso"' in body
+
+
 def test_readyz_checks_redis_when_configured(fresh_url, tmp_path):
     settings = from_env({"IDBEHEER_HOME": str(tmp_path), "IDBEHEER_DATABASE_URL": fresh_url,
                          "IDBEHEER_REDIS_URL": "redis://127.0.0.1:1/0"})
