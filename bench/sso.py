@@ -182,20 +182,21 @@ def client(base: str, certs: str, deadline: float, out) -> None:
 
 def measured_app():
     """gunicorn entry of this benchmark: the all-in-one app, with the CPU time each request
-    takes inside the app added up per part (dev_eid, the stand-in for the federal IdP, is not
-    the bridge's own cost) and written to $BENCH_SSO_CPU_DIR when the worker exits."""
+    takes inside the app added up per method and path (dev_eid's, the stand-in for the federal
+    IdP, are not the bridge's own cost) and written to $BENCH_SSO_CPU_DIR when the worker
+    exits."""
     import atexit
     import json
 
     from idbeheer.wsgi import app
 
-    spent = {"dev_eid": 0.0, "bridge": 0.0}
+    spent: dict[str, float] = {}
 
     def wsgi(environ, start_response):
         started = time.process_time()
         body = b"".join(app(environ, start_response))  # small pages: the whole body, timed
-        part = "dev_eid" if environ.get("PATH_INFO", "").startswith("/dev-eid/") else "bridge"
-        spent[part] += time.process_time() - started
+        step = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
+        spent[step] = spent.get(step, 0.0) + time.process_time() - started
         return [body]
 
     def dump() -> None:
@@ -287,17 +288,21 @@ def main() -> None:
               f"clients (browser + application) {client_cpu / len(latencies) * 1000:.1f} ms")
         spent = _app_cpu(work)
         logins = len(latencies) + 2 * args.workers  # the warm-up logins ran in the app too
-        print(f"  of which inside the app: bridge {spent['bridge'] / logins * 1000:.1f} ms, "
-              f"dev_eid (the federal IdP's part) {spent['dev_eid'] / logins * 1000:.1f} ms")
+        bridge = sum(v for k, v in spent.items() if " /dev-eid/" not in k)
+        print(f"  of which inside the app: bridge {bridge / logins * 1000:.1f} ms, dev_eid (the "
+              f"federal IdP's part) {(sum(spent.values()) - bridge) / logins * 1000:.1f} ms")
+        for step, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+            print(f"    {step:<24} {seconds / logins * 1000:5.2f} ms per login")
 
 
 def _app_cpu(folder: Path) -> dict[str, float]:
+    """CPU seconds inside the app per request kind, summed over the workers."""
     import json
 
-    spent = {"bridge": 0.0, "dev_eid": 0.0}
+    spent: dict[str, float] = {}
     for dump in folder.glob("*.json"):
-        for part, seconds in json.loads(dump.read_text()).items():
-            spent[part] += seconds
+        for step, seconds in json.loads(dump.read_text()).items():
+            spent[step] = spent.get(step, 0.0) + seconds
     return spent
 
 
