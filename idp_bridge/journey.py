@@ -234,7 +234,7 @@ class Journey:
             raise UpstreamRefused("browser_mismatch", "flow cookie does not match",
                                   message="Deze aanmelding werd in een andere browser gestart.")
         browser = self.browser()
-        browser.begin(accepted.person, {"name_id": accepted.name_id,
+        browser.begin(accepted.person, {"name_id": accepted.name_id.to_dict(),
                                         "session_index": accepted.session_index}, self.rotate)
         keep = state.get("keep")
         if keep and keep["person"]["rrn"] == accepted.person.rrn and keep["person"].get("capacity"):
@@ -476,7 +476,7 @@ class Journey:
             if endpoint is not None:
                 request = logout_request(
                     issuer=self.sp_entity_id, destination=endpoint.location,
-                    name_id=NameId(upstream["name_id"], NAMEID_TRANSIENT),
+                    name_id=_upstream_name_id(upstream["name_id"]),
                     session_index=upstream.get("session_index"), now=now)
                 plan_id = logout.save(self.deps.store, plan, plan_id)
                 return _sent(logout.send(request, endpoint.location, BINDING_HTTP_REDIRECT,
@@ -501,6 +501,14 @@ class Journey:
             self.trail.write("failed", "capacity_switch_partial_logout",
                              application=pending and pending.app_code)
         return self._to_upstream(pending, force_authn=True)
+
+
+def _upstream_name_id(stored: dict | str) -> NameId:
+    """The upstream NameID as the IdP issued it (Format and qualifiers: the federal IdP matches
+    a LogoutRequest on all of it); a session from before they were kept has the value only."""
+    if isinstance(stored, str):
+        return NameId(stored, NAMEID_TRANSIENT)
+    return NameId.from_dict(stored)
 
 
 def _sent(how: tuple[str, str]) -> Response:

@@ -122,7 +122,10 @@ class DevEid:
                 ("givenName", record.given_name), ("mail", record.email),
                 ("PrefLanguage", record.language)) if value]
             assertion = bearer_assertion(
-                root, issuer=self.entity_id, name_id=name_id(new_id(), NAMEID_TRANSIENT),
+                root, issuer=self.entity_id,
+                # qualified, as many IdPs do: the bridge must send all of it back at logout
+                name_id=name_id(new_id(), NAMEID_TRANSIENT, NameQualifier=self.entity_id,
+                                SPNameQualifier=request["sp"]),
                 recipient=request["acs"], in_response_to=request["id"], audience=request["sp"],
                 now=now, validity=dt.timedelta(minutes=5), authn_instant=now,
                 class_ref=self.class_refs[method], attributes=released, name_format=BASIC)

@@ -19,6 +19,7 @@ from attribute_authority import rrn as rrn_rules
 from attribute_authority.errors import InvalidRrn
 from attribute_authority.saml.errors import SamlSecurityError
 from attribute_authority.saml.keys import KeyPair
+from attribute_authority.saml.logout import NameId
 from attribute_authority.saml.replay import OneTimeStore
 from attribute_authority.saml.sp_client import (
     ServiceProvider,
@@ -51,7 +52,7 @@ class UpstreamFailed(BridgeRefusal):
 class Accepted:
     person: SignedInPerson
     state: str  # what the starter of the sign-in stored with the request
-    name_id: str  # upstream transient NameID and session index: for upstream logout only
+    name_id: NameId  # upstream NameID as issued and session index: for upstream logout only
     session_index: str | None
 
 
@@ -88,7 +89,9 @@ def consume(form: Mapping[str, str], ctx: AcsContext) -> Accepted:
         given_name=attributes.get("given_name", ""), method=method,
         authn_instant=signed_in.authn_instant or ctx.now,
         mail=attributes.get("mail"), language=attributes.get("language"))
-    return Accepted(person, signed_in.state, signed_in.name_id, signed_in.session_index)
+    name_id = NameId(signed_in.name_id, signed_in.name_id_format, signed_in.name_qualifier,
+                     signed_in.sp_name_qualifier)
+    return Accepted(person, signed_in.state, name_id, signed_in.session_index)
 
 
 def _attributes(released: Mapping[str, list[str]]) -> dict[str, str]:

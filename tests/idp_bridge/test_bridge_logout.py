@@ -1,10 +1,13 @@
 """Single logout, front-channel: every application of the session, then upstream, then the
 answer to whoever started it."""
+import base64
 import datetime as dt
+import zlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from bridge_support import answer_logout, form_of, saml_response_of
+from lxml import etree
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.xmldsig import SIG_RSA_SHA256
 from support import BART, CHRIS, MERELBEKE
@@ -169,3 +172,19 @@ def test_a_signed_logout_url_works_once_and_only_for_its_person(bridge):
     assert browser.get("/idp/capacity").status_code == 200
     fresh = browser.get(_signed_logout_url(bridge, demo, _demo_name_id(demo)))
     assert fresh.status_code == 302  # on to the other application: the logout runs
+
+
+def test_upstream_logout_repeats_the_name_id_as_the_idp_issued_it(bridge):
+    """The federal IdP matches a LogoutRequest on the whole NameID: Format and qualifiers."""
+    browser, demo, other = signed_in_to_two(bridge)
+    hop = browser.sign_out_everywhere()
+    while "/dev-eid/slo" not in hop.headers["Location"]:
+        app = demo if hop.headers["Location"].startswith(demo.slo) else other
+        hop = browser.get(_path(answer_logout(app, hop.headers["Location"])))
+    query = parse_qs(urlsplit(hop.headers["Location"]).query)
+    request = etree.fromstring(zlib.decompress(base64.b64decode(query["SAMLRequest"][0]), -15))
+    name_id = request.find("{urn:oasis:names:tc:SAML:2.0:assertion}NameID")
+    assert name_id.get("Format") == "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+    assert name_id.get("NameQualifier") == "http://localhost/dev-eid/metadata"
+    assert name_id.get("SPNameQualifier") == "http://localhost/sp/metadata"
+    assert name_id.text.startswith("_")
