@@ -203,6 +203,16 @@ def answer_logout(sp: TestSp, location: str) -> str:
     return dict(info["headers"])["Location"]
 
 
+def assert_refused(bridge, browser, response, reason: str):
+    """The ACS refused: a 4xx page that says what to do, no session, a trail row with `reason`."""
+    assert 400 <= response.status_code < 500, response.data[:600]
+    assert "Wat nu?" in response.get_data(as_text=True)
+    assert browser.session_cookie() is None
+    assert browser.get("/idp/capacity").status_code == 403
+    refused = [e for e in bridge.events() if e.outcome == "refused"]
+    assert refused and refused[-1].reason == reason, [(e.reason, e.detail) for e in refused]
+
+
 def saml_response_of(html) -> str:
     action, fields = form_of(html)
     return fields["SAMLResponse"]

@@ -6,7 +6,7 @@ import datetime as dt
 import zlib
 
 import pytest
-from bridge_support import DS, Forger, encode, request_id_of
+from bridge_support import DS, Forger, assert_refused, encode, request_id_of
 from lxml import etree
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -30,15 +30,6 @@ def forger(bridge, bridge_keys):
 
 def post(browser, payload: str, **extra):
     return browser.client.post("/sp/acs", data={"SAMLResponse": payload, **extra})
-
-
-def assert_refused(bridge, browser, response, reason: str):
-    assert 400 <= response.status_code < 500, response.data[:600]
-    assert "Wat nu?" in response.get_data(as_text=True)
-    assert browser.session_cookie() is None
-    assert browser.get("/idp/capacity").status_code == 403
-    refused = [e for e in bridge.events() if e.outcome == "refused"]
-    assert refused and refused[-1].reason == reason, [(e.reason, e.detail) for e in refused]
 
 
 def test_a_correct_forgery_is_accepted(bridge, started, forger):

@@ -31,6 +31,17 @@ def set_capacity(bridge, app_code, capacity):
             app.capacity = capacity
 
 
+def employee_asked_for_citizen(bridge):
+    """Bart signed in to demo-app as employee; a citizen-only application then asks for him
+    (the bridge shows the switch page). Returns (browser, demo-app, citizen-app)."""
+    set_capacity(bridge, "citizen-app", "citizen")
+    employee_app, citizen_app = bridge.sp("demo-app"), bridge.sp("citizen-app")
+    browser = bridge.browser()
+    browser.sign_in(employee_app, BART, MERELBEKE)
+    browser.get(citizen_app.login_url())
+    return browser, employee_app, citizen_app
+
+
 def test_capacity_page_offers_citizen_and_open_relations(bridge):
     sp = bridge.sp("demo-app")
     browser = bridge.browser()
@@ -166,11 +177,7 @@ def test_switch_signs_out_every_application_of_the_old_capacity(bridge):
 
 
 def test_switch_goes_on_when_an_application_does_not_confirm_and_says_so(bridge):
-    set_capacity(bridge, "citizen-app", "citizen")
-    employee_app, citizen_app = bridge.sp("demo-app"), bridge.sp("citizen-app")
-    browser = bridge.browser()
-    browser.sign_in(employee_app, BART, MERELBEKE)
-    browser.get(citizen_app.login_url())
+    browser, employee_app, citizen_app = employee_asked_for_citizen(bridge)
     hop = _switch(browser)
     relay_state = parse_qs(urlsplit(hop.headers["Location"]).query)["RelayState"][0]
     # An unsigned answer from the application does not count as a confirmation.
@@ -187,22 +194,14 @@ def test_switch_goes_on_when_an_application_does_not_confirm_and_says_so(bridge)
 
 
 def test_a_forged_switch_changes_nothing(bridge):
-    set_capacity(bridge, "citizen-app", "citizen")
-    employee_app, citizen_app = bridge.sp("demo-app"), bridge.sp("citizen-app")
-    browser = bridge.browser()
-    browser.sign_in(employee_app, BART, MERELBEKE)
-    browser.get(citizen_app.login_url())
+    browser, employee_app, citizen_app = employee_asked_for_citizen(bridge)
     refused = browser.client.post("/idp/capacity", data={"action": "switch", "csrf_token": "x"})
     assert refused.status_code == 400 and "Location" not in refused.headers
     assert browser.get("/idp/capacity").status_code == 409  # same session, same capacity
 
 
 def test_declining_the_switch_answers_the_application_with_an_error(bridge):
-    set_capacity(bridge, "citizen-app", "citizen")
-    employee_app, citizen_app = bridge.sp("demo-app"), bridge.sp("citizen-app")
-    browser = bridge.browser()
-    browser.sign_in(employee_app, BART, MERELBEKE)
-    browser.get(citizen_app.login_url())
+    browser, employee_app, citizen_app = employee_asked_for_citizen(bridge)
     page = browser.get("/idp/capacity")
     action, fields = form_of(page.data)
     answer = browser.client.post(action, data={**fields, "action": "cancel"})

@@ -5,7 +5,15 @@ import base64
 import copy
 
 import pytest
-from bridge_support import Forger, attributes_of, encode, form_of, request_id_of, saml_response_of
+from bridge_support import (
+    Forger,
+    assert_refused,
+    attributes_of,
+    encode,
+    form_of,
+    request_id_of,
+    saml_response_of,
+)
 from lxml import etree
 from support import BART, MERELBEKE
 
@@ -39,15 +47,6 @@ def to_bridge(bridge_keys):
 
 def post(browser, root):
     return browser.client.post("/sp/acs", data={"SAMLResponse": encode(root)})
-
-
-def assert_refused(bridge, browser, response, reason: str):
-    assert 400 <= response.status_code < 500, response.data[:600]
-    assert "Wat nu?" in response.get_data(as_text=True)
-    assert browser.session_cookie() is None
-    assert browser.get("/idp/capacity").status_code == 403
-    refused = [e for e in bridge.events() if e.outcome == "refused"]
-    assert refused and refused[-1].reason == reason, [(e.reason, e.detail) for e in refused]
 
 
 def test_sp_metadata_publishes_the_encryption_key(bridge, bridge_keys):
