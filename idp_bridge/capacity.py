@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from attribute_authority.models import Application, Government
 from attribute_authority.rights_query import open_governments
 
+from .i18n import gettext as _
 from .person import CITIZEN, EMPLOYEE, Capacity
 
 DEFAULT_APPLICATION_CAPACITY = EMPLOYEE  # DESIGN.md: the catalog's default
@@ -47,16 +48,17 @@ def accepts(application_capacity: str, capacity: Capacity) -> bool:
 
 
 def describe_requirement(application_capacity: str) -> str:
+    """For the switch page, in the request's language."""
     return {
-        CITIZEN: "als burger",
-        EMPLOYEE: "als medewerker van een lokaal bestuur",
-        "any": "als burger of als medewerker",
+        CITIZEN: _("als burger"),
+        EMPLOYEE: _("als medewerker van een lokaal bestuur"),
+        "any": _("als burger of als medewerker"),
     }.get(application_capacity, application_capacity)
 
 
 def describe_requested(session: Session, code: str) -> str:
     """An application asked for this capacity (a government code or `citizen`)."""
     if code == CITIZEN:
-        return "als burger"
+        return _("als burger")
     name = session.scalar(select(Government.name).where(Government.code == code))
-    return f"als medewerker van {name or code} ({code})"
+    return _("als medewerker van %(name)s (%(code)s)", name=name or code, code=code)

@@ -56,6 +56,8 @@ from .downstream import attributes, responses
 from .downstream.metadata import idp_metadata
 from .downstream.requests import AnswerableRefusal, PendingRequest, check_authn_request
 from .errors import BridgeRefusal, LogoutRefused, RequestRefused, SessionMissing, UpstreamRefused
+from .i18n import gettext as _
+from .i18n import lazy_gettext as _l
 from .pairwise import PairwiseNameIds
 from .person import Capacity, SignedInPerson
 from .sessions import BrowserSession
@@ -232,7 +234,7 @@ class Journey:
             self.trail.write("refused", "browser_mismatch", rrn=accepted.person.rrn,
                              application=app_code)
             raise UpstreamRefused("browser_mismatch", "flow cookie does not match",
-                                  message="Deze aanmelding werd in een andere browser gestart.")
+                                  message=_l("Deze aanmelding werd in een andere browser gestart."))
         browser = self.browser()
         browser.begin(accepted.person, {"name_id": accepted.name_id.to_dict(),
                                         "session_index": accepted.session_index}, self.rotate)
@@ -257,8 +259,8 @@ class Journey:
         person = browser.person
         if person is None:
             raise SessionMissing("no_session", "capacity page without a session",
-                                 message="U bent niet (meer) aangemeld; uw sessie is misschien "
-                                         "verlopen.")
+                                 message=_l("U bent niet (meer) aangemeld; uw sessie is misschien "
+                                            "verlopen."))
         return browser, person
 
     def capacity_page(self) -> Response | tuple[str, int]:
@@ -288,7 +290,7 @@ class Journey:
         browser, person = self._signed_in()
         if not hmac.compare_digest(form.get("csrf_token", ""), browser.csrf):
             raise RequestRefused("csrf", "form token missing or wrong",
-                                 message="Dit formulier is verlopen. Laad de pagina opnieuw.")
+                                 message=_l("Dit formulier is verlopen. Laad de pagina opnieuw."))
         pending = PendingRequest.from_json(browser.pending) if browser.pending else None
         action = form.get("action", "choose")
         if action == "switch":
@@ -311,13 +313,14 @@ class Journey:
             return self._fail_to_app(pending, RESPONDER, REQUEST_DENIED, "Verkeerde hoedanigheid")
         if person.capacity is not None:
             raise RequestRefused("capacity_already_chosen", person.capacity.code,
-                                 message=f"U handelt in deze sessie al als {person.capacity.label()}. "
-                                         "Een andere hoedanigheid vraagt een nieuwe aanmelding.")
+                                 message=_("U handelt in deze sessie al als %(capacity)s. Een andere "
+                                           "hoedanigheid vraagt een nieuwe aanmelding.",
+                                           capacity=person.capacity.label()))
         with self.read_db() as db:
             chosen = capacity_rule.choose(db, person.rrn, form.get("capacity", ""))
         if chosen is None:
             raise RequestRefused("capacity_not_allowed", form.get("capacity", ""),
-                                 message="U kunt niet in die hoedanigheid aanmelden.")
+                                 message=_l("U kunt niet in die hoedanigheid aanmelden."))
         browser.set_capacity(chosen)
         return redirect("/idp/capacity", 303)
 
@@ -396,8 +399,8 @@ class Journey:
         if name_id is None or self.name_ids.rrn_for(app_code, name_id.value) != person.rrn:
             raise RequestRefused("logout_other_person",
                                  f"{entity_id} asked to sign out someone else",
-                                 message="Deze afmelding hoort bij een andere persoon; u bent "
-                                         "nog aangemeld.")
+                                 message=_l("Deze afmelding hoort bij een andere persoon; u bent "
+                                            "nog aangemeld."))
 
     def sp_slo(self, message: Received) -> Response:
         root = message.root

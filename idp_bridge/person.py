@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from .i18n import gettext as _
+
 CITIZEN = "citizen"
 EMPLOYEE = "employee"
 METHODS = ("eid", "token")
@@ -33,9 +35,10 @@ class Capacity:
         return self.government if self.kind == EMPLOYEE and self.government else CITIZEN
 
     def label(self) -> str:
+        """For the bridge's pages, in the request's language (Dutch outside a request)."""
         if self.kind == CITIZEN:
-            return "burger"
-        return f"medewerker van {self.government_name or self.government}"
+            return _("burger")
+        return _("medewerker van %(government)s", government=self.government_name or self.government)
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class SignedInPerson:
 
     @property
     def capacity_label(self) -> str:
-        return self.capacity.label() if self.capacity else "nog zonder hoedanigheid"
+        return self.capacity.label() if self.capacity else _("nog zonder hoedanigheid")
 
     def with_capacity(self, capacity: Capacity | None) -> SignedInPerson:
         return replace(self, capacity=capacity)

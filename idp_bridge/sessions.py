@@ -120,9 +120,13 @@ class BrowserSession:
         return SignedInPerson.from_dict(raw) if raw else None
 
     def begin(self, person: SignedInPerson, upstream: dict[str, Any], rotate) -> None:
-        """A fresh sign-in: new session ID, nothing kept from before but what is passed in."""
+        """A fresh sign-in: new session ID, nothing kept from before but what is passed in
+        and the language the person chose on the bridge's pages (see i18n.py)."""
         rotate()
+        language = self.data.get("language")
         self.data.clear()
+        if language:
+            self.data["language"] = language
         self.data.update(person=person.to_dict(), signed_in_at=self.now.isoformat(),
                          last_seen=self.now.isoformat(), upstream=upstream, apps=[],
                          csrf=secrets.token_urlsafe(24))

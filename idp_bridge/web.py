@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from attribute_authority.saml.bindings import decode_post, decode_redirect
 from attribute_authority.saml.errors import SamlSecurityError
 
-from . import sessions
+from . import i18n, sessions
 from .config import BridgeDeps
 from .errors import OUTAGES, BridgeRefusal, RequestRefused, ServiceUnavailable, reason_of
 from .journey import Journey
@@ -34,6 +34,7 @@ def create_bridge_app(deps: BridgeDeps) -> Flask:
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_message_bytes * 2)
     sessions.configure(app, deps.session_backend, cookie_name=config.session_cookie,
                        secure=config.secure_cookies, idle_timeout=config.idle_timeout)
+    i18n.install(app)  # after the session: the language may come from it
     journey = Journey(deps, rotate=lambda: app.session_interface.regenerate(session))
     app.extensions["idp_bridge"] = journey
     _routes(app, journey, config.max_message_bytes)

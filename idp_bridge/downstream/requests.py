@@ -36,6 +36,7 @@ from attribute_authority.saml.sp_client import CAPACITY_EXTENSION
 from attribute_authority.saml.spmetadata import SpMetadata, SpRegistry
 
 from ..errors import RequestRefused, reason_of
+from ..i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
     sp = registry.by_entity_id(issuer_of(root) or "")
     if sp is None:
         raise RequestRefused("unknown_application", f"issuer {issuer_of(root)!r} is not registered",
-                             message="Deze toepassing is niet aangesloten bij het gebruikersbeheer.")
+                             message=_l("Deze toepassing is niet aangesloten bij het gebruikersbeheer."))
     pending = PendingRequest(
         app_code=sp.app_code, sp_entity_id=sp.entity_id, request_id=root.get("ID"),
         acs_url=_acs_url(root, sp), relay_state=message.relay_state,
@@ -137,8 +138,8 @@ def _acs_url(root: etree._Element, sp: SpMetadata) -> str:
         endpoint = sp.acs()
     if endpoint is None:
         raise RequestRefused("wrong_acs", f"ACS {url or index!r} is not in the application's metadata",
-                             message="De toepassing vraagt het antwoord op een adres dat niet in "
-                                     "haar registratie staat.")
+                             message=_l("De toepassing vraagt het antwoord op een adres dat niet in "
+                                        "haar registratie staat."))
     return endpoint.location
 
 

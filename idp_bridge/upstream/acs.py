@@ -29,6 +29,7 @@ from attribute_authority.saml.sp_client import (
 from attribute_authority.saml.spmetadata import IdpMetadata
 
 from ..errors import BridgeRefusal, UpstreamRefused, reason_of
+from ..i18n import lazy_gettext as _l
 from ..person import SignedInPerson
 from .authn import outstanding
 
@@ -41,7 +42,7 @@ class UpstreamFailed(BridgeRefusal):
     """The upstream IdP answered, correctly signed, that the person did not get through."""
 
     status = 401
-    message = "Aanmelden bij de federale aanmeldingsdienst is niet gelukt of werd geannuleerd."
+    message = _l("Aanmelden bij de federale aanmeldingsdienst is niet gelukt of werd geannuleerd.")
 
     def __init__(self, reason: str, detail: str, state: str) -> None:
         super().__init__(reason, detail)

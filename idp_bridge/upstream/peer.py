@@ -12,12 +12,13 @@ from attribute_authority.saml.errors import MetadataRefused, SamlSecurityError
 from attribute_authority.saml.spmetadata import IdpMetadata, read_idp_metadata
 
 from ..errors import BridgeRefusal
+from ..i18n import lazy_gettext as _l
 
 
 class UpstreamUnavailable(BridgeRefusal):
     status = 503
-    message = ("De federale aanmeldingsdienst is op dit moment niet ingesteld. "
-               "Probeer het later opnieuw of contacteer de helpdesk.")
+    message = _l("De federale aanmeldingsdienst is op dit moment niet ingesteld. "
+                 "Probeer het later opnieuw of contacteer de helpdesk.")
 
 
 class UpstreamPeer:

@@ -1,0 +1,107 @@
+"""Dutch by default, English on request, through Flask-Babel (the same way as admin_ui/i18n.py).
+
+The source strings are Dutch; translations/en/LC_MESSAGES/messages.po holds the English. The
+.po is the only catalog in git: it is compiled in memory when this module is imported, so
+there is no .mo to build or forget. tests/idp_bridge/test_bridge_i18n.py extracts every
+marked string of the bridge's code and templates and fails when the English catalog misses one
+(scripts/bridge_catalog.py updates the .po).
+
+The language of a request (`choose`): the person's own choice through the page's language
+link (`?lang=en|nl`, kept in the bridge session), else the PrefLanguage of the upstream
+sign-in (anything but "en" is Dutch), else the browser's Accept-Language, else Dutch.
+dev_eid, the test stand-in of the federal IdP, stays Dutch.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from urllib.parse import urlencode
+
+from babel import support
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, g, request, session
+from flask_babel import Babel, Domain, get_locale
+
+DIRECTORY = Path(__file__).parent / "translations"
+DOMAIN = "messages"
+DEFAULT = "nl"
+LANGUAGES = {"nl": "Nederlands", "en": "English"}
+SESSION_KEY = "language"
+# Pages that show the same thing when asked again with GET (without a SAML message).
+_REPEATABLE = ("/idp/capacity", "/idp/slo")
+
+
+def compile_catalogs(directory: Path = DIRECTORY) -> dict[str, support.Translations]:
+    catalogs = {}
+    for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        catalogs[po.parent.parent.name] = support.Translations(buffer, domain=DOMAIN)
+    return catalogs
+
+
+class PoDomain(Domain):
+    """A Flask-Babel domain whose catalogs come from the .po files, compiled once."""
+
+    def __init__(self, directory: Path = DIRECTORY) -> None:
+        super().__init__([str(directory)], DOMAIN)
+        self._catalogs = compile_catalogs(directory)
+
+    def get_translations(self):
+        return self._catalogs.get(str(get_locale()), support.NullTranslations())
+
+
+domain = PoDomain()
+gettext = domain.gettext
+lazy_gettext = domain.lazy_gettext
+
+
+def language() -> str:
+    return g.get("bridge_language") or DEFAULT
+
+
+def choose() -> str:
+    """The language of this request (see the module's docstring); `?lang=` is remembered."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session[SESSION_KEY] = asked
+        return asked
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    person = session.get("person")
+    if person:
+        return "en" if person.get("language") == "en" else "nl"
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT) or DEFAULT
+
+
+def switch_link() -> dict[str, str]:
+    """The page's link to the other language. A page that a GET shows again links to itself;
+    a page answering a POST or a one-time SAML message cannot be shown again, so its link
+    leads to the bridge's own page for the session (the capacity or status page), or, without
+    a session, to the sign-out page that says so."""
+    other = "en" if language() == "nl" else "nl"
+    if request.method == "GET" and request.path in _REPEATABLE and \
+            not ({"SAMLRequest", "SAMLResponse"} & set(request.args)):
+        path = request.path
+    else:
+        path = "/idp/capacity" if session.get("person") else "/idp/slo"
+    return {"href": f"{path}?{urlencode({'lang': other})}", "lang": other,
+            "label": LANGUAGES[other]}
+
+
+def install(app: Flask) -> None:
+    """Babel for the bridge app: the locale is the request's chosen language."""
+    babel = Babel(app, default_locale=DEFAULT, default_domain=DOMAIN,
+                  locale_selector=lambda: g.get("bridge_language") or DEFAULT)
+    babel.domain_instance = domain  # the templates' _() too: the in-memory catalogs
+
+    @app.before_request
+    def _language() -> None:
+        g.bridge_language = choose()
+
+    app.context_processor(lambda: {"current_language": language(), "language_switch": switch_link()})
