@@ -8,7 +8,8 @@ marked string of the bridge's code and templates and fails when the English cata
 
 The language of a request (`choose`): the person's own choice through the page's language
 link (`?lang=en|nl`, kept in the bridge session), else the PrefLanguage of the upstream
-sign-in (anything but "en" is Dutch), else the browser's Accept-Language, else Dutch.
+sign-in (anything but "en" is Dutch), else (no session, or no PrefLanguage sent) the
+browser's Accept-Language best match between nl and en, else Dutch.
 dev_eid, the test stand-in of the federal IdP, stays Dutch.
 """
 from __future__ import annotations
@@ -74,8 +75,8 @@ def choose() -> str:
     if chosen in LANGUAGES:
         return chosen
     person = session.get("person")
-    if person:
-        return "en" if person.get("language") == "en" else "nl"
+    if person and person.get("language"):
+        return "en" if person["language"] == "en" else "nl"
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT) or DEFAULT
 
 
