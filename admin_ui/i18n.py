@@ -8,44 +8,24 @@ fails when the English catalog misses one.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from babel import support
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, g
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel
+
+from attribute_authority import po_catalogs
 
 DIRECTORY = Path(__file__).parent / "translations"
 DOMAIN = "admin_ui"
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 
 
-def compile_catalogs(directory: Path = DIRECTORY) -> dict[str, support.Translations]:
-    catalogs = {}
-    for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        with po.open("rb") as fh:
-            catalog = read_po(fh)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        catalogs[po.parent.parent.name] = support.Translations(buffer, domain=DOMAIN)
-    return catalogs
+def compile_catalogs() -> dict[str, support.Translations]:
+    return po_catalogs.compile_catalogs(DIRECTORY, DOMAIN)
 
 
-class PoDomain(Domain):
-    """A Flask-Babel domain whose catalogs come from the .po files, compiled once."""
-
-    def __init__(self, directory: Path = DIRECTORY) -> None:
-        super().__init__([str(directory)], DOMAIN)
-        self._catalogs = compile_catalogs(directory)
-
-    def get_translations(self):
-        return self._catalogs.get(str(get_locale()), support.NullTranslations())
-
-
-domain = PoDomain()
+domain = po_catalogs.PoDomain(DIRECTORY, DOMAIN)
 gettext = domain.gettext
 lazy_gettext = domain.lazy_gettext
 

@@ -4,7 +4,7 @@ The source strings are Dutch; translations/en/LC_MESSAGES/messages.po holds the 
 .po is the only catalog in git: it is compiled in memory when this module is imported, so
 there is no .mo to build or forget. tests/idp_bridge/test_bridge_i18n.py extracts every
 marked string of the bridge's code and templates and fails when the English catalog misses one
-(scripts/bridge_catalog.py updates the .po).
+(`python scripts/catalog.py idp_bridge` updates the .po).
 
 The language of a request (`choose`): the person's own choice through the page's language
 link (`?lang=en|nl`, kept in the bridge session), else the PrefLanguage of the upstream
@@ -14,15 +14,14 @@ dev_eid, the test stand-in of the federal IdP, stays Dutch.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from urllib.parse import urlencode
 
 from babel import support
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, g, request, session
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel
+
+from attribute_authority import po_catalogs
 
 DIRECTORY = Path(__file__).parent / "translations"
 DOMAIN = "messages"
@@ -33,30 +32,11 @@ SESSION_KEY = "language"
 _REPEATABLE = ("/idp/capacity", "/idp/slo")
 
 
-def compile_catalogs(directory: Path = DIRECTORY) -> dict[str, support.Translations]:
-    catalogs = {}
-    for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        with po.open("rb") as fh:
-            catalog = read_po(fh)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        catalogs[po.parent.parent.name] = support.Translations(buffer, domain=DOMAIN)
-    return catalogs
+def compile_catalogs() -> dict[str, support.Translations]:
+    return po_catalogs.compile_catalogs(DIRECTORY, DOMAIN)
 
 
-class PoDomain(Domain):
-    """A Flask-Babel domain whose catalogs come from the .po files, compiled once."""
-
-    def __init__(self, directory: Path = DIRECTORY) -> None:
-        super().__init__([str(directory)], DOMAIN)
-        self._catalogs = compile_catalogs(directory)
-
-    def get_translations(self):
-        return self._catalogs.get(str(get_locale()), support.NullTranslations())
-
-
-domain = PoDomain()
+domain = po_catalogs.PoDomain(DIRECTORY, DOMAIN)
 gettext = domain.gettext
 lazy_gettext = domain.lazy_gettext
 

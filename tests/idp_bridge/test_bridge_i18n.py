@@ -11,15 +11,15 @@ from support import CHRIS, EMIL, HANNE, MERELBEKE, NAZARETH
 
 from idp_bridge import i18n
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bridge_catalog.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "catalog.py"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _catalog_tool():
-    spec = importlib.util.spec_from_file_location("bridge_catalog", SCRIPT)
+    spec = importlib.util.spec_from_file_location("catalog", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module
+    return module.TARGETS["idp_bridge"]
 
 
 def text(response) -> str:
@@ -50,7 +50,7 @@ def test_english_catalog_translates_every_string():
     wanted = tool.extract()
     assert len(wanted) > 50  # templates, error classes, journey and capacity labels
     missing = sorted(m for m in wanted if not translations.get(m))
-    assert not missing, f"run scripts/bridge_catalog.py and translate: {missing}"
+    assert not missing, f"run scripts/catalog.py idp_bridge and translate: {missing}"
 
 
 def test_translations_keep_their_placeholders():
