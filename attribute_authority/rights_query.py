@@ -39,10 +39,8 @@ def person_id(session: Session, rrn: str) -> int | None:
 def active_rights(session: Session, rrn: str, application: str, on: date,
                   governments: list[str] | None = None) -> list[str]:
     """`RIGHT@GOVERNMENT` values, sorted, of the application's rights active on the day."""
-    params = {"rrn": rrn, "app": application, "on": on}
-    if governments is not None:
-        params["governments"] = list(governments)
-    rows = session.execute(_ACTIVE[governments is not None], params)
+    rows = session.execute(_ACTIVE[governments is not None],
+                           _params(rrn, application, on, governments))
     return sorted({f"{right}@{gov}" for right, gov in rows})
 
 
@@ -71,6 +69,14 @@ def _active_statement(scoped: bool):
                    governments=bindparam("governments", expanding=True) if scoped else None)
 
 
+def _params(rrn: str, application: str, on: date, governments: list[str] | None) -> dict:
+    """The bound values of `_ANSWER` and `_ACTIVE` (the scoped variants take `governments`)."""
+    params: dict = {"rrn": rrn, "app": application, "on": on}
+    if governments is not None:
+        params["governments"] = list(governments)
+    return params
+
+
 # Built once: constructing a statement per query cost more than running it.
 _ANSWER = {False: _answer_statement(False), True: _answer_statement(True)}
 _ACTIVE = {False: _active_statement(False), True: _active_statement(True)}
@@ -82,11 +88,9 @@ def answer(session: Session | Connection, rrn: str, application: str, on: date,
     round trip: three index lookups glued by UNION ALL, each row tagged with what it says.
     The AA calls it on a bare Core connection (see `db.query_engine`), other callers in a
     Session."""
-    params = {"rrn": rrn, "app": application, "on": on}
-    if governments is not None:
-        params["governments"] = list(governments)
     application_known = person_known = False
     rights: set[str] = set()
+    params = _params(rrn, application, on, governments)
     for kind, right, gov in session.execute(_ANSWER[governments is not None], params):
         if kind == "a":
             application_known = True

@@ -303,7 +303,7 @@ class Journey:
                              detail=f"signing out of {len(apps)} application(s) first: "
                                     + ", ".join(a["app"] for a in apps))
             browser.end()
-            plan = logout.Plan(apps=apps, switch={"pending": pending.to_json() if pending else None})
+            plan = logout.Plan(apps=apps, switch=True, pending=pending.to_json() if pending else None)
             return self._next_logout_hop(plan)
         if action == "cancel":
             browser.pending = None
@@ -467,7 +467,7 @@ class Journey:
             plan_id = logout.save(self.deps.store, plan, plan_id)
             return _sent(logout.send(request, endpoint.location, endpoint.binding, "SAMLRequest",
                                      plan_id, self.deps.keys.idp))
-        if plan.switch is not None:
+        if plan.switch:
             return self._switch_sign_in(plan)
         if plan.upstream:
             upstream, plan.upstream = plan.upstream, None
@@ -495,8 +495,7 @@ class Journey:
 
     def _switch_sign_in(self, plan: logout.Plan) -> Response:
         """The applications of the old capacity are signed out: the fresh upstream sign-in."""
-        raw = plan.switch["pending"] if plan.switch else None
-        pending = PendingRequest.from_json(raw) if raw else None
+        pending = PendingRequest.from_json(plan.pending) if plan.pending else None
         if plan.partial:
             # Not every application confirmed; the bridge's side of the old session is gone
             # all the same. The helpdesk finds which one in the log and the trail.

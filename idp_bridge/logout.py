@@ -48,9 +48,10 @@ class Plan:
     upstream: dict | None = None  # {name_id, session_index}
     reply: Reply | None = None
     partial: bool = False
-    # A capacity switch (R13): after the applications, a fresh upstream sign-in for this
-    # waiting request (`{"pending": PendingRequest JSON or None}`) instead of an answer.
-    switch: dict | None = None
+    # A capacity switch (R13): after the applications, a fresh upstream sign-in (for the
+    # waiting request, PendingRequest JSON, if any) instead of an answer.
+    switch: bool = False
+    pending: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -90,9 +90,7 @@ def consume(form: Mapping[str, str], ctx: AcsContext) -> Accepted:
         given_name=attributes.get("given_name", ""), method=method,
         authn_instant=signed_in.authn_instant or ctx.now,
         mail=attributes.get("mail"), language=attributes.get("language"))
-    name_id = NameId(signed_in.name_id, signed_in.name_id_format, signed_in.name_qualifier,
-                     signed_in.sp_name_qualifier)
-    return Accepted(person, signed_in.state, name_id, signed_in.session_index)
+    return Accepted(person, signed_in.state, signed_in.subject, signed_in.session_index)
 
 
 def _attributes(released: Mapping[str, list[str]]) -> dict[str, str]:
