@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from attribute_authority import authz, clock
 from attribute_authority.errors import NotAdministratorOf
-from attribute_authority.saml.samlxml import ATTRIBUTE
+from samlkit.samlxml import ATTRIBUTE
 
 from . import sso
 

@@ -5,8 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.replay import OneTimeStore
+from samlkit.keys import KeyPair
+from samlkit.replay import OneTimeStore
 
 
 @dataclass(frozen=True)

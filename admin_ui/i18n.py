@@ -14,7 +14,7 @@ from babel import support
 from flask import Flask, g
 from flask_babel import Babel
 
-from attribute_authority import po_catalogs
+import i18nkit as po_catalogs
 
 DIRECTORY = Path(__file__).parent / "translations"
 DOMAIN = "admin_ui"

@@ -10,10 +10,10 @@ reaches /admin/acs because the page that POSTs the answer is the bridge's, at th
 BASE in every mode (the bridge, dev_eid and the admin UI are one application under one host).
 The cross-site POST of a sign-in is the upstream IdP's to /sp/acs, which the bridge handles
 without any cookie. Should the admin UI ever live on another site than the bridge, use
-`StoreRequests` on the shared store instead (see attribute_authority.saml.sp_client).
+`StoreRequests` on the shared store instead (see samlkit.sp_client).
 
 Single logout (BASE/admin/slo, HTTP-Redirect) is the shared SP side of
-attribute_authority.saml.sp_logout: "Afmelden" sends the bridge a signed LogoutRequest for the
+samlkit.sp_logout: "Afmelden" sends the bridge a signed LogoutRequest for the
 NameID and SessionIndex this admin session was signed in with; the bridge's LogoutRequests
 (the person signed out elsewhere) are verified and answered here. Outstanding LogoutRequests
 are kept in the session too: the bridge's answer is a top-level redirect, which carries it.
@@ -26,10 +26,10 @@ from collections.abc import Mapping
 
 from flask import current_app, session
 
-from attribute_authority.saml.bindings import BINDING_HTTP_REDIRECT, decode_redirect
-from attribute_authority.saml.logout import NameId
-from attribute_authority.saml.replay import MemoryStore
-from attribute_authority.saml.sp_client import (
+from samlkit.bindings import BINDING_HTTP_REDIRECT, decode_redirect
+from samlkit.logout import NameId
+from samlkit.replay import MemoryStore
+from samlkit.sp_client import (
     ServiceProvider,
     SessionRequests,
     SignedIn,
@@ -38,7 +38,7 @@ from attribute_authority.saml.sp_client import (
     capacity_extension,
     sp_metadata,
 )
-from attribute_authority.saml.sp_logout import (
+from samlkit.sp_logout import (
     LoggedOut,
     LogoutAsked,
     accept_logout_request,
@@ -46,7 +46,7 @@ from attribute_authority.saml.sp_logout import (
     logout_response_url,
     request_logout,
 )
-from attribute_authority.saml.spmetadata import IdpMetadata, parse_idp_metadata
+from samlkit.spmetadata import IdpMetadata, parse_idp_metadata
 
 from .config import AdminConfig
 

@@ -11,8 +11,6 @@ AA_QUERIES = Counter("idbeheer_aa_queries_total", "AttributeQueries answered, by
                      ["outcome"])
 AA_LATENCY = Histogram("idbeheer_aa_query_seconds", "Time to answer one AttributeQuery",
                        buckets=(.001, .0025, .005, .01, .02, .05, .1, .25, 1))
-REPLAY_FALLBACK = Counter("idbeheer_replay_fallback_total",
-                          "AttributeQuery replay checks made in process memory (Redis unreachable)")
 ADMIN_CHANGES = Counter("idbeheer_admin_changes_total", "Recorded changes, by action", ["action"])
 NOTICES = Counter("idbeheer_notices_total", "Expiry notices, by result", ["result"])
 HTTP_LATENCY = Histogram("idbeheer_http_request_seconds", "HTTP request duration by endpoint",

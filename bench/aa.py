@@ -92,7 +92,7 @@ def xmlsec1_crypto(keypair):
     from lxml import etree
     from saml2.sigver import CryptoBackendXmlSec1, get_xmlsec_binary, pre_signature_part
 
-    from attribute_authority.saml.errors import SignatureRefused
+    from samlkit.errors import SignatureRefused
 
     crypto = CryptoBackendXmlSec1(get_xmlsec_binary())
     files = tempfile.mkdtemp(prefix="aa-xmlsec1-")
@@ -142,8 +142,8 @@ def xmlsec1_app():
     from attribute_authority.aa.endpoint import SoapEndpoint
     from attribute_authority.aa.keys import load_aa_keys
     from attribute_authority.db import query_engine
-    from attribute_authority.saml.replay import RedisStore
-    from attribute_authority.saml.spmetadata import SpRegistry
+    from samlkit.replay import RedisStore
+    from samlkit.spmetadata import SpRegistry
     from idbeheer.observability import configure_logging, observed
     from idbeheer.settings import from_env
     from idbeheer.shared_state import redis_client

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from attribute_authority.saml.keys import ensure_dev_keypair
-from attribute_authority.saml.xmlparse import parse_xml
-from attribute_authority.saml.xmlsig import sign, verify
+from samlkit.keys import ensure_dev_keypair
+from samlkit.xmlparse import parse_xml
+from samlkit.xmlsig import sign, verify
 
 LIMIT = 1 << 20
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"

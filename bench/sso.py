@@ -42,11 +42,11 @@ sys.path.insert(0, str(ROOT))
 from attribute_authority import demo  # noqa: E402
 from attribute_authority.db import make_engine, session_factory, upgrade  # noqa: E402
 from attribute_authority.national_register import FileRegister  # noqa: E402
-from attribute_authority.saml.bindings import redirect_url  # noqa: E402
-from attribute_authority.saml.keys import cert_der_b64, ensure_dev_keypair  # noqa: E402
-from attribute_authority.saml.samlxml import el, instant, new_id, to_bytes  # noqa: E402
-from attribute_authority.saml.xmlparse import parse_xml  # noqa: E402
-from attribute_authority.saml.xmlsig import verify  # noqa: E402
+from samlkit.bindings import redirect_url  # noqa: E402
+from samlkit.keys import cert_der_b64, ensure_dev_keypair  # noqa: E402
+from samlkit.samlxml import el, instant, new_id, to_bytes  # noqa: E402
+from samlkit.xmlparse import parse_xml  # noqa: E402
+from samlkit.xmlsig import verify  # noqa: E402
 
 APP_ENTITY = "https://bench-app.example.test/sp"
 APP_ACS = "https://bench-app.example.test/acs"

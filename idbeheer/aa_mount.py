@@ -8,9 +8,9 @@ from sqlalchemy import Engine
 from attribute_authority.aa.keys import load_aa_keys
 from attribute_authority.aa.nameids import NameIdResolver
 from attribute_authority.aa.web import FrontDoor, create_front_door
-from attribute_authority.saml.errors import KeyMaterialRefused
-from attribute_authority.saml.replay import FallbackStore, MemoryStore, OneTimeStore, RedisStore
-from attribute_authority.saml.spmetadata import SpRegistry
+from samlkit.errors import KeyMaterialRefused
+from samlkit.replay import FallbackStore, MemoryStore, OneTimeStore, RedisStore
+from samlkit.spmetadata import SpRegistry
 
 from .settings import ConfigurationRefused, Settings
 

@@ -5,9 +5,9 @@ import datetime as dt
 import hashlib
 
 from attribute_authority.national_register import FileRegister
-from attribute_authority.saml.keys import ensure_dev_keypair
-from attribute_authority.saml.replay import OneTimeStore
-from attribute_authority.saml.spmetadata import SpRegistry
+from samlkit.keys import ensure_dev_keypair
+from samlkit.replay import OneTimeStore
+from samlkit.spmetadata import SpRegistry
 from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
 
 from .keys import service_keys

@@ -166,8 +166,8 @@ def app() -> None:
 def app_register(ctx: Context, code: str, name: str, metadata_file: str, capacity: str,
                  actor_rrn: str) -> None:
     """Register an application and copy its SAML metadata to metadata/sp/CODE.xml."""
-    from attribute_authority.saml.errors import SamlSecurityError
-    from attribute_authority.saml.spmetadata import parse_sp_metadata
+    from samlkit.errors import SamlSecurityError
+    from samlkit.spmetadata import parse_sp_metadata
 
     try:  # the same reader the running server uses, so what passes here is served
         parse_sp_metadata(Path(metadata_file).read_bytes(), code)

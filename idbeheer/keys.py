@@ -1,10 +1,10 @@
 """The service's key pairs: generated development keys in demo mode, provided keys in
 production, a staged `<name>-next` pair published for rollover (deploy/README.md). The rule
-itself is `attribute_authority.saml.keys.role_keys`; here a refusal stops the start."""
+itself is `samlkit.keys.role_keys`; here a refusal stops the start."""
 from __future__ import annotations
 
-from attribute_authority.saml.errors import KeyMaterialRefused
-from attribute_authority.saml.keys import KeyPair, role_keys
+from samlkit.errors import KeyMaterialRefused
+from samlkit.keys import KeyPair, role_keys
 
 from .settings import ConfigurationRefused, Settings
 

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from attribute_authority.national_register import NationalRegister
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.replay import OneTimeStore
-from attribute_authority.saml.spmetadata import SpRegistry
+from samlkit.keys import KeyPair
+from samlkit.replay import OneTimeStore
+from samlkit.spmetadata import SpRegistry
 
 Clock = Callable[[], dt.datetime]
 

@@ -10,14 +10,14 @@ import redis
 from flask_babel import LazyString
 from sqlalchemy import exc as sa_exc
 
-from attribute_authority.saml.errors import (
+from samlkit.errors import (
     AssertionRefused,
     DecryptionRefused,
     SamlSecurityError,
     SignatureRefused,
     XmlRefused,
 )
-from attribute_authority.saml.replay import StoreUnavailable
+from samlkit.replay import StoreUnavailable
 
 from .i18n import lazy_gettext as _l
 

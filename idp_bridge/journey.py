@@ -16,17 +16,17 @@ from sqlalchemy import select
 
 from attribute_authority.db import read_only, session_factory
 from attribute_authority.models import Application
-from attribute_authority.saml import xmlsig
-from attribute_authority.saml.bindings import (
+from samlkit import xmlsig
+from samlkit.bindings import (
     BINDING_HTTP_POST,
     BINDING_HTTP_REDIRECT,
     Received,
     post_form,
     verify_redirect_signature,
 )
-from attribute_authority.saml.errors import LogoutRefused as LogoutMessageRefused
-from attribute_authority.saml.errors import SamlSecurityError
-from attribute_authority.saml.logout import (
+from samlkit.errors import LogoutRefused as LogoutMessageRefused
+from samlkit.errors import SamlSecurityError
+from samlkit.logout import (
     NameId,
     check_delivery,
     logout_request,
@@ -34,7 +34,7 @@ from attribute_authority.saml.logout import (
     name_id_of,
     use_once,
 )
-from attribute_authority.saml.samlxml import (
+from samlkit.samlxml import (
     AUTHN_FAILED,
     NAMEID_PERSISTENT,
     NAMEID_TRANSIENT,
@@ -45,8 +45,8 @@ from attribute_authority.saml.samlxml import (
     STATUS,
     issuer_of,
 )
-from attribute_authority.saml.sp_client import ServiceProvider
-from attribute_authority.saml.spmetadata import write_if_changed
+from samlkit.sp_client import ServiceProvider
+from samlkit.spmetadata import write_if_changed
 
 from . import capacity as capacity_rule
 from . import logout

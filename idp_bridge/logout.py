@@ -5,7 +5,7 @@ switch (R13) takes the same trip through the applications, then signs in anew up
 The plan of the trip sits in the shared store, keyed by an unguessable ID that travels as
 RelayState, so each hop can land on any worker and needs no cookie (SameSite=Lax in demo
 does not send one on a cross-site POST). The messages themselves are written by
-`attribute_authority.saml.logout`, shared with the applications' side.
+`samlkit.logout`, shared with the applications' side.
 """
 from __future__ import annotations
 
@@ -15,16 +15,16 @@ from dataclasses import asdict, dataclass, field
 
 from lxml import etree
 
-from attribute_authority.saml.bindings import (
+from samlkit.bindings import (
     BINDING_HTTP_POST,
     BINDING_HTTP_REDIRECT,
     post_form,
     redirect_url,
 )
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.replay import OneTimeStore
-from attribute_authority.saml.samlxml import to_bytes
-from attribute_authority.saml.xmlsig import sign
+from samlkit.keys import KeyPair
+from samlkit.replay import OneTimeStore
+from samlkit.samlxml import to_bytes
+from samlkit.xmlsig import sign
 
 _KEY = "bridge:logout:"
 _TTL = 600

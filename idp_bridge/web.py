@@ -12,8 +12,8 @@ from pathlib import Path
 from flask import Flask, Response, render_template, request, session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from attribute_authority.saml.bindings import decode_post, decode_redirect
-from attribute_authority.saml.errors import SamlSecurityError
+from samlkit.bindings import decode_post, decode_redirect
+from samlkit.errors import SamlSecurityError
 
 from . import i18n, sessions
 from .config import BridgeDeps

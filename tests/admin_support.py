@@ -11,8 +11,8 @@ from sp_support import StubIdp, employee
 
 from admin_ui import AdminConfig, create_blueprint
 from attribute_authority.db import make_engine, session_factory
-from attribute_authority.saml.keys import KeyPair, self_signed_keypair
-from attribute_authority.saml.replay import MemoryStore
+from samlkit.keys import KeyPair, self_signed_keypair
+from samlkit.replay import MemoryStore
 
 _KEYS: dict[str, KeyPair] = {}
 

@@ -23,10 +23,10 @@ from sqlalchemy import func, select
 from attribute_authority.db import session_factory
 from attribute_authority.models import SignInEvent
 from attribute_authority.national_register import FileRegister
-from attribute_authority.saml.keys import KeyPair, cert_der_b64
-from attribute_authority.saml.replay import MemoryStore
-from attribute_authority.saml.spmetadata import SpRegistry
-from attribute_authority.saml.xmlsig import sign
+from samlkit.keys import KeyPair, cert_der_b64
+from samlkit.replay import MemoryStore
+from samlkit.spmetadata import SpRegistry
+from samlkit.xmlsig import sign
 from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
 from idp_bridge.web import create_bridge_app
 
@@ -325,7 +325,7 @@ class Forger:
                  sign_assertion=True, weak=False, encrypt_to=None, key_transport="rsa-oaep-mgf1p",
                  cipher="aes256-gcm"):
         """`encrypt_to` (a certificate): the Assertion, signed first, goes in encrypted."""
-        from attribute_authority.saml.samlxml import instant, new_id
+        from samlkit.samlxml import instant, new_id
 
         now = self.clock()
         irt = request_id if in_response_to == "same" else in_response_to
@@ -363,7 +363,7 @@ class Forger:
         if sign_assertion:
             (sign_weak if weak else sign)(assertion, self.keypair)
         if encrypt_to is not None:
-            from attribute_authority.saml.encryption import encrypt_assertion
+            from samlkit.encryption import encrypt_assertion
 
             root.replace(assertion, encrypt_assertion(assertion, encrypt_to, cipher=cipher,
                                                       key_transport=key_transport))

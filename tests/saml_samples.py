@@ -6,9 +6,9 @@ import datetime as dt
 
 from lxml import etree
 
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.xmlparse import parse_xml
-from attribute_authority.saml.xmlsig import sign
+from samlkit.keys import KeyPair
+from samlkit.xmlparse import parse_xml
+from samlkit.xmlsig import sign
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"

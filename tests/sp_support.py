@@ -9,13 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
-from attribute_authority.saml.bindings import (
+from samlkit.bindings import (
     BINDING_HTTP_REDIRECT,
     decode_redirect,
     verify_redirect_signature,
 )
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.samlxml import (
+from samlkit.keys import KeyPair
+from samlkit.samlxml import (
     ATTRNAME_URI,
     NAMEID_PERSISTENT,
     SUCCESS,
@@ -27,8 +27,8 @@ from attribute_authority.saml.samlxml import (
     status,
     to_bytes,
 )
-from attribute_authority.saml.spmetadata import IdpMetadata, parse_idp_metadata
-from attribute_authority.saml.xmlsig import sign
+from samlkit.spmetadata import IdpMetadata, parse_idp_metadata
+from samlkit.xmlsig import sign
 
 IDP_ENTITY = "http://localhost/idp/metadata"
 SSO_URL = "http://localhost/idp/sso"

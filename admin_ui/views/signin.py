@@ -6,8 +6,8 @@ import logging
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
 from attribute_authority import authz
-from attribute_authority.saml.errors import SamlSecurityError
-from attribute_authority.saml.sp_client import SignInDeclined
+from samlkit.errors import SamlSecurityError
+from samlkit.sp_client import SignInDeclined
 
 from .. import auth, i18n, sso
 from ..forms import LanguageForm, SwitchForm

@@ -11,7 +11,7 @@
     endpoint.py   POST /aa/soap as a plain WSGI callable (method, transport, size)
     web.py        the Flask blueprint (the only module here that knows Flask)
 
-Security checks come from `attribute_authority.saml`; rules and the rights read from the
+Security checks come from `samlkit`; rules and the rights read from the
 domain layer (`rights_query.answer`). Nothing here imports the bridge, the admin UI or the
 composition root.
 """

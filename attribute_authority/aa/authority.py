@@ -20,11 +20,11 @@ from sqlalchemy import exc as sa_exc
 
 from .. import clock, metrics, rights_query
 from ..db import is_disconnect
-from ..saml import xmlsig
-from ..saml.errors import XmlRefused
-from ..saml.replay import OneTimeStore, StoreUnavailable
-from ..saml.spmetadata import SpRegistry
-from ..saml.xmlparse import parse_xml
+from samlkit import xmlsig
+from samlkit.errors import XmlRefused
+from samlkit.replay import OneTimeStore, StoreUnavailable
+from samlkit.spmetadata import SpRegistry
+from samlkit.xmlparse import parse_xml
 from . import response, soap
 from .keys import AaKeys
 from .nameids import NameIdResolver, RrnOnly, subject_rrn

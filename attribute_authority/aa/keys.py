@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ..saml.keys import KeyPair, role_keys
+from samlkit.keys import KeyPair, role_keys
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..saml.keys import KeyPair, cert_der_b64
+from samlkit.keys import KeyPair, cert_der_b64
 from .keys import AaKeys
 from .names import (
     ATTR_GOVERNMENT,

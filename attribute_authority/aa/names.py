@@ -1,7 +1,7 @@
 """The SAML and contract names the attribute authority speaks."""
 from __future__ import annotations
 
-from ..saml.samlxml import (  # noqa: F401  (re-exported: the AA's modules import them from here)
+from samlkit.samlxml import (  # noqa: F401  (re-exported: the AA's modules import them from here)
     ATTRIBUTE,
     ATTRNAME_URI,
     DS,

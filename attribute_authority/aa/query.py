@@ -22,10 +22,10 @@ from datetime import datetime, timedelta, timezone
 from cryptography import x509
 from lxml import etree
 
-from ..saml.encryption import decrypt_encrypted_id
-from ..saml.errors import DecryptionRefused, SignatureRefused
-from ..saml.replay import OneTimeStore
-from ..saml.spmetadata import SpMetadata, SpRegistry
+from samlkit.encryption import decrypt_encrypted_id
+from samlkit.errors import DecryptionRefused, SignatureRefused
+from samlkit.replay import OneTimeStore
+from samlkit.spmetadata import SpMetadata, SpRegistry
 from .keys import AaKeys
 from .names import (
     ATTR_GOVERNMENT,

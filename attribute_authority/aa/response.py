@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 
 from lxml import etree
 
-from ..saml.keys import KeyPair
+from samlkit.keys import KeyPair
 from .names import (
     ATTR_RIGHT,
     ATTRNAME_URI,

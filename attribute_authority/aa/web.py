@@ -12,8 +12,8 @@ from datetime import timedelta
 from flask import Blueprint, Response
 from sqlalchemy import Engine
 
-from ..saml.replay import OneTimeStore
-from ..saml.spmetadata import SpRegistry
+from samlkit.replay import OneTimeStore
+from samlkit.spmetadata import SpRegistry
 from .authority import MAX_QUERY_BYTES, MAX_SKEW, VALIDITY, AttributeAuthority
 from .endpoint import SOAP_TYPE, SoapEndpoint
 from .keys import AaKeys

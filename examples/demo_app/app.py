@@ -14,7 +14,7 @@ from html import escape
 
 from flask import Flask, Response, request
 
-from attribute_authority.saml.replay import OneTimeStore
+from samlkit.replay import OneTimeStore
 
 from . import aa_client
 from .registration import demo_keypair, entity_id, sp_metadata

@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from attribute_authority.saml.keys import KeyPair, ensure_dev_keypair
-from attribute_authority.saml.sp_client import sp_metadata as _sp_metadata
-from attribute_authority.saml.spmetadata import write_if_changed
+from samlkit.keys import KeyPair, ensure_dev_keypair
+from samlkit.sp_client import sp_metadata as _sp_metadata
+from samlkit.spmetadata import write_if_changed
 
 APP_CODE = "demo-app"
 

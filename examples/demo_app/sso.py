@@ -6,7 +6,7 @@
                 Destination, Recipient, Audience, InResponseTo and validity; only then read
   GET  /me      who is signed in, in which capacity, with which rights
   GET  /logout  forget the local session
-The SAML work is the project's SP client (`attribute_authority.saml.sp_client`); nothing of the
+The SAML work is the project's SP client (`samlkit.sp_client`); nothing of the
 bridge is imported: an application only knows the bridge's metadata URL. The outstanding
 request IDs are kept in demo-app's own session cookie: the bridge's page that POSTs the answer
 is on the same site (BASE), so the cookie comes along with SameSite=Lax.
@@ -21,18 +21,18 @@ from pathlib import Path
 
 from flask import Flask, abort, redirect, render_template_string, request, session
 
-from attribute_authority.saml.bindings import BINDING_HTTP_REDIRECT
-from attribute_authority.saml.errors import SamlSecurityError
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.replay import MemoryStore, OneTimeStore
-from attribute_authority.saml.sp_client import (
+from samlkit.bindings import BINDING_HTTP_REDIRECT
+from samlkit.errors import SamlSecurityError
+from samlkit.keys import KeyPair
+from samlkit.replay import MemoryStore, OneTimeStore
+from samlkit.sp_client import (
     ServiceProvider,
     SessionRequests,
     SignInDeclined,
     accept_response,
     authn_request,
 )
-from attribute_authority.saml.spmetadata import IdpMetadata, parse_idp_metadata
+from samlkit.spmetadata import IdpMetadata, parse_idp_metadata
 
 PREFIX = "urn:lb-idbeheer:attribute:"
 _TEMPLATE = (Path(__file__).parent / "templates" / "signed_in.html").read_text(encoding="utf-8")

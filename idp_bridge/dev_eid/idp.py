@@ -11,12 +11,12 @@ from cryptography import x509
 from lxml import etree
 
 from attribute_authority.national_register import RegisterRecord
-from attribute_authority.saml.bindings import Received, verify_redirect_signature
-from attribute_authority.saml.encryption import encrypt_assertion
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.logout import logout_response
-from attribute_authority.saml.replay import OneTimeStore
-from attribute_authority.saml.samlxml import (
+from samlkit.bindings import Received, verify_redirect_signature
+from samlkit.encryption import encrypt_assertion
+from samlkit.keys import KeyPair
+from samlkit.logout import logout_response
+from samlkit.replay import OneTimeStore
+from samlkit.samlxml import (
     AUTHN_FAILED,
     NAMEID_TRANSIENT,
     RESPONDER,
@@ -32,7 +32,7 @@ from attribute_authority.saml.samlxml import (
     status,
     to_bytes,
 )
-from attribute_authority.saml.xmlsig import sign
+from samlkit.xmlsig import sign
 
 from ..downstream.metadata import SAML2
 from ..errors import RequestRefused

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from attribute_authority.national_register import FileRegister, NationalRegister
-from attribute_authority.saml.bindings import decode_redirect, post_form, redirect_url
-from attribute_authority.saml.errors import SamlSecurityError
+from samlkit.bindings import decode_redirect, post_form, redirect_url
+from samlkit.errors import SamlSecurityError
 
 from ..errors import BridgeRefusal
 from .idp import DevEid

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from attribute_authority.clock import local_day
 from attribute_authority.rights_query import active_rights
-from attribute_authority.saml.samlxml import ATTRIBUTE
+from samlkit.samlxml import ATTRIBUTE
 
 from ..person import EMPLOYEE, SignedInPerson
 

@@ -1,9 +1,9 @@
 """The bridge IdP's metadata, published at /idp/metadata (entityID = that URL)."""
 from __future__ import annotations
 
-from attribute_authority.saml.bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.samlxml import (
+from samlkit.bindings import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from samlkit.keys import KeyPair
+from samlkit.samlxml import (
     NAMEID_PERSISTENT,
     NAMEID_TRANSIENT,
     el,

@@ -19,10 +19,10 @@ from dataclasses import asdict, dataclass
 
 from lxml import etree
 
-from attribute_authority.saml import xmlsig
-from attribute_authority.saml.bindings import BINDING_HTTP_POST, Received, verify_redirect_signature
-from attribute_authority.saml.errors import SamlSecurityError
-from attribute_authority.saml.samlxml import (
+from samlkit import xmlsig
+from samlkit.bindings import BINDING_HTTP_POST, Received, verify_redirect_signature
+from samlkit.errors import SamlSecurityError
+from samlkit.samlxml import (
     INVALID_NAME_ID_POLICY,
     NAMEID_PERSISTENT,
     NAMEID_TRANSIENT,
@@ -32,8 +32,8 @@ from attribute_authority.saml.samlxml import (
     issuer_of,
     parse_instant,
 )
-from attribute_authority.saml.sp_client import CAPACITY_EXTENSION
-from attribute_authority.saml.spmetadata import SpMetadata, SpRegistry
+from samlkit.sp_client import CAPACITY_EXTENSION
+from samlkit.spmetadata import SpMetadata, SpRegistry
 
 from ..errors import RequestRefused, reason_of
 from ..i18n import lazy_gettext as _l

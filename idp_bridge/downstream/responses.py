@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.samlxml import (
+from samlkit.keys import KeyPair
+from samlkit.samlxml import (
     ATTRNAME_URI,
     NAMEID_PERSISTENT,
     SUCCESS,
@@ -20,7 +20,7 @@ from attribute_authority.saml.samlxml import (
     status,
     to_bytes,
 )
-from attribute_authority.saml.xmlsig import sign
+from samlkit.xmlsig import sign
 
 from .requests import PendingRequest
 

@@ -1,7 +1,7 @@
 """The assertion consumer: from the upstream IdP's POSTed Response to a `SignedInPerson`.
 
 Verify before reading, then read only what was verified: the shared SP client
-(`attribute_authority.saml.sp_client`) checks both signatures on the tree as received (an
+(`samlkit.sp_client`) checks both signatures on the tree as received (an
 EncryptedAssertion: the Response's signature, then decryption with the bridge SP's encryption
 key, then the decrypted Assertion's own signature),
 Destination, Recipient, Audience, the validity window, InResponseTo against the outstanding
@@ -17,16 +17,16 @@ from dataclasses import dataclass
 
 from attribute_authority import rrn as rrn_rules
 from attribute_authority.errors import InvalidRrn
-from attribute_authority.saml.errors import SamlSecurityError
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.logout import NameId
-from attribute_authority.saml.replay import OneTimeStore
-from attribute_authority.saml.sp_client import (
+from samlkit.errors import SamlSecurityError
+from samlkit.keys import KeyPair
+from samlkit.logout import NameId
+from samlkit.replay import OneTimeStore
+from samlkit.sp_client import (
     ServiceProvider,
     SignInDeclined,
     accept_response,
 )
-from attribute_authority.saml.spmetadata import IdpMetadata
+from samlkit.spmetadata import IdpMetadata
 
 from ..errors import BridgeRefusal, UpstreamRefused, reason_of
 from ..i18n import lazy_gettext as _l

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from attribute_authority.saml.bindings import BINDING_HTTP_REDIRECT
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.replay import OneTimeStore
-from attribute_authority.saml.samlxml import NAMEID_TRANSIENT
-from attribute_authority.saml.sp_client import ServiceProvider, StoreRequests, authn_request
-from attribute_authority.saml.spmetadata import IdpMetadata
+from samlkit.bindings import BINDING_HTTP_REDIRECT
+from samlkit.keys import KeyPair
+from samlkit.replay import OneTimeStore
+from samlkit.samlxml import NAMEID_TRANSIENT
+from samlkit.sp_client import ServiceProvider, StoreRequests, authn_request
+from samlkit.spmetadata import IdpMetadata
 
 from .peer import UpstreamUnavailable
 

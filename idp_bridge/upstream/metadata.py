@@ -1,11 +1,11 @@
 """The bridge SP's metadata, published at /sp/metadata (entityID = that URL)."""
 from __future__ import annotations
 
-from attribute_authority.saml.bindings import BINDING_HTTP_REDIRECT
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.samlxml import NAMEID_TRANSIENT
-from attribute_authority.saml.sp_client import SAML2
-from attribute_authority.saml.sp_client import sp_metadata as _sp_metadata
+from samlkit.bindings import BINDING_HTTP_REDIRECT
+from samlkit.keys import KeyPair
+from samlkit.samlxml import NAMEID_TRANSIENT
+from samlkit.sp_client import SAML2
+from samlkit.sp_client import sp_metadata as _sp_metadata
 
 __all__ = ["SAML2", "sp_metadata"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from attribute_authority.saml.errors import MetadataRefused, SamlSecurityError
-from attribute_authority.saml.spmetadata import IdpMetadata, read_idp_metadata
+from samlkit.errors import MetadataRefused, SamlSecurityError
+from samlkit.spmetadata import IdpMetadata, read_idp_metadata
 
 from ..errors import BridgeRefusal
 from ..i18n import lazy_gettext as _l

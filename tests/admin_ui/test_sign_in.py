@@ -9,9 +9,9 @@ from support import AN, BART, DINA, FEMKE, MERELBEKE, NAZARETH, actor, counts
 
 from admin_ui import auth
 from attribute_authority import grants, relations
-from attribute_authority.saml.samlxml import REQUESTER, SAMLP
-from attribute_authority.saml.sp_client import CAPACITY_EXTENSION
-from attribute_authority.saml.spmetadata import parse_sp_metadata
+from samlkit.samlxml import REQUESTER, SAMLP
+from samlkit.sp_client import CAPACITY_EXTENSION
+from samlkit.spmetadata import parse_sp_metadata
 
 
 def test_a_page_asks_to_sign_in_at_the_bridge_and_comes_back_after(client):

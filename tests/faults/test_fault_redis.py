@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from support import AN, BART, MERELBEKE, free_port, seeded
 
 from attribute_authority.models import SignInEvent
-from attribute_authority.saml.keys import ensure_dev_keypair
+from samlkit.keys import ensure_dev_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
 

@@ -10,15 +10,15 @@ from bridge_support import answer_logout, form_of, saml_response_of
 from support import AN, BART, EMIL, MERELBEKE, NAZARETH, seeded
 
 from admin_ui import auth
-from attribute_authority.saml.bindings import (
+from samlkit.bindings import (
     BINDING_HTTP_REDIRECT,
     decode_redirect,
     redirect_url,
     verify_redirect_signature,
 )
-from attribute_authority.saml.keys import KeyPair
-from attribute_authority.saml.logout import NameId, logout_request, logout_response
-from attribute_authority.saml.samlxml import (
+from samlkit.keys import KeyPair
+from samlkit.logout import NameId, logout_request, logout_response
+from samlkit.samlxml import (
     NAMEID_PERSISTENT,
     SAML,
     SAMLP,
@@ -27,7 +27,7 @@ from attribute_authority.saml.samlxml import (
     read_status,
     to_bytes,
 )
-from attribute_authority.saml.spmetadata import parse_sp_metadata
+from samlkit.spmetadata import parse_sp_metadata
 from idbeheer.app import create_app
 from idbeheer.keys import service_keys
 from idbeheer.settings import from_env

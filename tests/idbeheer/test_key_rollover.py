@@ -2,7 +2,7 @@
 one, while the current key keeps signing (deploy/README.md, step 2)."""
 from lxml import etree
 
-from attribute_authority.saml.keys import cert_der_b64, ensure_dev_keypair
+from samlkit.keys import cert_der_b64, ensure_dev_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
 

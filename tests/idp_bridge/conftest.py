@@ -5,8 +5,8 @@ import pytest
 from bridge_support import REDIS_URL, BridgeHarness
 
 from attribute_authority.db import make_engine
-from attribute_authority.saml.keys import KeyPair, ensure_dev_keypair
-from attribute_authority.saml.replay import RedisStore
+from samlkit.keys import KeyPair, ensure_dev_keypair
+from samlkit.replay import RedisStore
 
 
 @pytest.fixture(scope="session")

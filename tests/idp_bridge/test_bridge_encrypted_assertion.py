@@ -17,8 +17,8 @@ from bridge_support import (
 from lxml import etree
 from support import BART, MERELBEKE
 
-from attribute_authority.saml.keys import cert_der_b64
-from attribute_authority.saml.xmlsig import sign
+from samlkit.keys import cert_der_b64
+from samlkit.xmlsig import sign
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 XENC = "http://www.w3.org/2001/04/xmlenc#"

@@ -12,9 +12,9 @@ from saml2 import BINDING_HTTP_REDIRECT
 from saml2.xmldsig import SIG_RSA_SHA256
 from support import BART, CHRIS, MERELBEKE
 
-from attribute_authority.saml.bindings import redirect_url
-from attribute_authority.saml.logout import NameId, logout_request
-from attribute_authority.saml.samlxml import to_bytes
+from samlkit.bindings import redirect_url
+from samlkit.logout import NameId, logout_request
+from samlkit.samlxml import to_bytes
 
 
 def _path(url):

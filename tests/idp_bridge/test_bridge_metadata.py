@@ -8,8 +8,8 @@ from lxml import etree
 from saml2.xml import schema
 from support import BART, MERELBEKE
 
-from attribute_authority.saml.keys import self_signed_keypair
-from attribute_authority.saml.spmetadata import read_idp_metadata
+from samlkit.keys import self_signed_keypair
+from samlkit.spmetadata import read_idp_metadata
 from idp_bridge.web import BridgeMisconfigured, create_bridge_app
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"

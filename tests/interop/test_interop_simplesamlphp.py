@@ -35,7 +35,7 @@ from werkzeug.serving import make_server
 from attribute_authority import catalog, grants
 from attribute_authority.db import make_engine, session_factory
 from attribute_authority.models import SignInEvent
-from attribute_authority.saml.keys import KeyPair, ensure_dev_keypair
+from samlkit.keys import KeyPair, ensure_dev_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
 

@@ -38,9 +38,9 @@ from support import AN, BART, DINA, MERELBEKE, DatabaseMaker, free_port
 from attribute_authority.db import make_engine
 from attribute_authority.models import Grant
 from attribute_authority.national_register import FileRegister
-from attribute_authority.saml.keys import KeyPair, cert_der_b64, load_keypair, self_signed_keypair
-from attribute_authority.saml.replay import MemoryStore
-from attribute_authority.saml.xmlsig import verify
+from samlkit.keys import KeyPair, cert_der_b64, load_keypair, self_signed_keypair
+from samlkit.replay import MemoryStore
+from samlkit.xmlsig import verify
 from idp_bridge.config import utc_now
 from idp_bridge.dev_eid.idp import DevEid, TrustedSp
 from idp_bridge.dev_eid.web import blueprint as dev_eid_pages

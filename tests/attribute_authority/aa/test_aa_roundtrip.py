@@ -72,7 +72,7 @@ def test_encrypted_id_is_answered_like_the_plain_name_id(aa_server):
 
 
 def test_encrypted_id_to_another_key_is_unknown_principal(aa_server, tmp_path):
-    from attribute_authority.saml.keys import ensure_dev_keypair
+    from samlkit.keys import ensure_dev_keypair
 
     stranger = ensure_dev_keypair(tmp_path, "stranger", "not the AA")
     q = signed(query(aa_server.demo.entity_id, BART, encrypt_to=stranger), aa_server.demo.keypair)

@@ -11,8 +11,8 @@ from support import AN, BART, HANNE
 
 from attribute_authority.aa.keys import load_aa_keys
 from attribute_authority.aa.metadata import aa_metadata
-from attribute_authority.saml.keys import ensure_dev_keypair
-from attribute_authority.saml.xmlsig import verify
+from samlkit.keys import ensure_dev_keypair
+from samlkit.xmlsig import verify
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 

@@ -9,7 +9,7 @@ from lxml import etree
 from saml2.xml.schema import _create_xml_schema_validator
 from support import BART, HANNE
 
-from attribute_authority.saml.xmlsig import verify
+from samlkit.xmlsig import verify
 from examples.demo_app.aa_client import read_answer
 
 _SIGNATURE = f"{{{DS}}}Signature"

@@ -5,7 +5,7 @@ from aa_support import envelope, query, read, signed
 from cryptography.hazmat.primitives.asymmetric import rsa
 from support import BART
 
-from attribute_authority.saml.keys import ensure_dev_keypair, self_signed_keypair
+from samlkit.keys import ensure_dev_keypair, self_signed_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
 

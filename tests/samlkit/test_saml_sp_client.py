@@ -7,12 +7,12 @@ import pytest
 from lxml import etree
 from sp_support import P, StubIdp, employee
 
-from attribute_authority.saml.encryption import encrypt_assertion
-from attribute_authority.saml.errors import AssertionRefused, SignatureRefused
-from attribute_authority.saml.keys import ensure_dev_keypair
-from attribute_authority.saml.replay import MemoryStore
-from attribute_authority.saml.samlxml import REQUESTER, SAML
-from attribute_authority.saml.sp_client import (
+from samlkit.encryption import encrypt_assertion
+from samlkit.errors import AssertionRefused, SignatureRefused
+from samlkit.keys import ensure_dev_keypair
+from samlkit.replay import MemoryStore
+from samlkit.samlxml import REQUESTER, SAML
+from samlkit.sp_client import (
     ServiceProvider,
     SessionRequests,
     SignInDeclined,
@@ -21,8 +21,8 @@ from attribute_authority.saml.sp_client import (
     authn_request,
     sp_metadata,
 )
-from attribute_authority.saml.spmetadata import parse_sp_metadata
-from attribute_authority.saml.xmlsig import sign
+from samlkit.spmetadata import parse_sp_metadata
+from samlkit.xmlsig import sign
 
 ENTITY, ACS = "http://localhost/admin/metadata", "http://localhost/admin/acs"
 

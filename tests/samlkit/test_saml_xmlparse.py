@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attribute_authority.saml.errors import XmlRefused
-from attribute_authority.saml.xmlparse import inflate_limited, parse_xml
+from samlkit.errors import XmlRefused
+from samlkit.xmlparse import inflate_limited, parse_xml
 
 LIMIT = 64 * 1024
 

@@ -10,9 +10,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-from .. import metrics
+from prometheus_client import Counter
 
 log = logging.getLogger(__name__)
+
+REPLAY_FALLBACK = Counter("idbeheer_replay_fallback_total",
+                          "Replay checks made in process memory (Redis unreachable)")
 
 
 class StoreUnavailable(RuntimeError):
@@ -148,7 +151,7 @@ class FallbackStore:
                     # Seen in this process during the outage: a replay all the same.
                     return self._local.first_use(key, ttl_seconds)
                 return first
-        metrics.REPLAY_FALLBACK.inc()
+        REPLAY_FALLBACK.inc()
         self._local_live_until = max(self._local_live_until, now + ttl_seconds)
         return self._local.first_use(key, ttl_seconds)
 

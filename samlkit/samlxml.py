@@ -1,6 +1,6 @@
 """Small helpers for writing and reading SAML 2.0 messages with lxml (bridge, SP client, dev_eid).
 
-Messages are built as lxml trees because the signing layer (`attribute_authority.saml.xmlsig`)
+Messages are built as lxml trees because the signing layer (`samlkit.xmlsig`)
 signs lxml trees in place; pysaml2 is used by the tests as an independent peer instead.
 """
 from __future__ import annotations

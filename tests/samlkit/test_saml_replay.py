@@ -5,7 +5,7 @@ import uuid
 import pytest
 import redis
 
-from attribute_authority.saml.replay import FallbackStore, MemoryStore, RedisStore, StoreUnavailable
+from samlkit.replay import FallbackStore, MemoryStore, RedisStore, StoreUnavailable
 
 REDIS_URL = os.environ.get("IDBEHEER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

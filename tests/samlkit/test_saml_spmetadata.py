@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from attribute_authority.saml.errors import MetadataRefused
-from attribute_authority.saml.keys import cert_der_b64
-from attribute_authority.saml.spmetadata import (
+from samlkit.errors import MetadataRefused
+from samlkit.keys import cert_der_b64
+from samlkit.spmetadata import (
     BINDING_HTTP_POST,
     BINDING_HTTP_REDIRECT,
     BINDING_SOAP,

@@ -9,16 +9,16 @@ import xmlsec
 from lxml import etree
 from saml_samples import LIMIT, SAML
 
-from attribute_authority.saml.encryption import (
+from samlkit.encryption import (
     CONTENT_CIPHERS,
     decrypt_encrypted_assertion,
     decrypt_encrypted_id,
     encrypt_assertion,
     encrypt_name_id,
 )
-from attribute_authority.saml.errors import DecryptionRefused
-from attribute_authority.saml.xmlparse import parse_xml
-from attribute_authority.saml.xmlsig import sign, verify
+from samlkit.errors import DecryptionRefused
+from samlkit.xmlparse import parse_xml
+from samlkit.xmlsig import sign, verify
 
 XENC = "http://www.w3.org/2001/04/xmlenc#"
 DS = "http://www.w3.org/2000/09/xmldsig#"

@@ -8,8 +8,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from attribute_authority.saml.errors import KeyMaterialRefused
-from attribute_authority.saml.keys import (
+from samlkit.errors import KeyMaterialRefused
+from samlkit.keys import (
     cert_der_b64,
     certificate_from_b64,
     ensure_dev_keypair,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from attribute_authority.saml.keys import KeyPair, ensure_dev_keypair
+from samlkit.keys import KeyPair, ensure_dev_keypair
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,10 @@ from saml_samples import (
     signed_response,
 )
 
-from attribute_authority.saml.errors import SignatureRefused
-from attribute_authority.saml.keys import KeyPair, cert_der_b64, self_signed_keypair
-from attribute_authority.saml.xmlparse import parse_xml
-from attribute_authority.saml.xmlsig import sign, verify
+from samlkit.errors import SignatureRefused
+from samlkit.keys import KeyPair, cert_der_b64, self_signed_keypair
+from samlkit.xmlparse import parse_xml
+from samlkit.xmlsig import sign, verify
 
 QUERY = "/samlp:AttributeQuery"
 ASSERTION = "/samlp:Response/saml:Assertion"
