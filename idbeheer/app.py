@@ -19,6 +19,7 @@ from attribute_authority.db import make_engine, query_engine, session_factory
 from attribute_authority.national_register import FileRegister
 from samlkit.keys import KeyPair
 from samlkit.spmetadata import SpRegistry, write_if_changed
+from idp_bridge.dev_eid.web import for_bridge as dev_eid_for
 from idp_bridge.mount import mount
 from idp_bridge.pairwise import PairwiseNameIds
 from idp_bridge.web import create_bridge_app
@@ -57,7 +58,8 @@ def create_app(settings: Settings) -> Flask:
     aa = aa_front_door(settings, query_engine(settings.database_url), registry, store=store,
                        resolver=resolver)
     app.register_blueprint(aa.blueprint)
-    bridge_app = create_bridge_app(bridge)
+    stand_in = [dev_eid_for(bridge)] if bridge.config.dev_eid else []  # demo mode: the upstream
+    bridge_app = create_bridge_app(bridge, stand_in)
     observability.install_request_hooks(bridge_app, prefix="bridge.")  # mounted beside Flask
     # The admin UI and demo-app read the bridge's IdP metadata as any application would; in
     # one process they get it from the bridge object rather than over HTTP from themselves.

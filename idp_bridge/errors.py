@@ -56,7 +56,7 @@ class RequestRefused(BridgeRefusal):
     message = _l("De aanvraag van de toepassing is geweigerd.")
 
 
-class LogoutRefused(BridgeRefusal):
+class SignOutRefused(BridgeRefusal):
     """The bridge's own sign-out form came without this session's token: nothing is ended."""
 
     title = _l("Afmelden niet gelukt")

@@ -36,6 +36,7 @@ from flask.sessions import SessionInterface
 from flask_session import Session as FlaskSession
 
 from .errors import OUTAGES
+from .logout import AppEntry
 from .person import Capacity, SignedInPerson
 
 KEY_PREFIX = "bridge:session:"
@@ -154,13 +155,18 @@ class BrowserSession:
         return self.data["csrf"]
 
     @property
-    def apps(self) -> list[dict[str, str]]:
-        """The applications this session signed in to (the index single logout fans out to)."""
-        return list(self.data.get("apps", []))
+    def upstream(self) -> dict[str, Any] | None:
+        """The back end's record of the upstream sign-in (NameID, SessionIndex)."""
+        return self.data.get("upstream")
 
-    def add_app(self, entry: dict[str, str]) -> None:
-        apps = [a for a in self.apps if a["sp"] != entry["sp"]]
-        self.data["apps"] = apps + [entry]
+    @property
+    def entries(self) -> list[AppEntry]:
+        """The applications this session answered (the index single logout fans out to)."""
+        return [AppEntry.from_dict(e) for e in self.data.get("apps", [])]
+
+    def add_entry(self, entry: AppEntry) -> None:
+        kept = [e.to_dict() for e in self.entries if (e.protocol, e.peer) != (entry.protocol, entry.peer)]
+        self.data["apps"] = kept + [entry.to_dict()]
 
     def end(self) -> None:
         self.data.clear()

@@ -1,24 +1,35 @@
 """The bridge's front doors: a Flask app built from explicit dependencies.
 
-Views parse, call the journey (`journey.Journey`, where the sign-in rules are applied) and
-render. Every refusal becomes a 4xx page or a SAML error status to the waiting application;
-nothing a peer sends can produce a 5xx.
+Views parse (with the front end or back end of their protocol), call the sign-in core
+(`core.SignInCore`, where the sign-in rules are applied) and render its outcome
+(`Bridge.respond`). Every refusal becomes a 4xx page or an error answer to the waiting
+application; nothing a peer sends can produce a 5xx.
+
+Another front end (the OIDC provider) plugs in with `Bridge.add_front_end(protocol, fe)`
+and turns the core's outcomes into responses with `Bridge.respond`:
+`bridge = app.extensions["idp_bridge"]`.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, Protocol
 
-from flask import Flask, Response, render_template, request, session
+from flask import Blueprint, Flask, Response, redirect, render_template, request, session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from samlkit.bindings import decode_post, decode_redirect
 from samlkit.errors import SamlSecurityError
 
+from . import core as signin
 from . import i18n, sessions
 from .config import BridgeDeps
+from .core import Failure, PendingRequest, Ready, SignInCore
+from .downstream.frontend import SamlFrontEnd
 from .errors import OUTAGES, BridgeRefusal, RequestRefused, ServiceUnavailable, reason_of
-from .journey import Journey
+from .pairwise import PairwiseNameIds
+from .upstream.backend import SamlBackend
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +38,71 @@ class BridgeMisconfigured(RuntimeError):
     """The bridge refuses to start (production with dev_eid, dev keys or plain http)."""
 
 
-def create_bridge_app(deps: BridgeDeps) -> Flask:
+class FrontEnd(Protocol):
+    """What the web layer needs of a downstream protocol (SAML IdP, OIDC provider)."""
+
+    def answer(self, ready: Ready) -> Response: ...
+
+    def fail(self, pending: PendingRequest, failure: Failure) -> Response: ...
+
+
+class Bridge:
+    """The core with its front ends and back end: turns the core's outcomes into responses."""
+
+    def __init__(self, deps: BridgeDeps, rotate) -> None:
+        config = deps.config
+        self.deps = deps
+        self.core = SignInCore(db=deps.db, clock=deps.clock, idle_timeout=config.idle_timeout,
+                               lifetime=config.lifetime, store=deps.store, rotate=rotate)
+        self.trail = self.core.trail
+        self.name_ids = PairwiseNameIds(config.name_id_secret)
+        self.saml = SamlFrontEnd(deps, self.core, self.name_ids)
+        self.upstream = SamlBackend(deps, self.core)
+        self.front_ends: dict[str, FrontEnd] = {self.saml.protocol: self.saml}
+
+    def add_front_end(self, protocol: str, front_end: FrontEnd) -> None:
+        self.front_ends[protocol] = front_end
+
+    def idp_metadata(self) -> bytes:
+        return self.saml.metadata()
+
+    def respond(self, outcome: Any) -> Response | tuple[str, int]:
+        """The response for one of the core's outcomes (see the `core` module's API)."""
+        match outcome:
+            case Response():
+                return outcome
+            case signin.Ready(pending=pending):
+                return self.front_ends[pending.protocol].answer(outcome)
+            case signin.NotSignedIn(pending=pending, reason=reason):
+                return self.front_ends[pending.protocol].fail(
+                    pending, Failure(reason, "Niet aangemeld"))
+            case signin.Declined(pending=pending, failure=failure):
+                return self.front_ends[pending.protocol].fail(pending, failure)
+            case signin.NeedsUpstream():
+                return self.upstream.start(outcome)
+            case signin.ToCapacityPage():
+                return redirect("/idp/capacity", 303)
+            case signin.Sent(message=message):
+                return message
+            case signin.SignedOut(partial=partial):
+                return render_template("bridge/signed_out.html", partial=partial), 200
+            case signin.ChooseCapacity():
+                return render_template("bridge/capacity.html", person=outcome.person,
+                                       choices=outcome.choices, preselected=outcome.preselected,
+                                       csrf=outcome.csrf, app=outcome.app), 200
+            case signin.Mismatch():
+                return render_template("bridge/mismatch.html", person=outcome.person,
+                                       app=outcome.app, required=outcome.required,
+                                       apps=outcome.apps, csrf=outcome.csrf), 409
+            case signin.Status():
+                return render_template("bridge/status.html", person=outcome.person,
+                                       apps=outcome.entries, csrf=outcome.csrf), 200
+        raise TypeError(f"no response for {outcome!r}")
+
+
+def create_bridge_app(deps: BridgeDeps, blueprints: Iterable[Blueprint] = ()) -> Flask:
+    """The bridge's WSGI app; `blueprints` are mounted beside it (the composition root passes
+    dev_eid's pages in demo and test mode)."""
     check_production(deps)
     config = deps.config
     app = Flask("idp_bridge", template_folder=str(Path(__file__).parent / "templates"))
@@ -35,12 +110,11 @@ def create_bridge_app(deps: BridgeDeps) -> Flask:
     sessions.configure(app, deps.session_backend, cookie_name=config.session_cookie,
                        secure=config.secure_cookies, idle_timeout=config.idle_timeout)
     i18n.install(app)  # after the session: the language may come from it
-    journey = Journey(deps, rotate=lambda: app.session_interface.regenerate(session))
-    app.extensions["idp_bridge"] = journey
-    _routes(app, journey, config.max_message_bytes)
-    if config.dev_eid:
-        from .dev_eid.web import blueprint
-        app.register_blueprint(blueprint(journey.dev_eid, deps.register, config.max_message_bytes))
+    bridge = Bridge(deps, rotate=lambda: app.session_interface.regenerate(session))
+    app.extensions["idp_bridge"] = bridge
+    _routes(app, bridge, config.max_message_bytes)
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
     return app
 
 
@@ -58,7 +132,9 @@ def check_production(deps: BridgeDeps) -> None:
         raise BridgeMisconfigured("production mode needs an https base URL")
 
 
-def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
+def _routes(app: Flask, bridge: Bridge, max_bytes: int) -> None:
+    core, saml, upstream = bridge.core, bridge.saml, bridge.upstream
+
     def received(field: str):
         """The SAML message of this request; unreadable ones are refused and recorded."""
         try:
@@ -67,48 +143,61 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
             return decode_post(request.form, field, max_bytes)
         except SamlSecurityError as exc:
             refusal = RequestRefused(reason_of(exc), exc.message)
-            journey.trail.write("refused", refusal.reason, detail=refusal.detail)
+            core.refused_request(refusal.reason, detail=refusal.detail)
             raise refusal from None
 
     @app.get("/idp/metadata")
     def idp_metadata():
-        return Response(journey.idp_metadata(), mimetype="application/samlmetadata+xml")
+        return Response(saml.metadata(), mimetype="application/samlmetadata+xml")
 
     @app.get("/sp/metadata")
     def sp_metadata():
-        return Response(journey.sp_metadata(), mimetype="application/samlmetadata+xml")
+        return Response(upstream.metadata(), mimetype="application/samlmetadata+xml")
 
     @app.route("/idp/sso", methods=["GET", "POST"])
     def sso():
-        return journey.sso(received("SAMLRequest"))
+        pending = saml.sso(received("SAMLRequest"))
+        return bridge.respond(pending if isinstance(pending, Response) else core.start(pending))
 
     @app.post("/sp/acs")
     def acs():
-        return journey.acs(request.form, request.cookies.get(journey.flow_cookie))
+        response = bridge.respond(upstream.acs(request.form, request.cookies.get(upstream.flow_cookie)))
+        if isinstance(response, Response):
+            response.delete_cookie(upstream.flow_cookie, path="/sp/acs")
+        return response
 
     @app.get("/idp/capacity")
     def capacity():
-        return journey.capacity_page()
+        return bridge.respond(core.capacity_view())
 
     @app.post("/idp/capacity")
     def capacity_post():
-        return journey.capacity_post(request.form)
+        return bridge.respond(core.capacity_post(request.form))
 
     @app.route("/idp/slo", methods=["GET", "POST"])
     def idp_slo():
         field = "SAMLResponse" if ("SAMLResponse" in request.values) else "SAMLRequest"
         if field in request.values:
-            return journey.idp_slo(received(field))
+            return bridge.respond(saml.slo(received(field)))
         # The bridge's own "Afmelden": GET only asks, the POST with the session's form token
         # signs out (a cross-site image or link must not end anyone's sessions).
         if request.method == "GET":
-            return journey.logout_confirm_page()
-        return journey.logout_everywhere(request.form)
+            current = core.confirm_logout()
+            if current is None:
+                return render_template("bridge/signed_out.html", partial=False,
+                                       was_signed_in=False), 200
+            return render_template("bridge/logout_confirm.html", person=current.person,
+                                   apps=core.app_names(current.entries),
+                                   csrf=core.browser().csrf), 200
+        step = core.logout_everywhere(request.form)
+        if step is None:
+            return render_template("bridge/signed_out.html", partial=False, was_signed_in=False), 200
+        return bridge.respond(step)
 
     @app.route("/sp/slo", methods=["GET", "POST"])
     def sp_slo():
         field = "SAMLResponse" if ("SAMLResponse" in request.values) else "SAMLRequest"
-        return journey.sp_slo(received(field))
+        return bridge.respond(upstream.slo(received(field)))
 
     @app.errorhandler(BridgeRefusal)
     def refused(exc: BridgeRefusal):
@@ -120,7 +209,7 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
         log.error("sign-in unavailable: %s at %s", type(exc).__name__, request.path,
                   extra={"reason": "service_unavailable"})
         try:
-            journey.trail.write("failed", "service_unavailable",
+            bridge.trail.write("failed", "service_unavailable",
                                 detail=f"{request.path}: {type(exc).__name__}")
         except OUTAGES:
             pass  # the database is what is down; the log line above remains
@@ -140,7 +229,7 @@ def _routes(app: Flask, journey: Journey, max_bytes: int) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 413:
-            journey.trail.write("refused", "xml_too_large", detail=f"{request.path}: body too large")
+            bridge.trail.write("refused", "xml_too_large", detail=f"{request.path}: body too large")
             return refusal_page(RequestRefused("xml_too_large", "request body too large"), 413)
         return exc
 

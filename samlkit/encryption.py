@@ -23,6 +23,7 @@ from lxml import etree
 
 from .errors import DecryptionRefused, XmlRefused
 from .keys import KeyPair
+from .samlxml import DS, SAML, XENC, XENC11
 from .xmlparse import parse_xml
 
 __all__ = [
@@ -34,10 +35,6 @@ __all__ = [
     "encrypt_name_id",
 ]
 
-XENC = "http://www.w3.org/2001/04/xmlenc#"
-XENC11 = "http://www.w3.org/2009/xmlenc11#"
-DS = "http://www.w3.org/2000/09/xmldsig#"
-SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 
 _KEY_TRANSPORTS = {f"{XENC}rsa-oaep-mgf1p", f"{XENC11}rsa-oaep"}
 # short name -> (algorithm URI, xmlsec transform, key bits)

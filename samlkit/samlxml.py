@@ -1,4 +1,5 @@
-"""Small helpers for writing and reading SAML 2.0 messages with lxml (bridge, SP client, dev_eid).
+"""Small helpers for writing and reading SAML 2.0 messages with lxml (bridge, SP client, dev_eid),
+and the one definition of the XML namespaces every module of the toolkit uses.
 
 Messages are built as lxml trees because the signing layer (`samlkit.xmlsig`)
 signs lxml trees in place; pysaml2 is used by the tests as an independent peer instead.
@@ -16,6 +17,10 @@ SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
+DS11 = "http://www.w3.org/2009/xmldsig11#"
+XENC = "http://www.w3.org/2001/04/xmlenc#"
+XENC11 = "http://www.w3.org/2009/xmlenc11#"
+IDB = "urn:lb-idbeheer:protocol"  # our own protocol extensions (samlp:Extensions/idb:Capacity)
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XS = "http://www.w3.org/2001/XMLSchema"
 NSMAP = {"samlp": SAMLP, "saml": SAML}
@@ -25,6 +30,7 @@ SUCCESS = STATUS + "Success"
 REQUESTER = STATUS + "Requester"
 RESPONDER = STATUS + "Responder"
 AUTHN_FAILED = STATUS + "AuthnFailed"
+NO_PASSIVE = STATUS + "NoPassive"
 REQUEST_DENIED = STATUS + "RequestDenied"
 INVALID_NAME_ID_POLICY = STATUS + "InvalidNameIDPolicy"
 NAMEID_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"

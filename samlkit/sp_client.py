@@ -39,6 +39,7 @@ from .logout import NameId, name_id_of
 from .replay import OneTimeStore
 from .samlxml import (
     BEARER,
+    IDB,
     SAML,
     SAMLP,
     SUCCESS,
@@ -73,9 +74,9 @@ REQUEST_VALIDITY = dt.timedelta(minutes=10)
 # The bridge's own AuthnRequest extension (samlp:Extensions): the capacity an application asks
 # for, a government code or `citizen`; the bridge offers its switch when the session holds
 # another one (R13). The SAML standard has no element for this.
-CAPACITY_EXTENSION = "{urn:lb-idbeheer:protocol}Capacity"
+CAPACITY_EXTENSION = f"{{{IDB}}}Capacity"
 _REPLAY_TTL = 24 * 3600
-SAML2 = "urn:oasis:names:tc:SAML:2.0:protocol"
+SAML2 = SAMLP
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ def authn_request(sp: ServiceProvider, sso_url: str, outstanding: OutstandingReq
 
 def capacity_extension(code: str) -> etree._Element:
     """The extension element asking the bridge for capacity `code`."""
-    element = etree.Element(CAPACITY_EXTENSION, nsmap={"idb": "urn:lb-idbeheer:protocol"})
+    element = etree.Element(CAPACITY_EXTENSION, nsmap={"idb": IDB})
     element.text = code
     return element
 

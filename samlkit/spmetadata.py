@@ -26,6 +26,7 @@ from lxml import etree
 
 from .errors import MetadataRefused, SamlSecurityError
 from .keys import certificate_from_b64
+from .samlxml import DS, MD, SAMLP
 from .xmlparse import parse_xml
 
 __all__ = [
@@ -44,9 +45,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MD = "urn:oasis:names:tc:SAML:2.0:metadata"
-DS = "http://www.w3.org/2000/09/xmldsig#"
-SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
+SAML2_PROTOCOL = SAMLP
 BINDING_HTTP_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 BINDING_HTTP_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 BINDING_SOAP = "urn:oasis:names:tc:SAML:2.0:bindings:SOAP"

@@ -24,20 +24,13 @@ from lxml import etree
 
 from .errors import SignatureRefused
 from .keys import KeyPair, cert_der_b64, certificate_from_b64, same_public_key
+from .samlxml import DS, DS11, MD, SAML, SAMLP
 
 __all__ = ["NS", "sign", "verify"]
 
-DS = "http://www.w3.org/2000/09/xmldsig#"
-DS11 = "http://www.w3.org/2009/xmldsig11#"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
-SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
-NS = {
-    "ds": DS,
-    "saml": SAML,
-    "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
-    "md": "urn:oasis:names:tc:SAML:2.0:metadata",
-}
+NS = {"ds": DS, "saml": SAML, "samlp": SAMLP, "md": MD}
 
 _SIGNATURE_METHODS = {
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": xmlsec.constants.TransformRsaSha256,

@@ -28,6 +28,7 @@ from samlkit.replay import MemoryStore
 from samlkit.spmetadata import SpRegistry
 from samlkit.xmlsig import sign
 from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
+from idp_bridge.dev_eid.web import for_bridge as dev_eid_for
 from idp_bridge.web import create_bridge_app
 
 BASE = "http://localhost"
@@ -267,7 +268,7 @@ class BridgeHarness:
             register=FileRegister(), metadata_dir=self.metadata_dir,
             session_backend=session_backend or ("cachelib", FileSystemCache(str(tmp / "sessions"))),
             clock=self.clock)
-        self.app = create_bridge_app(self.deps)
+        self.app = create_bridge_app(self.deps, [dev_eid_for(self.deps)] if self.config.dev_eid else [])
         self.app.testing = True
         self.keys = keys
         self._first_event = self._max_event_id()

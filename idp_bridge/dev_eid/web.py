@@ -62,3 +62,21 @@ def blueprint(dev_eid: DevEid, register: NationalRegister, max_bytes: int) -> Bl
         return redirect(redirect_url(location, "SAMLResponse", xml, relay_state, dev_eid.keypair))
 
     return bp
+
+
+def for_bridge(deps) -> Blueprint:
+    """dev_eid serving the bridge of `deps` as its upstream IdP: its pages, and its metadata
+    written into the bridge's metadata/upstream/ (called by the composition root, and by tests,
+    in demo/test mode only; the bridge itself knows nothing of it)."""
+    from samlkit.spmetadata import write_if_changed
+
+    from .idp import TrustedSp
+
+    config, keys = deps.config, deps.keys
+    sp = TrustedSp(config.url("/sp/metadata"), config.url("/sp/acs"), config.url("/sp/slo"),
+                   [keys.sp.certificate], [k.certificate for k in keys.sp_decryption])
+    dev_eid = DevEid(config.base_url, keys.dev_eid, deps.store,
+                     lambda entity_id: sp if entity_id == sp.entity_id else None, deps.clock,
+                     encrypt=config.dev_eid_encrypts)
+    write_if_changed(deps.metadata_dir / "upstream" / "dev-eid.xml", dev_eid.metadata())
+    return blueprint(dev_eid, deps.register, config.max_message_bytes)

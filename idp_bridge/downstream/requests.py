@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from dataclasses import asdict, dataclass
 
 from lxml import etree
@@ -35,30 +34,34 @@ from samlkit.samlxml import (
 from samlkit.sp_client import CAPACITY_EXTENSION
 from samlkit.spmetadata import SpMetadata, SpRegistry
 
+from ..core import PendingRequest
 from ..errors import RequestRefused, reason_of
 from ..i18n import lazy_gettext as _l
 
+PROTOCOL = "saml"
+
 
 @dataclass(frozen=True)
-class PendingRequest:
-    """What one application asked for; kept until the answer is sent."""
+class SamlRequest:
+    """The SAML part of a waiting request: what the answer needs (the core keeps it as the
+    `PendingRequest.continuation` of the request)."""
 
-    app_code: str
     sp_entity_id: str
     request_id: str | None
     acs_url: str
     relay_state: str | None
-    force_authn: bool = False
-    is_passive: bool = False
     name_id_format: str = NAMEID_PERSISTENT
-    capacity: str | None = None  # a capacity the application asks for (CAPACITY_EXTENSION)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, text: str) -> PendingRequest:
-        return cls(**json.loads(text))
+    def of(cls, pending: PendingRequest) -> SamlRequest:
+        return cls(**pending.continuation)
+
+
+def _pending(app_code: str, saml: SamlRequest, root: etree._Element) -> PendingRequest:
+    return PendingRequest(
+        protocol=PROTOCOL, app_code=app_code, capacity=_requested_capacity(root),
+        force_authn=_bool(root.get("ForceAuthn")), passive=_bool(root.get("IsPassive")),
+        continuation=asdict(saml))
 
 
 class AnswerableRefusal(RequestRefused):
@@ -81,11 +84,9 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
     if sp is None:
         raise RequestRefused("unknown_application", f"issuer {issuer_of(root)!r} is not registered",
                              message=_l("Deze toepassing is niet aangesloten bij het gebruikersbeheer."))
-    pending = PendingRequest(
-        app_code=sp.app_code, sp_entity_id=sp.entity_id, request_id=root.get("ID"),
-        acs_url=_acs_url(root, sp), relay_state=message.relay_state,
-        force_authn=_bool(root.get("ForceAuthn")), is_passive=_bool(root.get("IsPassive")),
-        capacity=_requested_capacity(root))
+    saml = SamlRequest(sp_entity_id=sp.entity_id, request_id=root.get("ID"),
+                       acs_url=_acs_url(root, sp), relay_state=message.relay_state)
+    pending = _pending(sp.app_code, saml, root)
     try:
         _check_signature(message, sp, require_signature or sp.authn_requests_signed)
     except SamlSecurityError as exc:
@@ -96,7 +97,8 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
     issued = parse_instant(root.get("IssueInstant"))
     if issued is None or issued > now + skew or issued < now - max_age:
         raise AnswerableRefusal("stale_request", f"IssueInstant {root.get('IssueInstant')}", pending)
-    return dataclasses.replace(pending, name_id_format=_name_id_format(root, pending))
+    saml = dataclasses.replace(saml, name_id_format=_name_id_format(root, pending))
+    return dataclasses.replace(pending, continuation=asdict(saml))
 
 
 def _name_id_format(root: etree._Element, pending: PendingRequest) -> str:
@@ -106,7 +108,7 @@ def _name_id_format(root: etree._Element, pending: PendingRequest) -> str:
         return NAMEID_PERSISTENT
     requested = (policy.get("Format") or NAMEID_UNSPECIFIED).strip()
     qualifier = policy.get("SPNameQualifier")
-    if qualifier is not None and qualifier.strip() != pending.sp_entity_id:
+    if qualifier is not None and qualifier.strip() != SamlRequest.of(pending).sp_entity_id:
         raise AnswerableRefusal("invalid_name_id_policy", f"SPNameQualifier {qualifier!r}", pending,
                                 sub_code=INVALID_NAME_ID_POLICY)
     if requested in (NAMEID_PERSISTENT, NAMEID_UNSPECIFIED):
@@ -132,8 +134,9 @@ def _acs_url(root: etree._Element, sp: SpMetadata) -> str:
     url, index = root.get("AssertionConsumerServiceURL"), root.get("AssertionConsumerServiceIndex")
     if url is not None:
         endpoint = sp.acs(url=url)
-    elif index is not None and index.isdigit():
-        endpoint = sp.acs(index=int(index))
+    elif index is not None:
+        # "²" is a digit to str.isdigit() but no number to int(): only ASCII digits are an index
+        endpoint = sp.acs(index=int(index)) if index.isascii() and index.isdigit() else None
     else:
         endpoint = sp.acs()
     if endpoint is None:

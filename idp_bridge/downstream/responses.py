@@ -22,7 +22,7 @@ from samlkit.samlxml import (
 )
 from samlkit.xmlsig import sign
 
-from .requests import PendingRequest
+from .requests import SamlRequest
 
 AUTHN_CONTEXT = {
     "eid": "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI",
@@ -30,7 +30,7 @@ AUTHN_CONTEXT = {
 }
 
 
-def success(pending: PendingRequest, *, issuer: str, keypair: KeyPair, now: dt.datetime,
+def success(pending: SamlRequest, *, issuer: str, keypair: KeyPair, now: dt.datetime,
             validity: dt.timedelta, name_id_value: str, authn_instant: dt.datetime,
             method: str, attributes: list[tuple[str, list[str]]],
             name_id_format: str = NAMEID_PERSISTENT) -> tuple[bytes, str]:
@@ -50,7 +50,7 @@ def success(pending: PendingRequest, *, issuer: str, keypair: KeyPair, now: dt.d
     return to_bytes(root), session_index
 
 
-def failure(pending: PendingRequest, *, issuer: str, now: dt.datetime, code: str,
+def failure(pending: SamlRequest, *, issuer: str, now: dt.datetime, code: str,
             sub_code: str | None, message: str | None) -> bytes:
     root = response(issuer=issuer, destination=pending.acs_url, in_response_to=pending.request_id,
                     now=now)

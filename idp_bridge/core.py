@@ -1,0 +1,531 @@
+"""The protocol-neutral sign-in core: one signed-in person, one capacity, one browser session,
+one sign-in trail and one single logout for every front end (SAML IdP `downstream/`, OpenID
+Provider `oidc/`) and the upstream back end (SAML SP `upstream/`).
+
+Nothing here reads or writes a protocol message or renders a page: the core takes plain
+records and returns plain outcomes; the front ends turn those into SAML or OIDC answers and
+`web.py` renders. The rules applied here, once for every protocol: the session's idle timeout
+and lifetime (R12, `sessions.BrowserSession`), the single-capacity rule (R13, `capacity`),
+the sign-in trail (R14, `trail`) and the logout plan (`logout`).
+
+API for a front end (the SAML IdP side uses exactly this; so does the OIDC provider)
+--------------------------------------------------------------------------------------
+
+1. **Start a sign-in** for a waiting application request::
+
+       pending = PendingRequest(protocol="oidc", app_code="demo-app", capacity="44088",
+                                force_authn=prompt_login, passive=prompt_none,
+                                max_age=max_age_seconds, continuation={...})
+       outcome = core.start(pending)
+
+   `continuation` is the front end's own JSON-able data needed to answer later (SAML: the
+   ACS URL, request ID, RelayState, NameID format; OIDC: redirect_uri, state, nonce, PKCE
+   challenge, scopes). The core stores it untouched with the session. `outcome` is one of
+
+   - `Ready(person, pending)`: a person is signed in in a capacity the application accepts:
+     answer now (see 3);
+   - `NotSignedIn(pending, reason)`: the request was passive (`prompt=none`, `IsPassive`) and
+     cannot be served without interaction: answer with the protocol's error
+     (`reason` is `NO_SESSION` or `INTERACTION_REQUIRED`);
+   - `NeedsUpstream(state, force_authn)`: send the browser to the upstream sign-in with
+     `Bridge.to_upstream(outcome)` (web does this: it owns the back end);
+   - `ToCapacityPage()`: redirect the browser to `/idp/capacity` (the choice, or the
+     mismatch/switch page, R13). That page ends, via the core, in `Ready` again, which the
+     web layer hands to the front end registered for `pending.protocol`.
+
+2. **Who is signed in here?** `core.current()` returns `Current(person, entries)` or None
+   (no session, or expired: R12). `person.capacity` is None until chosen.
+
+3. **Answer**: once the front end has issued its assertion / code, it calls
+   `core.answered(pending, person, entry)` with an `AppEntry` (protocol tag, app code, the
+   peer's id - SAML entityID or OIDC client_id -, the subject issued to it, a session index
+   or OIDC `sid`): the entry is registered for single logout and the trail records success.
+
+4. **Refuse**: `core.declined(pending, ...)` and the `Failure` reasons tell the front end
+   which protocol error to answer with; the core writes the trail row.
+
+5. **Logout**: `core.logout_everywhere(reply)` (the person's own "Afmelden", or a front end's
+   logout request: `initiator=(protocol, peer)` excludes the asking application, which gets
+   the `Reply` at the end) ends the session and returns a `LogoutStep` to follow with
+   `core.run_logout(plan)`. The plan is a typed `LogoutPlan` over all `AppEntry`s; each entry
+   is handed to the hop handler registered for its protocol
+   (`core.register_logout_hop("oidc", handler)`): a handler returns either a browser message
+   (a front-channel hop whose answer comes back later: call `core.logout_hop_done(plan_id,
+   ok)`), or True/False (a back-channel hop done at once, e.g. OIDC Back-Channel Logout).
+   Then the upstream hop (the back end's handler), then the `Reply` is handed to the reply
+   handler registered for `reply.protocol`, else `SignedOut(partial)` for web to render.
+
+The core raises the bridge's refusals (`errors.BridgeRefusal`) for what no protocol can answer
+(no session on the capacity page, a wrong form token); web renders them as 4xx pages.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from flask import session as flask_session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from attribute_authority.db import read_only, session_factory
+from attribute_authority.models import Application
+
+from . import capacity as capacity_rule
+from . import logout
+from .errors import SignOutRefused, RequestRefused, SessionMissing
+from .i18n import gettext as _
+from .i18n import lazy_gettext as _l
+from .logout import AppEntry, LogoutPlan, Reply
+from .person import Capacity, SignedInPerson
+from .sessions import BrowserSession
+from .trail import Trail
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AppEntry", "ChooseCapacity", "Current", "Failure", "LogoutPlan", "Mismatch",
+           "NeedsUpstream", "NotSignedIn", "PendingRequest", "Ready", "Reply", "SignInCore",
+           "SignedOut", "Status", "ToCapacityPage"]
+
+# Why a waiting request cannot be served (a front end maps each to its protocol's error).
+NO_SESSION = "no_session"  # passive request, nobody signed in (SAML NoPassive, OIDC login_required)
+INTERACTION_REQUIRED = "interaction_required"  # passive, but a capacity must be chosen
+CAPACITY_DECLINED = "capacity_declined"  # the person cancelled on the capacity page
+SIGN_IN_FAILED = "sign_in_failed"  # the upstream sign-in failed or was cancelled
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """What one application asked for, in no protocol's words; kept until it is answered."""
+
+    protocol: str  # "saml" | "oidc": which front end answers
+    app_code: str
+    capacity: str | None = None  # a capacity asked for (`citizen` or a government code)
+    force_authn: bool = False  # SAML ForceAuthn, OIDC prompt=login
+    passive: bool = False  # SAML IsPassive, OIDC prompt=none
+    max_age: int | None = None  # OIDC max_age (seconds since the upstream sign-in)
+    continuation: dict[str, Any] = field(default_factory=dict)  # the front end's own data
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> PendingRequest:
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A waiting request that ends without a sign-in; `reason` one of the constants above."""
+
+    reason: str
+    message: str  # for the application (never text from an unverified message)
+
+
+# -- outcomes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ready:
+    person: SignedInPerson
+    pending: PendingRequest
+
+
+@dataclass(frozen=True)
+class NotSignedIn:
+    pending: PendingRequest
+    reason: str  # NO_SESSION or INTERACTION_REQUIRED
+
+
+@dataclass(frozen=True)
+class NeedsUpstream:
+    """Sign in upstream; `state` comes back unchanged to `core.upstream_signed_in`."""
+
+    state: str
+    force_authn: bool
+
+
+@dataclass(frozen=True)
+class ToCapacityPage:
+    pass
+
+
+@dataclass(frozen=True)
+class Declined:
+    """A waiting request ends without a sign-in: the front end answers with its error."""
+
+    pending: PendingRequest
+    failure: Failure
+
+
+@dataclass(frozen=True)
+class Current:
+    person: SignedInPerson
+    entries: list[AppEntry]
+
+
+@dataclass(frozen=True)
+class ChooseCapacity:
+    """The capacity page: the choices this application accepts, one preselected."""
+
+    person: SignedInPerson
+    choices: list[Capacity]
+    preselected: str | None
+    app: str | None
+    csrf: str
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The session's capacity is not what the application accepts: offer the switch (R13)."""
+
+    person: SignedInPerson
+    app: str
+    required: str
+    apps: list[str]
+    csrf: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """Signed in, no application waiting."""
+
+    person: SignedInPerson
+    entries: list[AppEntry]
+    csrf: str
+
+
+@dataclass(frozen=True)
+class SignedOut:
+    partial: bool
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A hop handler's browser message (opaque to the core: web returns it as it is)."""
+
+    message: Any
+
+
+LogoutStep = Sent | SignedOut | NeedsUpstream
+HopHandler = Callable[[AppEntry, str], Any]  # -> browser message, or True/False when done
+UpstreamHop = Callable[[dict, str], Any]  # -> browser message, or None (nothing to do)
+ReplyHandler = Callable[[Reply, bool], Any]  # -> browser message
+
+
+@dataclass(frozen=True)
+class _Keep:
+    """A forced re-authentication: the same person keeps capacity and applications."""
+
+    person: dict[str, Any]
+    entries: list[dict[str, Any]]
+
+
+class SignInCore:
+    def __init__(self, *, db: sessionmaker[Session], clock, idle_timeout: dt.timedelta,
+                 lifetime: dt.timedelta, store, rotate: Callable[[], None]) -> None:
+        self.clock = clock
+        self.idle_timeout = idle_timeout
+        self.lifetime = lifetime
+        self.store = store
+        self.rotate = rotate
+        self.trail = Trail(db, clock)
+        # The core only reads (the trail writes in its own unit of work): on SQLite a
+        # read-only transaction never takes, nor waits for, the write lock.
+        self.read_db = session_factory(read_only(db.kw["bind"]))
+        self._hops: dict[str, HopHandler] = {}
+        self._replies: dict[str, ReplyHandler] = {}
+        self._upstream_hop: UpstreamHop | None = None
+
+    # -- registration of the front ends and the back end --------------------------------------
+
+    def register_logout_hop(self, protocol: str, handler: HopHandler) -> None:
+        self._hops[protocol] = handler
+
+    def register_reply(self, protocol: str, handler: ReplyHandler) -> None:
+        self._replies[protocol] = handler
+
+    def register_upstream_hop(self, handler: UpstreamHop) -> None:
+        self._upstream_hop = handler
+
+    # -- the session -------------------------------------------------------------------------
+
+    def browser(self) -> BrowserSession:
+        return BrowserSession(flask_session, now=self.clock(), idle_timeout=self.idle_timeout,
+                              lifetime=self.lifetime)
+
+    def current(self) -> Current | None:
+        browser = self.browser()
+        person = browser.person
+        return Current(person, browser.entries) if person else None
+
+    def upstream_record(self) -> dict[str, Any] | None:
+        """What the back end kept of this session's upstream sign-in (its NameID, …)."""
+        return self.browser().upstream
+
+    # -- sign-in -----------------------------------------------------------------------------
+
+    def start(self, pending: PendingRequest) -> Ready | NotSignedIn | NeedsUpstream | ToCapacityPage:
+        browser = self.browser()
+        person = browser.person
+        fresh_needed = pending.force_authn or (
+            person is not None and pending.max_age is not None
+            and self.clock() - person.authn_instant > dt.timedelta(seconds=pending.max_age))
+        if person is None or fresh_needed:
+            if pending.passive:
+                self.trail.write("failed", "no_passive", application=pending.app_code)
+                return NotSignedIn(pending, NO_SESSION)
+            keep = _Keep(browser.data["person"], [e.to_dict() for e in browser.entries]) \
+                if person is not None else None
+            return NeedsUpstream(self._state(pending, keep), force_authn=fresh_needed)
+        return self._continue(browser, person, pending)
+
+    def _continue(self, browser: BrowserSession, person: SignedInPerson,
+                  pending: PendingRequest) -> Ready | NotSignedIn | ToCapacityPage:
+        if person.capacity is None or not self._accepts(pending, person.capacity):
+            if person.capacity is not None:
+                self.trail.write("failed", "capacity_mismatch", person=person,
+                                 application=pending.app_code)
+            if pending.passive:
+                return NotSignedIn(pending, INTERACTION_REQUIRED)
+            browser.pending = pending.to_json()
+            return ToCapacityPage()
+        browser.pending = None
+        return Ready(person, pending)
+
+    def _accepts(self, pending: PendingRequest, capacity: Capacity) -> bool:
+        if pending.capacity is not None and pending.capacity != capacity.code:
+            return False  # the application asked for another capacity: offer the switch
+        return capacity_rule.accepts(self._required(pending.app_code), capacity)
+
+    def _required(self, app_code: str) -> str:
+        with self.read_db() as db:
+            return capacity_rule.application_capacity(db, app_code)
+
+    def answered(self, pending: PendingRequest, person: SignedInPerson, entry: AppEntry) -> None:
+        """The front end answered the application: keep the entry for single logout."""
+        self.browser().add_entry(entry)
+        self.trail.write("success", "assertion_issued", person=person, application=pending.app_code)
+
+    def refused_request(self, reason: str, *, app_code: str | None = None, detail: str = "") -> None:
+        """A front end refused an application's request before it reached the core (R14)."""
+        self.trail.write("refused", reason, application=app_code, detail=detail)
+
+    def _state(self, pending: PendingRequest | None, keep: _Keep | None = None) -> str:
+        return json.dumps({"pending": pending.to_json() if pending else None,
+                           "keep": asdict(keep) if keep else None})
+
+    @staticmethod
+    def pending_of(state: str) -> PendingRequest | None:
+        raw = json.loads(state).get("pending")
+        return PendingRequest.from_json(raw) if raw else None
+
+    def upstream_failed(self, state: str | None, reason: str, detail: str) -> Declined | None:
+        """The upstream IdP said, signed, that the sign-in failed: the waiting request (if
+        any) ends with SIGN_IN_FAILED. Its own words are not passed on (the front end answers
+        with our message only)."""
+        pending = self.pending_of(state) if state else None
+        self.trail.write("failed", reason, application=pending and pending.app_code, detail=detail)
+        if pending is None:
+            return None
+        return Declined(pending, Failure(SIGN_IN_FAILED, "Aanmelden mislukt"))
+
+    def upstream_signed_in(self, person: SignedInPerson, upstream: dict[str, Any],
+                           state: str) -> ToCapacityPage:
+        """The back end verified the upstream sign-in: a fresh session (new ID) for `person`;
+        `upstream` is the back end's own record (for upstream logout, /sp/slo checks)."""
+        data = json.loads(state)
+        pending = self.pending_of(state)
+        browser = self.browser()
+        browser.begin(person, upstream, self.rotate)
+        keep = data.get("keep")
+        if keep and keep["person"]["rrn"] == person.rrn and keep["person"].get("capacity"):
+            # ForceAuthn / max_age of an application: the same person proved themselves again;
+            # the capacity and the applications of the session stay as they were.
+            browser.set_capacity(Capacity(**keep["person"]["capacity"]))
+            for entry in keep["entries"]:
+                browser.add_entry(AppEntry.from_dict(entry))
+        self.trail.write("success", "upstream_signed_in", person=person,
+                         application=pending and pending.app_code)
+        if pending is not None:
+            browser.pending = pending.to_json()
+        return ToCapacityPage()
+
+    def browser_mismatch(self, rrn: str, state: str) -> None:
+        pending = self.pending_of(state)
+        self.trail.write("refused", "browser_mismatch", rrn=rrn,
+                         application=pending and pending.app_code)
+
+    # -- capacity (R13) ---------------------------------------------------------------------
+
+    def _signed_in(self) -> tuple[BrowserSession, SignedInPerson]:
+        browser = self.browser()
+        person = browser.person
+        if person is None:
+            raise SessionMissing("no_session", "capacity page without a session",
+                                 message=_l("U bent niet (meer) aangemeld; uw sessie is misschien "
+                                            "verlopen."))
+        return browser, person
+
+    def capacity_view(self) -> ChooseCapacity | Mismatch | Status | Ready:
+        browser, person = self._signed_in()
+        pending = PendingRequest.from_json(browser.pending) if browser.pending else None
+        if person.capacity is None:
+            with self.read_db() as db:
+                choices = capacity_rule.options(db, person.rrn)
+            return ChooseCapacity(person, choices, None, pending and pending.app_code, browser.csrf)
+        if pending is not None:
+            if self._accepts(pending, person.capacity):
+                browser.pending = None
+                return Ready(person, pending)
+            with self.read_db() as db:
+                required = capacity_rule.describe_requirement(
+                    capacity_rule.application_capacity(db, pending.app_code))
+                if pending.capacity is not None:
+                    required = capacity_rule.describe_requested(db, pending.capacity)
+            return Mismatch(person, pending.app_code, required,
+                            self.app_names(browser.entries), browser.csrf)
+        return Status(person, browser.entries, browser.csrf)
+
+    def capacity_post(self, form: dict[str, str] | Any) -> ToCapacityPage | Declined | LogoutStep:
+        browser, person = self._signed_in()
+        check_form_token(form, browser.csrf, RequestRefused("csrf", "form token missing or wrong",
+                         message=_l("Dit formulier is verlopen. Laad de pagina opnieuw.")))
+        pending = PendingRequest.from_json(browser.pending) if browser.pending else None
+        action = form.get("action", "choose")
+        if action == "switch":
+            # A new capacity needs a fresh upstream sign-in and a fresh session: nothing of
+            # the old capacity is carried over (R13). Every application that got an answer
+            # in the old capacity is signed out first, so none goes on acting in it.
+            entries = browser.entries
+            self.trail.write("failed", "capacity_switch", person=person,
+                             application=pending and pending.app_code,
+                             detail=f"signing out of {len(entries)} application(s) first: "
+                                    + ", ".join(e.app_code for e in entries))
+            browser.end()
+            return self.run_logout(LogoutPlan(entries=entries, switch=True, pending=pending))
+        if action == "cancel":
+            browser.pending = None
+            if pending is None:
+                return ToCapacityPage()
+            self.trail.write("failed", "capacity_declined", person=person, application=pending.app_code)
+            return Declined(pending, Failure(CAPACITY_DECLINED, "Verkeerde hoedanigheid"))
+        if person.capacity is not None:
+            raise RequestRefused("capacity_already_chosen", person.capacity.code,
+                                 message=_("U handelt in deze sessie al als %(capacity)s. Een andere "
+                                           "hoedanigheid vraagt een nieuwe aanmelding.",
+                                           capacity=person.capacity.label()))
+        with self.read_db() as db:
+            chosen = capacity_rule.choose(db, person.rrn, form.get("capacity", ""))
+        if chosen is None:
+            raise RequestRefused("capacity_not_allowed", form.get("capacity", ""),
+                                 message=_l("U kunt niet in die hoedanigheid aanmelden."))
+        browser.set_capacity(chosen)
+        return ToCapacityPage()
+
+    def app_names(self, entries: list[AppEntry]) -> list[str]:
+        """The catalog names of the session's applications (the code if it has none)."""
+        codes = [e.app_code for e in entries]
+        with self.read_db() as db:
+            names = dict(db.execute(select(Application.code, Application.name)
+                                    .where(Application.code.in_(codes))).all())
+        return [names.get(code) or code for code in codes]
+
+    # -- single logout ------------------------------------------------------------------------
+
+    def confirm_logout(self) -> Current | None:
+        """What "Afmelden" would end (the confirmation page lists it)."""
+        return self.current()
+
+    def logout_everywhere(self, form: Any) -> LogoutStep | None:
+        """The bridge's own "Afmelden", confirmed with the session's form token: every
+        application, then upstream. A POST without the token ends nothing. None: nobody
+        is signed in here."""
+        browser = self.browser()
+        if browser.person is None:
+            return None
+        if not _token_matches(form.get("csrf_token", ""), browser.csrf):
+            log.warning("bridge sign-out refused: form token missing or wrong")
+            raise SignOutRefused("logout_csrf", "sign-out form token missing or wrong")
+        plan = LogoutPlan(entries=browser.entries, upstream=browser.upstream)
+        browser.end()
+        return self.run_logout(plan)
+
+    def logout_asked(self, *, protocol: str, peer: str | None, reply: Reply,
+                     include_upstream: bool = True) -> LogoutStep:
+        """A verified logout request (an application's, or the upstream IdP's when
+        `include_upstream` is False): every other application, then upstream, then `reply`."""
+        browser = self.browser()
+        others = [e for e in browser.entries if (e.protocol, e.peer) != (protocol, peer)]
+        plan = LogoutPlan(entries=others, upstream=browser.upstream if include_upstream else None,
+                          reply=reply)
+        browser.end()
+        return self.run_logout(plan)
+
+    def logout_hop_done(self, plan_id: str | None, ok: bool) -> LogoutStep:
+        """A front-channel hop came back (ok: the peer confirmed it)."""
+        plan = logout.load(self.store, plan_id)
+        if plan is None:
+            raise RequestRefused("unknown_logout", "no logout in progress for this answer")
+        if not ok:
+            plan.partial = True
+        return self.run_logout(plan, plan_id)
+
+    def run_logout(self, plan: LogoutPlan, plan_id: str | None = None) -> LogoutStep:
+        while plan.entries:
+            entry = plan.entries.pop(0)
+            handler = self._hops.get(entry.protocol)
+            if handler is None:
+                plan.partial = True
+                continue
+            plan_id = logout.save(self.store, plan, plan_id)
+            sent = handler(entry, plan_id)
+            if isinstance(sent, bool):  # a back-channel hop, already done
+                logout.load(self.store, plan_id)  # no answer comes back for it
+                plan.partial = plan.partial or not sent
+                continue
+            return Sent(sent)
+        if plan.switch:
+            return self._switch_sign_in(plan)
+        if plan.upstream and self._upstream_hop is not None:
+            upstream, plan.upstream = plan.upstream, None
+            plan_id = logout.save(self.store, plan, plan_id)
+            sent = self._upstream_hop(upstream, plan_id)
+            if sent is not None:
+                return Sent(sent)
+            logout.load(self.store, plan_id)
+        if plan.reply is not None and plan.reply.protocol in self._replies:
+            return Sent(self._replies[plan.reply.protocol](plan.reply, plan.partial))
+        return SignedOut(plan.partial)
+
+    def _switch_sign_in(self, plan: LogoutPlan) -> NeedsUpstream:
+        """The applications of the old capacity are signed out: the fresh upstream sign-in."""
+        if plan.partial:
+            # Not every application confirmed; the bridge's side of the old session is gone
+            # all the same. The helpdesk finds which one in the log and the trail.
+            log.warning("capacity switch: not every application confirmed the logout")
+            self.trail.write("failed", "capacity_switch_partial_logout",
+                             application=plan.pending and plan.pending.app_code)
+        return NeedsUpstream(self._state(plan.pending), force_authn=True)
+
+
+def _token_matches(given: str, expected: str) -> bool:
+    """A form token compared in constant time; one that is not even ASCII is simply wrong."""
+    try:
+        return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    except (AttributeError, UnicodeEncodeError):
+        return False
+
+
+def check_form_token(form: Any, expected: str, refusal: Exception) -> None:
+    if not _token_matches(form.get("csrf_token", ""), expected):
+        raise refusal
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
