@@ -20,7 +20,15 @@ from typing import Any
 from flask import Response, redirect
 
 from samlkit.bindings import BINDING_HTTP_REDIRECT, Received
-from samlkit.logout import NameId, logout_request, logout_response
+from samlkit.errors import LogoutRefused as LogoutMessageRefused
+from samlkit.logout import (
+    NameId,
+    check_delivery,
+    logout_request,
+    logout_response,
+    name_id_of,
+    use_once,
+)
 from samlkit.samlxml import NAMEID_TRANSIENT, SAMLP, issuer_of
 from samlkit.sp_client import ServiceProvider
 
@@ -117,9 +125,32 @@ class SamlBackend:
         endpoint = idp.single_logout_services.get(BINDING_HTTP_REDIRECT)
         if endpoint is None:
             raise RequestRefused("no_slo_endpoint", idp.entity_id)
+        self._check_logout_request(root)
         return self.core.logout_asked(protocol=UPSTREAM, peer=idp.entity_id, reply=Reply(
             UPSTREAM, endpoint.response_location or endpoint.location, root.get("ID"),
             message.relay_state, BINDING_HTTP_REDIRECT), include_upstream=False)
+
+    def _check_logout_request(self, root) -> None:
+        """The upstream's signed LogoutRequest ends this browser's session only if it is fresh,
+        addressed to our /sp/slo, used once, and names this session's upstream NameID: a
+        captured one (another person's, an old one, one replayed in another browser) ends
+        nothing. Without a session there is nothing to end; the IdP simply gets its answer."""
+        try:
+            check_delivery(root, destination=self.slo_url, now=self.core.clock(),
+                           skew=self.config.clock_skew)
+            use_once(self.deps.store, "sp:logout-request:", root)
+        except LogoutMessageRefused as exc:
+            self.core.refused_request(f"logout_{exc.reason}", detail=exc.message)
+            raise RequestRefused(f"logout_{exc.reason}", exc.message) from None
+        upstream = self.core.upstream_record()
+        if upstream is None:
+            return
+        name_id = name_id_of(root)
+        if name_id is None or name_id.value != _upstream_name_id(upstream["name_id"]).value:
+            self.core.refused_request("logout_other_person", detail="upstream NameID differs")
+            raise RequestRefused("logout_other_person", "upstream LogoutRequest for another NameID",
+                                 message=_l("Deze afmelding hoort bij een andere persoon; u bent "
+                                            "nog aangemeld."))
 
     def logout_hop(self, upstream: dict[str, Any], plan_id: str) -> Response | None:
         try:
