@@ -220,17 +220,24 @@ def accept_response(form: Mapping[str, str], sp: ServiceProvider, idp: IdpMetada
                     outstanding: OutstandingRequests, replay: OneTimeStore, *, now: dt.datetime,
                     skew: dt.timedelta = dt.timedelta(seconds=60),
                     max_bytes: int = 1 << 20,
-                    decryption_keys: Sequence[KeyPair] = ()) -> SignedIn:
+                    decryption_keys: Sequence[KeyPair] = (),
+                    signed_errors_only: bool = False) -> SignedIn:
     """Accept one POSTed SAMLResponse; raise `SamlSecurityError` (an `AssertionRefused`, a
     `SignatureRefused`, an `XmlRefused`, a `DecryptionRefused`) or `SignInDeclined` for a
-    well-formed error status. Without `decryption_keys` an EncryptedAssertion is refused."""
+    well-formed error status. Without `decryption_keys` an EncryptedAssertion is refused.
+
+    `signed_errors_only`: an error status is acted on (the outstanding request taken, its
+    status and message passed on) only from a signed Response; an unsigned one is refused as
+    `unsigned_error_status` and leaves the request outstanding: anyone who saw a request ID
+    (it is in a URL) could otherwise cancel a sign-in and put words in the IdP's mouth."""
     root = decode_post(form, "SAMLResponse", max_bytes).root
     if root.tag != f"{{{SAMLP}}}Response":
         raise AssertionRefused("not_a_response", f"{root.tag} is not a samlp:Response")
     issuer = issuer_of(root)
     if issuer is not None and issuer != idp.entity_id:
         raise AssertionRefused("wrong_issuer", f"Response issuer {issuer!r}")
-    if root.find(f"{{{xmlsig.DS}}}Signature") is not None:
+    signed = root.find(f"{{{xmlsig.DS}}}Signature") is not None
+    if signed:
         xmlsig.verify(root, root, idp.signing_certs)
     if root.get("Destination") != sp.acs_url:
         raise AssertionRefused("wrong_destination", f"Destination {root.get('Destination')!r}")
@@ -238,6 +245,8 @@ def accept_response(form: Mapping[str, str], sp: ServiceProvider, idp: IdpMetada
 
     code, sub_code, message = read_status(root)
     if code != SUCCESS:
+        if signed_errors_only and not signed:
+            raise AssertionRefused("unsigned_error_status", "an unsigned Response with an error status")
         state = outstanding.take(in_response_to)
         if state is None:
             raise AssertionRefused("unknown_in_response_to", f"error status for {in_response_to!r}")

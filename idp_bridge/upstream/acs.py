@@ -74,7 +74,8 @@ def consume(form: Mapping[str, str], ctx: AcsContext) -> Accepted:
     try:
         signed_in = accept_response(form, ctx.sp, ctx.idp, outstanding(ctx.store, _ANY),
                                     ctx.store, now=ctx.now, skew=ctx.skew, max_bytes=ctx.max_bytes,
-                                    decryption_keys=ctx.decryption_keys)
+                                    decryption_keys=ctx.decryption_keys,
+                                    signed_errors_only=True)
     except SignInDeclined as exc:
         reason = "upstream_" + _snake((exc.sub_code or exc.code or "error").rsplit(":", 1)[-1])
         raise UpstreamFailed(reason, exc.message or exc.sub_code or exc.code or "", exc.state) from None
