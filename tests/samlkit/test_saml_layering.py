@@ -31,6 +31,13 @@ def test_saml_toolkit_knows_no_web_framework_or_database():
 
 
 @pytest.mark.parametrize("package", ["attribute_authority", "idp_bridge", "admin_ui", "samlkit",
+                                     "i18nkit", "examples", "idbeheer"])
+def test_no_product_module_imports_pysaml2(package):
+    """pysaml2 is in the test extras only (pyproject.toml, README "SAML stacks")."""
+    assert "saml2" not in _imports(package)
+
+
+@pytest.mark.parametrize("package", ["attribute_authority", "idp_bridge", "admin_ui", "samlkit",
                                      "i18nkit", "examples"])
 def test_nothing_imports_the_composition_root(package):
     assert "idbeheer" not in _imports(package)
