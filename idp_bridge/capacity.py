@@ -15,6 +15,8 @@ from attribute_authority.rights_query import open_governments
 from .i18n import gettext as _
 from .person import CITIZEN, EMPLOYEE, Capacity
 
+__all__ = ["CITIZEN", "EMPLOYEE", "accepts", "application_capacity", "choose", "options"]
+
 DEFAULT_APPLICATION_CAPACITY = EMPLOYEE  # DESIGN.md: the catalog's default
 
 

@@ -376,9 +376,18 @@ class SignInCore:
         browser, person = self._signed_in()
         pending = PendingRequest.from_json(browser.pending) if browser.pending else None
         if person.capacity is None:
-            with self.read_db() as db:
-                choices = capacity_rule.options(db, person.rrn)
-            return ChooseCapacity(person, choices, None, pending and pending.app_code, browser.csrf)
+            choices = self._choices(person, pending)
+            if pending is not None and self._required(pending.app_code) == capacity_rule.CITIZEN \
+                    and pending.capacity in (None, capacity_rule.CITIZEN):
+                # The application accepts citizens only: there is nothing to choose (#11.3).
+                browser.set_capacity(Capacity.citizen())
+                browser.pending = None
+                return Ready(browser.person, pending)  # type: ignore[arg-type]
+            codes = [c.code for c in choices]
+            preselected = pending.capacity if pending and pending.capacity in codes else next(
+                (c.code for c in choices if c.kind != capacity_rule.CITIZEN), codes[0] if codes else None)
+            return ChooseCapacity(person, choices, preselected, pending and pending.app_code,
+                                  browser.csrf)
         if pending is not None:
             if self._accepts(pending, person.capacity):
                 browser.pending = None
@@ -391,6 +400,16 @@ class SignInCore:
             return Mismatch(person, pending.app_code, required,
                             self.app_names(browser.entries), browser.csrf)
         return Status(person, browser.entries, browser.csrf)
+
+    def _choices(self, person: SignedInPerson, pending: PendingRequest | None) -> list[Capacity]:
+        """The capacities the person may take, limited to what the waiting application
+        accepts (#11.3: an employee-only application is not offered "as citizen")."""
+        with self.read_db() as db:
+            options = capacity_rule.options(db, person.rrn)
+        if pending is None:
+            return options
+        required = self._required(pending.app_code)
+        return [c for c in options if capacity_rule.accepts(required, c)]
 
     def capacity_post(self, form: dict[str, str] | Any) -> ToCapacityPage | Declined | LogoutStep:
         browser, person = self._signed_in()
@@ -420,8 +439,8 @@ class SignInCore:
                                  message=_("U handelt in deze sessie al als %(capacity)s. Een andere "
                                            "hoedanigheid vraagt een nieuwe aanmelding.",
                                            capacity=person.capacity.label()))
-        with self.read_db() as db:
-            chosen = capacity_rule.choose(db, person.rrn, form.get("capacity", ""))
+        chosen = next((c for c in self._choices(person, pending)
+                       if c.code == form.get("capacity", "")), None)
         if chosen is None:
             raise RequestRefused("capacity_not_allowed", form.get("capacity", ""),
                                  message=_l("U kunt niet in die hoedanigheid aanmelden."))

@@ -43,7 +43,8 @@ def employee_asked_for_citizen(bridge):
 
 
 def test_capacity_page_offers_citizen_and_open_relations(bridge):
-    sp = bridge.sp("demo-app")
+    set_capacity(bridge, "any-app", "any")  # an application that accepts both (#11.3)
+    sp = bridge.sp("any-app")
     browser = bridge.browser()
     browser.upstream_sign_in(sp, CHRIS)
     page = browser.get("/idp/capacity")
@@ -54,7 +55,8 @@ def test_capacity_page_offers_citizen_and_open_relations(bridge):
 
 
 def test_person_without_relations_can_only_be_citizen(bridge):
-    sp = bridge.sp("demo-app")
+    set_capacity(bridge, "any-app", "any")
+    sp = bridge.sp("any-app")
     browser = bridge.browser()
     browser.upstream_sign_in(sp, EMIL)
     page = browser.get("/idp/capacity")
@@ -145,7 +147,8 @@ def test_switch_signs_out_the_old_capacitys_applications_before_the_fresh_sign_i
     dev_eid_page = browser.get(_path(upstream.headers["Location"]))
     autopost = browser.submit(dev_eid_page.data, rrn=BART, method="token")
     assert browser.submit(autopost.data).status_code == 303
-    answer = browser.choose("citizen")
+    answer = browser.get("/idp/capacity")  # citizen-only: nothing to choose (#11.3)
+    assert 'name="capacity"' not in answer.get_data(as_text=True)
     attributes = attributes_of(citizen_app.consume(saml_response_of(answer.data)))
     assert attributes["capacity"] == ["citizen"] and attributes["authnMethod"] == ["token"]
     assert browser.session_cookie() != old_cookie
@@ -235,3 +238,32 @@ def test_capacity_page_reads_while_another_worker_holds_the_sqlite_write_lock(
         writer.close()
         engine.dispose()
     assert page.status_code == 200 and MERELBEKE.encode() in page.data
+
+
+# -- #11.3: the page offers only what the waiting application accepts -------------------------
+
+def _offered(page) -> list[str]:
+    import re
+
+    return sorted(re.findall(r'name="capacity" value="([^"]+)"', page.get_data(as_text=True)))
+
+
+def test_an_employee_only_application_is_not_offered_citizen(bridge):
+    sp = bridge.sp("demo-app")  # the catalog's default: employee
+    browser = bridge.browser()
+    browser.upstream_sign_in(sp, CHRIS)
+    page = browser.get("/idp/capacity")
+    assert _offered(page) == sorted([MERELBEKE, NAZARETH])
+    refused = browser.submit(page.data, capacity="citizen")  # a forged choice
+    assert refused.status_code == 400
+    assert _offered(browser.get("/idp/capacity")) == sorted([MERELBEKE, NAZARETH])  # nothing taken
+
+
+def test_a_citizen_only_application_gets_no_page_at_all(bridge):
+    set_capacity(bridge, "citizen-app", "citizen")
+    sp = bridge.sp("citizen-app")
+    browser = bridge.browser()
+    assert browser.upstream_sign_in(sp, CHRIS).status_code == 303
+    answer = browser.get("/idp/capacity")
+    assert answer.status_code == 200 and 'name="capacity"' not in answer.get_data(as_text=True)
+    assert attributes_of(sp.consume(saml_response_of(answer.data)))["capacity"] == ["citizen"]

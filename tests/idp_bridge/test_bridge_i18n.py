@@ -107,7 +107,8 @@ def test_accept_language_english_on_the_capacity_page(bridge, monkeypatch):
     monkeypatch.setattr(register, "lookup",
                         lambda rrn: dataclasses.replace(lookup(rrn), language=None))
     browser = accept_language(bridge.browser(), "en")
-    browser.upstream_sign_in(bridge.sp("demo-app"), CHRIS)
+    _any_app(bridge)  # both options are offered only to an application that accepts both
+    browser.upstream_sign_in(bridge.sp("any-app"), CHRIS)
     page = browser.get("/idp/capacity")
     html = text(page)
     assert html_lang(page) == "en" and "In which capacity are you signing in?" in html
@@ -119,12 +120,14 @@ def test_pref_language_english_from_the_upstream_sign_in(bridge):
     """Emil's register record says "en": dev_eid sends it as PrefLanguage; it beats the
     browser's Dutch."""
     browser = accept_language(bridge.browser(), "nl")
-    capacity = browser.upstream_sign_in(bridge.sp("demo-app"), EMIL)
+    _any_app(bridge)
+    capacity = browser.upstream_sign_in(bridge.sp("any-app"), EMIL)
     assert capacity.status_code == 303
     page = browser.get("/idp/capacity")
     assert html_lang(page) == "en" and "Welcome, Emil Novak." in text(page)
+    browser.submit(page.data, capacity="citizen")
     # demo-app is for employees: as a citizen Emil gets the switch page, in English
-    mismatch = browser.submit(page.data, capacity="citizen")
+    browser.get(bridge.sp("demo-app").login_url())
     mismatch = browser.get("/idp/capacity")
     assert mismatch.status_code == 409 and html_lang(mismatch) == "en"
     html = text(mismatch)
@@ -168,3 +171,16 @@ def test_switch_link_is_remembered_in_the_session(bridge):
 def test_unknown_language_is_ignored(bridge):
     page = bridge.browser().get("/idp/capacity?lang=xx")
     assert html_lang(page) == "nl"
+
+
+def _any_app(bridge) -> None:
+    from sqlalchemy import select
+
+    from attribute_authority.models import Application
+
+    with bridge.db() as s, s.begin():
+        app = s.scalars(select(Application).where(Application.code == "any-app")).first()
+        if app is None:
+            s.add(Application(code="any-app", name="any-app", capacity="any"))
+        else:
+            app.capacity = "any"
