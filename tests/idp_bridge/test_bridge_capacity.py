@@ -2,6 +2,8 @@
 import base64
 import sqlite3
 import zlib
+
+import pytest
 from urllib.parse import parse_qs, urlsplit
 
 from bridge_support import BridgeHarness, answer_logout, attributes_of, form_of, saml_response_of
@@ -267,3 +269,27 @@ def test_a_citizen_only_application_gets_no_page_at_all(bridge):
     answer = browser.get("/idp/capacity")
     assert answer.status_code == 200 and 'name="capacity"' not in answer.get_data(as_text=True)
     assert attributes_of(sp.consume(saml_response_of(answer.data)))["capacity"] == ["citizen"]
+
+
+@pytest.mark.parametrize("asked", [NAZARETH, MERELBEKE, "citizen"])
+def test_the_capacity_the_application_asked_for_is_preselected_not_granted(bridge, asked):
+    """An AuthnRequest with samlp:Extensions/idb:Capacity (built by samlkit's SP client, as
+    the admin UI sends it): the page preselects it and the person still confirms."""
+    from samlkit.sp_client import ServiceProvider, SessionRequests, authn_request, capacity_extension
+
+    set_capacity(bridge, "any-app", "any")
+    sp = bridge.sp("any-app")
+    client = ServiceProvider(sp.entity_id, sp.acs, bridge.keys["testsp"])
+    url = authn_request(client, "http://localhost/idp/sso", SessionRequests({}), now=bridge.clock(),
+                        extensions=[capacity_extension(asked)])
+    browser = bridge.browser()
+    to_upstream = browser.get(_path(url))
+    assert to_upstream.status_code == 302, to_upstream.data[:300]
+    page = browser.get(_path(to_upstream.headers["Location"]))
+    autopost = browser.submit(page.data, rrn=CHRIS, method="eid")
+    assert browser.submit(autopost.data).status_code == 303
+    choice = browser.get("/idp/capacity")
+    assert choice.status_code == 200 and 'name="capacity"' in choice.get_data(as_text=True)
+    import re
+    checked = re.findall(r'value="([^"]+)" checked', choice.get_data(as_text=True))
+    assert checked == [asked]
