@@ -78,7 +78,7 @@ from attribute_authority.models import Application
 
 from . import capacity as capacity_rule
 from . import logout
-from .errors import SignOutRefused, RequestRefused, SessionMissing
+from .errors import RequestRefused, SessionMissing, SignOutRefused
 from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 from .logout import AppEntry, LogoutPlan, Reply

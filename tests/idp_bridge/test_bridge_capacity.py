@@ -2,10 +2,9 @@
 import base64
 import sqlite3
 import zlib
-
-import pytest
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from bridge_support import BridgeHarness, answer_logout, attributes_of, form_of, saml_response_of
 from lxml import etree
 from saml2 import BINDING_HTTP_REDIRECT
