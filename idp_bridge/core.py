@@ -330,7 +330,7 @@ class SignInCore:
         any) ends with SIGN_IN_FAILED. Its own words are not passed on (the front end answers
         with our message only)."""
         pending = self.pending_of(state) if state else None
-        self.trail.write("failed", reason, application=pending and pending.app_code, detail=detail)
+        self.trail.write("failed", reason, application=pending.app_code if pending else None, detail=detail)
         if pending is None:
             return None
         return Declined(pending, Failure(SIGN_IN_FAILED, "Aanmelden mislukt"))
@@ -351,7 +351,7 @@ class SignInCore:
             for entry in keep["entries"]:
                 browser.add_entry(AppEntry.from_dict(entry))
         self.trail.write("success", "upstream_signed_in", person=person,
-                         application=pending and pending.app_code)
+                         application=pending.app_code if pending else None)
         if pending is not None:
             browser.pending = pending.to_json()
         return ToCapacityPage()
@@ -359,7 +359,7 @@ class SignInCore:
     def browser_mismatch(self, rrn: str, state: str) -> None:
         pending = self.pending_of(state)
         self.trail.write("refused", "browser_mismatch", rrn=rrn,
-                         application=pending and pending.app_code)
+                         application=pending.app_code if pending else None)
 
     # -- capacity (R13) ---------------------------------------------------------------------
 
@@ -386,7 +386,7 @@ class SignInCore:
             codes = [c.code for c in choices]
             preselected = pending.capacity if pending and pending.capacity in codes else next(
                 (c.code for c in choices if c.kind != capacity_rule.CITIZEN), codes[0] if codes else None)
-            return ChooseCapacity(person, choices, preselected, pending and pending.app_code,
+            return ChooseCapacity(person, choices, preselected, pending.app_code if pending else None,
                                   browser.csrf)
         if pending is not None:
             if self._accepts(pending, person.capacity):
@@ -423,7 +423,7 @@ class SignInCore:
             # in the old capacity is signed out first, so none goes on acting in it.
             entries = browser.entries
             self.trail.write("failed", "capacity_switch", person=person,
-                             application=pending and pending.app_code,
+                             application=pending.app_code if pending else None,
                              detail=f"signing out of {len(entries)} application(s) first: "
                                     + ", ".join(e.app_code for e in entries))
             browser.end()
@@ -529,7 +529,7 @@ class SignInCore:
             # all the same. The helpdesk finds which one in the log and the trail.
             log.warning("capacity switch: not every application confirmed the logout")
             self.trail.write("failed", "capacity_switch_partial_logout",
-                             application=plan.pending and plan.pending.app_code)
+                             application=plan.pending.app_code if plan.pending else None)
         return NeedsUpstream(self._state(plan.pending), force_authn=True)
 
 
