@@ -232,13 +232,23 @@ def revoke(session: Session, actor: authz.Actor, grant_id: int, reason: str | No
     state = state_of(grant, on)
     if state in ("revoked", "expired"):
         raise GrantNotChangeable(state=STATE_NL[state], action="ingetrokken")
+    _record_revoke(session, actor.rrn, grant, reason, on)
+    return grant
+
+
+def revoke_by_system(session: Session, grant: Grant, reason: str, on: date) -> None:
+    """A revocation made by a job (an access review's deadline, R16), recorded without actor."""
+    _record_revoke(session, None, grant, reason, on)
+
+
+def _record_revoke(session: Session, actor_rrn: str | None, grant: Grant, reason: str | None,
+                   on: date) -> None:
     before = snapshot(grant, *_FIELDS)
     grant.revoked_at, grant.revoked_on, grant.revoke_reason = clock.now(), on, reason or None
-    audit.record(session, actor.rrn, Change(
+    audit.record(session, actor_rrn, Change(
         "grant.revoked", "grant", grant.id, person_id=grant.relation.person_id,
         government_id=grant.relation.government_id, before=before,
         after={"right": grant.right.code, **snapshot(grant, *_FIELDS)}, reason=reason or None))
-    return grant
 
 
 @dataclass(frozen=True)

@@ -102,11 +102,30 @@ def _admin_address(session: Session, person_id: int, government_id: int) -> str 
         Relation.ended_on.is_(None)))
 
 
+def queue(session: Session, kind: str, key: str, government_id: int, recipient: str,
+          subject: str, body: str, on: date, grant_id: int | None = None) -> bool:
+    """Record one mail for `deliver`, in the caller's transaction; False when a notice with
+    this key already exists (so no job ever owes the same mail twice)."""
+    if session.scalar(select(Notice.id).where(Notice.key == key)) is not None:
+        return False
+    session.add(Notice(kind=kind, key=key, government_id=government_id, grant_id=grant_id,
+                       recipient=recipient, subject=subject, body=body, created_on=on,
+                       status="pending", attempts=0))
+    return True
+
+
 def run(factory: sessionmaker[Session], mailer: Mailer, on: date | None = None) -> RunReport:
     on = on or clock.today()
-    report = RunReport()
     with factory() as session, session.begin():
-        report.recorded = record_due(session, on)
+        recorded = record_due(session, on)
+    report = deliver(factory, mailer)
+    report.recorded = recorded
+    return report
+
+
+def deliver(factory: sessionmaker[Session], mailer: Mailer) -> RunReport:
+    """Send every recorded notice that is pending or failed, one transaction around each send."""
+    report = RunReport()
     with factory() as session:
         report.uncertain = list(session.scalars(select(Notice.id).where(Notice.status == "sending")))
         todo = list(session.scalars(select(Notice.id).where(Notice.status.in_(("pending", "failed")))
