@@ -321,14 +321,3 @@ def expire_due(session: Session, on: date | None = None) -> int:
         _mail_requester(session, request, on)
     return len(due)
 
-
-def open_counts_by_government(session: Session, government_ids: list[int]) -> dict[int, int]:
-    """Open requests per government (for the R11 digest)."""
-    if not government_ids:
-        return {}
-    rows = session.execute(select(AccessRequest.government_id, func.count())
-                           .where(AccessRequest.status == "open",
-                                  AccessRequest.government_id.in_(government_ids))
-                           .group_by(AccessRequest.government_id))
-    return {gid: n for gid, n in rows}
-

@@ -218,6 +218,9 @@ def close_due(session: Session, on: date | None = None) -> CloseReport:
             AccessReview.status == "open", AccessReview.deadline <= on).with_for_update()):
         left = list(session.scalars(select(ReviewItem).where(
             ReviewItem.review_id == review.id, ReviewItem.decision.is_(None))))
+        # Named before revoking: an unconfirmed local-administrator grant is revoked too, and
+        # its holder must still hear about the outcome.
+        reviewers = _reviewers(session, review, on)
         revoked = 0
         for item in left:
             item.decision = "unreviewed"
@@ -234,7 +237,7 @@ def close_due(session: Session, on: date | None = None) -> CloseReport:
                 + (f"; {revoked} daarvan zijn herroepen ({UNREVIEWED_REASON})." if review.auto_revoke
                    else "; ze blijven geldig.")
                 + "\nHet verslag staat bij de herziening in Gebruikersbeheer lokale besturen.\n")
-        for person_id, address in _reviewers(session, review, on):
+        for person_id, address in reviewers:
             notices.queue(session, "review", f"review:{review.id}:closed:{person_id}",
                           review.government_id, address, subject, body, on)
         report.closed += 1

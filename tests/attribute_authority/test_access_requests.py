@@ -165,3 +165,20 @@ def test_requests_are_tracked_per_person_newest_first(session, today):
     first = access_requests.submit(session, bart, MERELBEKE, "demo-app-admin", "Eén.", on=today)
     assert [r.id for r in access_requests.of_person(session, bart)] == [first.id]
     assert session.scalars(select(AccessRequest)).all() == [first]
+
+
+def test_the_expiry_notice_links_to_request_extension_and_the_digest_counts_requests(session, today):
+    from attribute_authority import notices
+
+    access_requests.submit(session, _person_id(session, BART), MERELBEKE, "demo-app-admin", "Nodig.",
+                           on=today)
+    reader = session.scalars(select(grants.Grant).join(grants.Grant.right).where(
+        grants.Right.code == "demo-app-reader", grants.Grant.government_id == grants.Relation.government_id
+    ).join(grants.Grant.relation).join(grants.Relation.person).where(Person.rrn == BART)).first()
+    notices.record_due(session, reader.end - timedelta(days=3), account_url="https://idb.example/account")
+    holder = session.scalars(select(Notice).where(Notice.key.like(f"holder:{reader.id}:%"))).one()
+    assert ("https://idb.example/account/request?app=demo-app&right=demo-app-reader&government=44088"
+            in holder.body)
+    digest = session.scalars(select(Notice).where(Notice.kind == "digest",
+                                                  Notice.government_id == reader.government_id)).first()
+    assert "Onder Aanvragen wacht 1 aanvraag op uw beslissing." in digest.body

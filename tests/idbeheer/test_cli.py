@@ -132,3 +132,28 @@ def test_contract_check_finds_every_cli_command():
     result = subprocess.run([sys.executable, str(SHARED / "contract_check.py"), "--cli", str(idbeheer)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout
+
+
+def test_reviews_close_revokes_and_mails_once(cli, fresh_url, tmp_path, today):
+    from attribute_authority import reviews
+    from attribute_authority.authz import actor_for
+    from attribute_authority.db import make_engine, session_factory
+
+    engine = make_engine(fresh_url)
+    with session_factory(engine)() as session, session.begin():
+        review = reviews.start(session, actor_for(session, AN), MERELBEKE,
+                               today + timedelta(days=7), True, on=today)
+        review_id = review.id
+    engine.dispose()
+    deadline = (today + timedelta(days=7)).isoformat()
+    first = cli("reviews", "close", "--date", deadline).stdout
+    assert "1 closed" in first and "0 revoked" not in first, first
+    outbox = tmp_path / "home" / "outbox"
+    mails = sorted(p.name for p in outbox.glob("*.eml"))
+    assert mails, first
+    second = cli("reviews", "close", "--date", deadline).stdout
+    assert "0 closed" in second and "0 revoked" in second and "0 mail(s) sent" in second
+    assert sorted(p.name for p in outbox.glob("*.eml")) == mails
+    revoked = [g for g in grants_json(cli, "--government", MERELBEKE, "--at", deadline)
+               if g["state"] == "revoked"]
+    assert revoked, f"review {review_id} revoked nothing"
