@@ -26,6 +26,7 @@ from samlkit.encryption import decrypt_encrypted_id
 from samlkit.errors import DecryptionRefused, SignatureRefused
 from samlkit.replay import OneTimeStore
 from samlkit.spmetadata import SpMetadata, SpRegistry
+
 from .keys import AaKeys
 from .names import (
     ATTR_GOVERNMENT,

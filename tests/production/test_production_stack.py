@@ -38,12 +38,12 @@ from support import AN, BART, DINA, MERELBEKE, DatabaseMaker, free_port
 from attribute_authority.db import make_engine
 from attribute_authority.models import Grant
 from attribute_authority.national_register import FileRegister
-from samlkit.keys import KeyPair, cert_der_b64, load_keypair, self_signed_keypair
-from samlkit.replay import MemoryStore
-from samlkit.xmlsig import verify
 from idp_bridge.config import utc_now
 from idp_bridge.dev_eid.idp import DevEid, TrustedSp
 from idp_bridge.dev_eid.web import blueprint as dev_eid_pages
+from samlkit.keys import KeyPair, cert_der_b64, load_keypair, self_signed_keypair
+from samlkit.replay import MemoryStore
+from samlkit.xmlsig import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 MACHINE_POSTGRES = (os.environ.get("IDBEHEER_TEST_DATABASE_URL")

@@ -5,9 +5,9 @@ from aa_support import envelope, query, read, signed
 from cryptography.hazmat.primitives.asymmetric import rsa
 from support import BART
 
-from samlkit.keys import ensure_dev_keypair, self_signed_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
+from samlkit.keys import ensure_dev_keypair, self_signed_keypair
 
 XML = "text/xml; charset=utf-8"
 
