@@ -251,7 +251,7 @@ def revoke(session: Session, actor: authz.Actor, grant_id: int, reason: str | No
     authz.require_admin_of(session, actor, grant.relation.government, on)
     state = state_of(grant, on)
     if state in ("revoked", "expired"):
-        raise GrantNotChangeable(state=STATE_NL[state], action="ingetrokken")
+        raise GrantNotChangeable(state=STATE_NL[state], action="herroepen")
     before = snapshot(grant, *_FIELDS)
     grant.revoked_at, grant.revoked_on, grant.revoke_reason = clock.now(), on, reason or None
     audit.record(session, actor.rrn, Change(
