@@ -195,6 +195,9 @@ class Grant(Base):
 
     relation: Mapped[Relation] = relationship(back_populates="grants", foreign_keys=[relation_id])
     right: Mapped[Right] = relationship()
+    periods: Mapped[list[GrantPeriod]] = relationship(
+        back_populates="grant", lazy="selectin", order_by="GrantPeriod.start",
+        cascade="all, delete-orphan")
 
     __table_args__ = (
         CheckConstraint('"end" >= start', name="period"),
@@ -207,6 +210,31 @@ class Grant(Base):
         Index("ix_grant_government_end", "government_id", "end", "id", "start", "revoked_on"),
         Index("ix_grant_end", "end"),
         Index("ix_grant_right", "right_id"),
+    )
+
+
+class GrantPeriod(Base):
+    """The days a grant is in force: the truth a reference date is read against (R5).
+
+    A grant's own start/end is its latest plan, as the administrator typed it. An extension
+    (R6) made on day X leaves every day before X as it was: earlier periods are cut at X - 1
+    and the new period starts on X at the earliest. So a search on a past reference date, the
+    AttributeQuery, the expiry notices and the history all read what held on that day, and
+    the latest period's end is always the grant's end."""
+
+    __tablename__ = "grant_period"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grant.id"))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+
+    grant: Mapped[Grant] = relationship(back_populates="periods")
+
+    __table_args__ = (
+        CheckConstraint('"end" >= start', name="period"),
+        # The AttributeQuery and the state conditions look up "the period of this grant that
+        # holds day D": grant_id then start, with end riding along.
+        Index("ix_grant_period_grant_start", "grant_id", "start", "end"),
     )
 
 

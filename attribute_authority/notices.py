@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import clock, delegation, metrics
 from .mail import Mailer, compose
 from .models import AccessRequest, Government, Grant, Notice, Relation
-from .states import not_revoked
+from .states import active_on
 
 NOTICE_DAYS = 14
 
@@ -77,11 +77,10 @@ def _requests_line(count: int) -> str:
 def record_due(session: Session, on: date, account_url: str | None = None) -> int:
     """Record the notices owed on `on`; returns how many are new. account_url (BASE/account)
     puts the "request extension" link of R15 in the holder's notice."""
-
     due = session.scalars(
         select(Grant).join(Relation, Relation.id == Grant.relation_id)
-        .where(Grant.end >= on, Grant.end <= on + timedelta(days=NOTICE_DAYS), Grant.start <= on,
-               not_revoked(on), Relation.ended_on.is_(None))
+        .where(Grant.end >= on, Grant.end <= on + timedelta(days=NOTICE_DAYS),
+               active_on(on), Relation.ended_on.is_(None))
         .order_by(Relation.government_id, Grant.end)).all()
     keys = [f"holder:{g.id}:{g.end.isoformat()}" for g in due]
     known = set(session.scalars(select(Notice.key).where(Notice.key.in_(keys)))) if keys else set()

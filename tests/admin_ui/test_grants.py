@@ -54,7 +54,7 @@ def test_confirm_with_a_future_start_warns_about_pending(client, db):
     start = today + timedelta(days=5)
     page = wizard(client, rel.id, step="reason", right="demo-app-admin", start=start.isoformat(),
                   end=(start + timedelta(days=10)).isoformat())
-    assert "pas actief vanaf" in text(page)
+    assert "pas toegekend vanaf" in text(page)
 
 
 def test_wizard_refusals_change_nothing(client, db):
@@ -105,11 +105,11 @@ def test_extend_with_a_future_start_warns_that_the_grant_is_pending(client, db):
     start = today + timedelta(days=3)
     check = post(client, f"/admin/grants/{grant.id}/extend", {
         "step": "check", "start": start.isoformat(), "end": (start + timedelta(days=30)).isoformat()})
-    assert "niet actief (toekomstig)" in text(check)
+    assert "geen toegang meer" in text(check)
     done = post(client, f"/admin/grants/{grant.id}/extend", {
         "step": "confirm", "start": start.isoformat(), "end": (start + timedelta(days=30)).isoformat()})
     assert done.status_code == 302
-    assert "pas actief vanaf" in text(client.get(done.location))
+    assert "pas toegekend vanaf" in text(client.get(done.location))
 
 
 def test_revoke_with_reason(client, db):
@@ -122,7 +122,7 @@ def test_revoke_with_reason(client, db):
     revoked = db.get(type(grant), grant.id)
     assert state_of(revoked, today) == "revoked" and revoked.revoke_reason == "opdracht af"
     again = post(client, f"/admin/grants/{grant.id}/revoke", {"reason": "nog eens"})
-    assert again.status_code == 422 and "ingetrokken" in text(again)
+    assert again.status_code == 422 and "herroepen" in text(again)
 
 
 def test_search_by_state_and_reference_date_and_csv(client):

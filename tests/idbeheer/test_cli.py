@@ -157,3 +157,32 @@ def test_reviews_close_revokes_and_mails_once(cli, fresh_url, tmp_path, today):
     revoked = [g for g in grants_json(cli, "--government", MERELBEKE, "--at", deadline)
                if g["state"] == "revoked"]
     assert revoked, f"review {review_id} revoked nothing"
+
+
+def test_grants_at_a_reference_date_before_an_extension(cli, fresh_url, monkeypatch, today):
+    """Issue 13 point 2: `grants --at` reads the period that held on that day, not the
+    extension's new start."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy.orm import Session
+
+    from attribute_authority import clock, grants
+    from attribute_authority.db import make_engine
+    from support import actor
+
+    engine = make_engine(fresh_url)
+    real_now = datetime.now(timezone.utc)
+    with Session(engine) as s:
+        g = grants.add(s, actor(s, AN), BART, MERELBEKE, "demo-app-admin")
+        s.commit()
+        grant_id = g.id
+    monkeypatch.setattr(clock, "now", lambda: real_now + timedelta(days=30))
+    later = clock.today()
+    cli("grant", "extend", str(grant_id), "--start", later.isoformat(),
+        "--end", (later + timedelta(days=90)).isoformat(), "--as", AN)
+    engine.dispose()
+    reference = (today + timedelta(days=14)).isoformat()
+    rows = grants_json(cli, BART, "--at", reference, "--state", "active")
+    assert grant_id in [r["id"] for r in rows]
+    assert grant_id not in [r["id"] for r in grants_json(cli, BART, "--at", reference,
+                                                           "--state", "pending")]

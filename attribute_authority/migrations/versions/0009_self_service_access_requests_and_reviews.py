@@ -1,14 +1,14 @@
 """self-service: access requests and reviews
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
