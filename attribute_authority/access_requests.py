@@ -160,8 +160,8 @@ def _mail_requester(session: Session, request: AccessRequest, on: date) -> None:
     lines = [f"Beste {request.person.full_name},", "",
              f"Uw aanvraag voor '{request.right.name}' bij {request.government.name} van "
              f"{request.created_at:%d-%m-%Y} is {status}."]
-    if request.status == "approved" and request.result_grant_id:
-        grant = session.get(Grant, request.result_grant_id)
+    grant = session.get(Grant, request.result_grant_id) if request.result_grant_id else None
+    if request.status == "approved" and grant is not None:
         lines.append(f"U heeft het recht van {grant.start:%d-%m-%Y} tot en met {grant.end:%d-%m-%Y}.")
     if request.decision_reason:
         lines.append(f"Reden: {request.decision_reason}")

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session, contains_eager
 
 from . import audit, authz, clock, delegation, governments, grants, notices, paging
@@ -60,7 +60,7 @@ def start(session: Session, actor: authz.Actor, government_code: str, deadline: 
                           deadline=deadline, auto_revoke=auto_revoke, status="open")
     session.add(review)
     session.flush()
-    active = select(review.id, Grant.id).where(Grant.government_id == government.id, active_on(on))
+    active = select(literal(review.id), Grant.id).where(Grant.government_id == government.id, active_on(on))
     session.execute(insert(ReviewItem).from_select(["review_id", "grant_id"], active))
     count = session.scalar(select(func.count()).where(ReviewItem.review_id == review.id))
     audit.record(session, actor.rrn, Change(

@@ -358,9 +358,7 @@ def grants_cmd(ctx: Context, rrn: str | None, government: str | None, at: date |
 def notify_expiring(ctx: Context, on: date | None) -> None:
     """E-mail holders of grants ending within two weeks, and their local administrators (R11);
     close the access requests left open for 30 days (R15)."""
-    from attribute_authority import notices
-
-    from attribute_authority import access_requests
+    from attribute_authority import access_requests, notices
 
     with ctx.work() as session:
         expired = access_requests.expire_due(session, on)

@@ -9,10 +9,10 @@ from attribute_authority.csv_export import csv_text
 from attribute_authority.errors import GrantTooLong
 from attribute_authority.grants import GrantFilter
 
+from ..formatting import day
 from ..forms import ExtendForm, GrantSearchForm, GrantWizardForm, ReasonForm
 from ..i18n import gettext as _
 from ..request_scope import attempt
-from ..formatting import day
 from ._common import page_number, status_of, today
 
 

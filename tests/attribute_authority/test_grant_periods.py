@@ -64,7 +64,7 @@ def test_a_future_start_stops_access_from_the_day_of_the_extension(session, toda
 
 def test_bulk_grants_have_their_period(session, today):
     from attribute_authority import bulk
-    from attribute_authority.models import Relation, Person
+    from attribute_authority.models import Person, Relation
     rel = session.scalar(select(Relation.id).join(Person).where(Person.rrn == BART))
     [g] = bulk.grant_many(session, actor(session, AN), MERELBEKE, "demo-app-admin", [rel],
                           on=today)

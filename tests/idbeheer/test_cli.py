@@ -165,10 +165,10 @@ def test_grants_at_a_reference_date_before_an_extension(cli, fresh_url, monkeypa
     from datetime import datetime, timezone
 
     from sqlalchemy.orm import Session
+    from support import actor
 
     from attribute_authority import clock, grants
     from attribute_authority.db import make_engine
-    from support import actor
 
     engine = make_engine(fresh_url)
     real_now = datetime.now(timezone.utc)
