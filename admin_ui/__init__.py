@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from flask import Blueprint
 from sqlalchemy.orm import Session, sessionmaker
 
+from attribute_authority.mail import Mailer
 from attribute_authority.national_register import NationalRegister
 
 from . import i18n, request_scope, sso
@@ -37,6 +38,9 @@ class Dependencies:
     national_register: NationalRegister
     config: AdminConfig
     run_job: JobRunner
+    mailer: Mailer | None = None
+    """sends the mails of requests and decisions (R15) after their commit; None: they wait
+    for the next `idbeheer notify-expiring`"""
 
 
 def _background_runner() -> JobRunner:
@@ -46,7 +50,7 @@ def _background_runner() -> JobRunner:
 
 def create_blueprint(*, session_factory: sessionmaker[Session],
                      national_register: NationalRegister, config: AdminConfig,
-                     run_job: JobRunner | None = None) -> Blueprint:
+                     run_job: JobRunner | None = None, mailer: Mailer | None = None) -> Blueprint:
     """The admin UI as a blueprint named "admin"; mount it at /admin.
 
     run_job runs server-side jobs (bulk upload); default a small thread pool. Tests pass their
@@ -54,7 +58,7 @@ def create_blueprint(*, session_factory: sessionmaker[Session],
     bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/static")
     deps = Dependencies(session_factory, national_register, config,
-                        run_job or _background_runner())
+                        run_job or _background_runner(), mailer)
 
     @bp.record_once
     def _setup(state) -> None:

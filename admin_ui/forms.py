@@ -206,3 +206,28 @@ class SignInSearchForm(SearchForm):
 
 class GovernmentSearchForm(SearchForm):
     q = StringField(_l("Naam of code"))
+
+
+class DecideRequestForm(FlaskForm):
+    """Approve (the grant form, prefilled from the request) or refuse with a reason (R15)."""
+
+    start = Day(_l("Begindatum"), REQUIRED)
+    end = Day(_l("Einddatum (tot en met)"), REQUIRED)
+    reason = TextAreaField(_l("Reden"), [Length(max=1000)])
+    refusal = TextAreaField(_l("Reden van de weigering"), [Length(max=1000)],
+                            description=_l("De aanvrager krijgt deze reden per e-mail."))
+
+
+class RequestInboxForm(SearchForm):
+    status = SelectField(_l("Status"), choices=[], validate_choice=False)
+
+
+class StartReviewForm(FlaskForm):
+    deadline = Day(_l("Uiterste datum (tot en met)"), REQUIRED)
+    auto_revoke = BooleanField(_l("Herroep wat op de uiterste datum niet bevestigd is"))
+
+
+class ReviewFilterForm(SearchForm):
+    application = SelectField(_l("Toepassing"), choices=[], validate_choice=False)
+    category = SelectField(_l("Categorie"), choices=[], validate_choice=False)
+    decision = SelectField(_l("Beoordeling"), choices=[], validate_choice=False)

@@ -160,7 +160,7 @@ def _mail_requester(session: Session, request: AccessRequest, on: date) -> None:
     lines = [f"Beste {request.person.full_name},", "",
              f"Uw aanvraag voor '{request.right.name}' bij {request.government.name} van "
              f"{request.created_at:%d-%m-%Y} is {status}."]
-    grant = session.get(Grant, request.result_grant_id) if request.result_grant_id else None
+    grant = request.result_grant
     if request.status == "approved" and grant is not None:
         lines.append(f"U heeft het recht van {grant.start:%d-%m-%Y} tot en met {grant.end:%d-%m-%Y}.")
     if request.decision_reason:
@@ -275,7 +275,7 @@ def approve(session: Session, actor: authz.Actor, request_id: int, *, start: dat
         grant = grants.add(session, actor, person.rrn, government.code, request.right.code,
                            start=start, end=end, reason=reason, on=on)
     request.status, request.decided_at = "approved", clock.now()
-    request.decided_by_rrn, request.result_grant_id = actor.rrn, grant.id
+    request.decided_by_rrn, request.result_grant, request.result_grant_id = actor.rrn, grant, grant.id
     audit.record(session, actor.rrn, Change(
         "request.approved", "access_request", request.id, person_id=person.id,
         government_id=government.id, before=before, after=snapshot(request, *_FIELDS),

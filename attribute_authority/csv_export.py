@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,3 +33,20 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> st
     writer.writerow([safe_cell(c) for c in columns])
     writer.writerows([safe_cell(row.get(c)) for c in columns] for row in rows)
     return out.getvalue()
+
+
+def csv_lines(columns: Sequence[tuple[str, str]], rows: Iterable[Mapping[str, object]]) -> Iterator[str]:
+    """The same file streamed line by line: `columns` are (key, header in the reader's
+    language); a large export starts at once and never sits in memory whole."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+
+    def line(cells: Iterable[object]) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow([safe_cell(c) for c in cells])
+        return out.getvalue()
+
+    yield line(header for _key, header in columns)
+    for row in rows:
+        yield line(row.get(key) for key, _header in columns)

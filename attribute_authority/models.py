@@ -394,6 +394,7 @@ class AccessRequest(Base):
     government: Mapped[Government] = relationship()
     right: Mapped[Right] = relationship()
     grant: Mapped[Grant | None] = relationship(foreign_keys=[grant_id])
+    result_grant: Mapped[Grant | None] = relationship(foreign_keys=[result_grant_id])
 
     __table_args__ = (
         CheckConstraint("kind in ('grant','extension','relation')", name="kind"),

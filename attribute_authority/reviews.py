@@ -6,7 +6,7 @@ revokes it with reason UNREVIEWED_REASON. Running the job again changes and mail
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -250,9 +250,13 @@ REPORT_COLUMNS = ("rrn", "name", "right", "application", "category", "start", "e
                   "decided_by", "decided_at")
 
 
-def report_rows(session: Session, actor: authz.Actor, review_id: int) -> Iterable[dict]:
-    """The review's outcome, row by row (streamed to CSV)."""
-    review = get(session, actor, review_id)
+def report_rows(session: Session, actor: authz.Actor, review_id: int) -> Iterator[dict]:
+    """The review's outcome, row by row (streamed to CSV). Access is checked here, before the
+    first row, so a refusal is an answer of its own and not a broken download."""
+    return _report_rows(session, get(session, actor, review_id))
+
+
+def _report_rows(session: Session, review: AccessReview) -> Iterator[dict]:
     stmt = (select(ReviewItem).join(ReviewItem.grant).join(Grant.relation).join(Relation.person)
             .join(Grant.right).join(Right.application)
             .options(contains_eager(ReviewItem.grant).contains_eager(Grant.relation)

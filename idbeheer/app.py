@@ -78,7 +78,7 @@ def create_app(settings: Settings) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.register_blueprint(admin_blueprint(
-        session_factory=db, national_register=FileRegister(),
+        session_factory=db, national_register=FileRegister(), mailer=settings.mailer(),
         config=AdminConfig(
             base_url=settings.base_url, keypairs=admin_keys, idp_metadata=bridge_metadata,
             replay=store, default_language=settings.lang,

@@ -362,7 +362,8 @@ def notify_expiring(ctx: Context, on: date | None) -> None:
 
     with ctx.work() as session:
         expired = access_requests.expire_due(session, on)
-    report = notices.run(ctx.factory, _mailer(ctx), on, account_url=f"{ctx.settings.base_url}/account")
+    report = notices.run(ctx.factory, ctx.settings.mailer(), on,
+                         account_url=f"{ctx.settings.base_url}/account")
     click.echo(f"notices: {report.recorded} new, {report.sent} sent, {report.failed} failed; "
                f"{expired} request(s) expired")
     if report.uncertain:
@@ -370,13 +371,6 @@ def notify_expiring(ctx: Context, on: date | None) -> None:
                    f"stopped; they are not sent again (ids {report.uncertain[:10]})", err=True)
     if report.failed:
         sys.exit(1)
-
-
-def _mailer(ctx: Context):
-    from attribute_authority.mail import OutboxMailer, SmtpMailer
-
-    settings = ctx.settings
-    return SmtpMailer(settings.smtp_url) if settings.smtp_url else OutboxMailer(settings.outbox)
 
 
 @main.group("reviews")
@@ -397,7 +391,7 @@ def reviews_close(ctx: Context, on: date | None) -> None:
     with ctx.work() as session:
         reminders = reviews.remind_due(session, on)
         report = reviews.close_due(session, on)
-    sent = notices.deliver(ctx.factory, _mailer(ctx))
+    sent = notices.deliver(ctx.factory, ctx.settings.mailer())
     click.echo(f"reviews: {report.closed} closed, {report.unreviewed} unreviewed, "
                f"{report.revoked} revoked; {reminders} reminder(s); {sent.sent} mail(s) sent")
     if sent.failed:

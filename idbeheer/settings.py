@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from attribute_authority.mail import Mailer, OutboxMailer, SmtpMailer
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -37,6 +39,10 @@ class Settings:
     @property
     def outbox(self) -> Path:
         return self.home / "outbox"
+
+    def mailer(self) -> Mailer:
+        """SMTP in production (IDBEHEER_SMTP_URL), .eml files in the outbox otherwise."""
+        return SmtpMailer(self.smtp_url) if self.smtp_url else OutboxMailer(self.outbox)
 
 
 def _secret(home: Path, env: dict[str, str]) -> str:
