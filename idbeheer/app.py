@@ -82,6 +82,7 @@ def create_app(settings: Settings) -> Flask:
         config=AdminConfig(
             base_url=settings.base_url, keypairs=admin_keys, idp_metadata=bridge_metadata,
             replay=store, default_language=settings.lang,
+            session_backend=admin_session_backend(settings, shared),
             idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute_lifetime=dt.timedelta(minutes=settings.session_lifetime_minutes))),
         url_prefix="/admin")
@@ -111,6 +112,15 @@ def admin_registration(settings: Settings) -> tuple[KeyPair, ...]:
         write_if_changed(settings.metadata_dir / "sp" / f"{ADMIN_APPLICATION}.xml",
                          registration_metadata(AdminConfig(base_url=base, keypairs=keys)))
     return keys
+
+
+def admin_session_backend(settings: Settings, shared: redis.Redis | None) -> tuple[str, object]:
+    """Admin sessions beside the bridge's: Redis when configured, else files in the data folder."""
+    if shared is not None:
+        return "redis", shared
+    from cachelib import FileSystemCache
+
+    return "cachelib", FileSystemCache(str(settings.home / "admin_sessions"), threshold=10_000)
 
 
 def _derived(settings: Settings, purpose: str) -> str:
