@@ -63,6 +63,7 @@ def create_blueprint(*, session_factory: sessionmaker[Session],
         sso.install(state.app, config)
         i18n.install(state.app, config.default_language)
 
+    bp.before_request(session_store.refuse_while_down)
     request_scope.install(bp)
     for register_routes in REGISTRARS:
         register_routes(bp)

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, session
+import redis
+from flask import Flask, current_app, render_template, request, session
+from flask.sessions import SessionInterface
 from flask_session import Session as FlaskSession
 
 from .config import AdminConfig
 
 KEY_PREFIX = "admin:session:"
 COOKIE_NAME = "idbeheer_admin"
+_DOWN = "admin_ui.session_store_down"
 
 
 def install(app: Flask, config: AdminConfig) -> None:
@@ -45,6 +48,37 @@ def install(app: Flask, config: AdminConfig) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
     )
     FlaskSession(app)
+    app.session_interface = _OutageAware(app.session_interface)
+
+
+def refuse_while_down():
+    """A before_request of the admin blueprint: while the store is unreachable, a clear 503
+    page (as the bridge shows) rather than a 500 from inside Flask's request set-up."""
+    if request.environ.get(_DOWN):
+        # No form token: it would live in the session that cannot be stored.
+        return render_template("admin/sign_in_unavailable.html", csrf_token=lambda: ""), 503
+    return None
+
+
+class _OutageAware(SessionInterface):
+    """flask-session, except that a store that cannot be reached while opening the session
+    gives a null session and a flag for `refuse_while_down`."""
+
+    def __init__(self, inner: SessionInterface) -> None:
+        self.inner = inner
+
+    def open_session(self, app, request):
+        try:
+            return self.inner.open_session(app, request)
+        except redis.RedisError:
+            request.environ[_DOWN] = True
+            return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        self.inner.save_session(app, session, response)
+
+    def __getattr__(self, name: str):  # regenerate() and the rest of flask-session's API
+        return getattr(self.inner, name)
 
 
 def renew(keep: tuple[str, ...]) -> None:

@@ -88,3 +88,14 @@ def test_over_https_the_cookie_is_secure(seeded_url, register):
     header = _set_cookie(app.test_client().get("/admin/sign-in", base_url="https://idbeheer.example.be"))
     assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header
     app.extensions["test.engine"].dispose()
+
+
+def test_while_redis_is_down_the_admin_ui_says_so_clearly(seeded_url, register):
+    """Sessions on a Redis that cannot be reached: a 503 page, never a 500 from the store."""
+    down = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    app = build_app(seeded_url, register, session_backend=("redis", down))
+    client = app.test_client()
+    client.set_cookie(COOKIE_NAME, "some-session-id", domain="localhost")
+    page = client.get("/admin/people/" + BART)
+    assert page.status_code == 503 and "Probeer het binnen enkele minuten opnieuw" in page.get_data(as_text=True)
+    app.extensions["test.engine"].dispose()
