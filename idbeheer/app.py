@@ -27,6 +27,7 @@ from . import observability
 from .aa_mount import aa_front_door, one_time_store
 from .bridge import bridge_deps
 from .keys import service_keys
+from .security_headers import with_security_headers
 from .settings import Settings, refuse_unsafe
 from .shared_state import redis_client
 
@@ -74,6 +75,8 @@ def create_app(settings: Settings) -> Flask:
     # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
         "/aa/soap": observability.observed(aa.soap, "aa.soap_view")})
+    app.wsgi_app = with_security_headers(app.wsgi_app,  # type: ignore[method-assign]
+                                         production=settings.production)
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
