@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from attribute_authority.mail import Mailer
 from attribute_authority.national_register import NationalRegister
 
-from . import i18n, request_scope, sso
+from . import i18n, request_scope, session_store, sso
 from .config import AdminConfig
 from .views import REGISTRARS
 
@@ -63,10 +63,11 @@ def create_blueprint(*, session_factory: sessionmaker[Session],
     @bp.record_once
     def _setup(state) -> None:
         state.app.extensions["admin_ui"] = deps
-        state.app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")  # see sso.py
+        session_store.install(state.app, config)
         sso.install(state.app, config)
         i18n.install(state.app, config.default_language)
 
+    bp.before_request(session_store.refuse_while_down)
     request_scope.install(bp)
     for register_routes in REGISTRARS:
         register_routes(bp)

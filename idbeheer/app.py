@@ -27,6 +27,7 @@ from . import observability
 from .aa_mount import aa_front_door, one_time_store
 from .bridge import bridge_deps
 from .keys import service_keys
+from .security_headers import with_security_headers
 from .settings import Settings, refuse_unsafe
 from .shared_state import redis_client
 
@@ -74,6 +75,8 @@ def create_app(settings: Settings) -> Flask:
     # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
         "/aa/soap": observability.observed(aa.soap, "aa.soap_view")})
+    app.wsgi_app = with_security_headers(app.wsgi_app,  # type: ignore[method-assign]
+                                         production=settings.production)
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -82,6 +85,7 @@ def create_app(settings: Settings) -> Flask:
         config=AdminConfig(
             base_url=settings.base_url, keypairs=admin_keys, idp_metadata=bridge_metadata,
             replay=store, default_language=settings.lang,
+            session_backend=admin_session_backend(settings, shared),
             idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute_lifetime=dt.timedelta(minutes=settings.session_lifetime_minutes))),
         url_prefix="/admin")
@@ -111,6 +115,15 @@ def admin_registration(settings: Settings) -> tuple[KeyPair, ...]:
         write_if_changed(settings.metadata_dir / "sp" / f"{ADMIN_APPLICATION}.xml",
                          registration_metadata(AdminConfig(base_url=base, keypairs=keys)))
     return keys
+
+
+def admin_session_backend(settings: Settings, shared: redis.Redis | None) -> tuple[str, object]:
+    """Admin sessions beside the bridge's: Redis when configured, else files in the data folder."""
+    if shared is not None:
+        return "redis", shared
+    from cachelib import FileSystemCache
+
+    return "cachelib", FileSystemCache(str(settings.home / "admin_sessions"), threshold=10_000)
 
 
 def _derived(settings: Settings, purpose: str) -> str:

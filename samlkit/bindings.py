@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import html
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +28,8 @@ from .spmetadata import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from .xmlparse import inflate_limited, parse_xml
 
 __all__ = [
-    "BINDING_HTTP_POST", "BINDING_HTTP_REDIRECT", "Received", "decode_post", "decode_redirect",
+    "AUTO_SUBMIT_CSP_SOURCE", "AUTO_SUBMIT_SCRIPT", "BINDING_HTTP_POST", "BINDING_HTTP_REDIRECT",
+    "Received", "decode_post", "decode_redirect",
     "post_form", "redirect_url", "verify_redirect_signature",
 ]
 
@@ -155,6 +157,13 @@ def _quote_b64(value: bytes) -> str:
     return value.decode("ascii").translate(_B64_ESCAPES)
 
 
+# The one script of the POST binding's page, always these exact bytes: a Content-Security-Policy
+# allows it by its hash (AUTO_SUBMIT_CSP_SOURCE) and no other inline script.
+AUTO_SUBMIT_SCRIPT = "document.forms[0].submit()"
+AUTO_SUBMIT_CSP_SOURCE = "'sha256-{}'".format(
+    base64.b64encode(hashlib.sha256(AUTO_SUBMIT_SCRIPT.encode()).digest()).decode("ascii"))
+
+
 def post_form(location: str, field: str, xml: bytes, relay_state: str | None) -> str:
     """The auto-submitting HTML page of the HTTP-POST binding (works without JavaScript too)."""
     value = base64.b64encode(xml).decode("ascii")
@@ -162,12 +171,12 @@ def post_form(location: str, field: str, xml: bytes, relay_state: str | None) ->
              if relay_state else "")
     return f"""<!doctype html>
 <html lang="nl"><head><meta charset="utf-8"><title>Doorsturen…</title></head>
-<body onload="document.forms[0].submit()">
+<body>
 <form method="post" action="{html.escape(location)}">
 <input type="hidden" name="{field}" value="{value}">{relay}
 <noscript><p>JavaScript staat uit. Klik op de knop om verder te gaan.</p></noscript>
 <button type="submit">Verder</button>
-</form></body></html>"""
+</form><script>{AUTO_SUBMIT_SCRIPT}</script></body></html>"""
 
 
 def _relay_state(value: str | None) -> str | None:

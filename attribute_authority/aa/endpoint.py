@@ -27,10 +27,10 @@ StartResponse = Callable[..., object]
 
 class SoapEndpoint:
     """The SAML SOAP binding's endpoint. With `https_only` (production) a query that did not
-    reach us over HTTPS gets 403; a body that is not declared XML (`SOAP_MEDIA_TYPES`) 415;
-    behind a proxy, put a trusted-proxy fix (werkzeug ProxyFix) outside this callable so that
-    wsgi.url_scheme is the client's. A body announced larger
-    than `max_bytes` gets 413 before a byte of it is read."""
+    reach us over HTTPS gets 403; behind a proxy, put a trusted-proxy fix (werkzeug ProxyFix)
+    outside this callable so that wsgi.url_scheme is the client's. A body not declared as XML
+    (`SOAP_MEDIA_TYPES`: a browser form can never send one) gets 415, and one announced
+    larger than `max_bytes` 413, before a byte of it is read."""
 
     def __init__(self, authority: AttributeAuthority, *, max_bytes: int,
                  https_only: bool = False) -> None:

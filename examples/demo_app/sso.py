@@ -57,7 +57,7 @@ def register_sso(app: Flask, *, base_url: str, entity_id: str, keypair: KeyPair,
     if secret_key or not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key or secrets.token_urlsafe(32)
     app.config.update(SESSION_COOKIE_NAME="demo_app_session", SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax")
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=base.startswith("https://"))
     bridge: list[IdpMetadata] = []
 
     def idp() -> IdpMetadata:
