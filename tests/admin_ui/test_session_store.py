@@ -97,5 +97,6 @@ def test_while_redis_is_down_the_admin_ui_says_so_clearly(seeded_url, register):
     client = app.test_client()
     client.set_cookie(COOKIE_NAME, "some-session-id", domain="localhost")
     page = client.get("/admin/people/" + BART)
-    assert page.status_code == 503 and "Probeer het binnen enkele minuten opnieuw" in page.get_data(as_text=True)
+    assert page.status_code == 503
+    assert "Probeer het binnen enkele minuten opnieuw" in page.get_data(as_text=True)
     app.extensions["test.engine"].dispose()

@@ -12,10 +12,10 @@ from admin_support import post
 from bridge_support import form_of
 from support import AN, BART, MERELBEKE, seeded
 
-from samlkit.bindings import AUTO_SUBMIT_SCRIPT, post_form
 from idbeheer.app import create_app
 from idbeheer.security_headers import content_security_policy
 from idbeheer.settings import from_env
+from samlkit.bindings import AUTO_SUBMIT_SCRIPT, post_form
 
 
 @pytest.fixture
