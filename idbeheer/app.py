@@ -34,7 +34,7 @@ from .shared_state import redis_client
 def create_app(settings: Settings) -> Flask:
     refuse_unsafe(settings)
     app = Flask("idbeheer")
-    observability.install(app)
+    observability.install(app, metrics_token=settings.metrics_token, production=settings.production)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     engine = make_engine(settings.database_url)
     db = session_factory(engine)

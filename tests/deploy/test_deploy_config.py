@@ -100,3 +100,14 @@ def test_gunicorn_workers_freeze_what_the_app_loaded(tmp_path, setting, frozen):
     finally:
         server.terminate()
         server.wait(20)
+
+
+def test_every_deployment_brings_the_metrics_token():
+    """Production serves /metrics only with IDBEHEER_METRICS_TOKEN: each way to deploy sets it,
+    and the guide shows Prometheus sending it."""
+    docs = {d["kind"] + "/" + d["metadata"]["name"]: d
+            for d in yaml.safe_load_all((DEPLOY / "k8s" / "idbeheer.yaml").read_text())}
+    assert "IDBEHEER_METRICS_TOKEN" in docs["Secret/idbeheer"]["stringData"]
+    assert "IDBEHEER_METRICS_TOKEN=" in (DEPLOY / "idbeheer.env.example").read_text()
+    guide = (DEPLOY / "README.md").read_text()
+    assert "IDBEHEER_METRICS_TOKEN" in guide and "authorization: {type: Bearer" in guide
