@@ -168,13 +168,13 @@ def deliver(factory: sessionmaker[Session], mailer: Mailer) -> RunReport:
             mailer.send(message)
         except Exception as exc:  # any delivery failure: keep it for the next run
             with factory() as session, session.begin():
-                notice = session.get(Notice, notice_id)
+                notice = session.get_one(Notice, notice_id)
                 notice.status, notice.last_error = "failed", f"{type(exc).__name__}: {exc}"[:300]
             report.failed += 1
             metrics.NOTICES.labels("failed").inc()
             continue
         with factory() as session, session.begin():
-            notice = session.get(Notice, notice_id)
+            notice = session.get_one(Notice, notice_id)
             notice.status, notice.sent_at = "sent", clock.now()
         report.sent += 1
         metrics.NOTICES.labels("sent").inc()

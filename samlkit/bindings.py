@@ -143,7 +143,10 @@ def redirect_url(location: str, field: str, xml: bytes, relay_state: str | None,
         query += f"&RelayState={quote_plus(relay_state)}"
     if keypair is not None:
         query += f"&SigAlg={quote_plus(RSA_SHA256)}"
-        signature = keypair.private_key.sign(query.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+        key = keypair.private_key
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("a Redirect-binding signature (RSA-SHA256) needs an RSA key")
+        signature = key.sign(query.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
         query += f"&Signature={_quote_b64(base64.b64encode(signature))}"
     return location + ("&" if "?" in location else "?") + query
 
