@@ -7,7 +7,8 @@ and session.
 
 Outstanding requests are kept in the admin UI's own session (server-side, session_store.py;
 its cookie SameSite=Lax). That cookie reaches /admin/acs because the page that POSTs the
-answer is the bridge's, at the same origin BASE in every mode (the bridge, dev_eid and the admin UI are one application under one host).
+answer is the bridge's, at the same origin BASE in every mode (the bridge, dev_eid and the
+admin UI are one application under one host).
 The cross-site POST of a sign-in is the upstream IdP's to /sp/acs, which the bridge handles
 without any cookie. Should the admin UI ever live on another site than the bridge, use
 `StoreRequests` on the shared store instead (see samlkit.sp_client).
