@@ -75,7 +75,7 @@ def create_app(settings: Settings) -> Flask:
     # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
         "/aa/soap": observability.observed(aa.soap, "aa.soap_view")})
-    app.wsgi_app = with_security_headers(app.wsgi_app,  # type: ignore[method-assign]
+    app.wsgi_app = with_security_headers(app.wsgi_app,  # type: ignore[method-assign,assignment]
                                          production=settings.production)
     if settings.trusted_proxies:
         n = settings.trusted_proxies
