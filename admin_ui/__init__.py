@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from flask import Blueprint
 from sqlalchemy.orm import Session, sessionmaker
 
+from attribute_authority.mail import Mailer
 from attribute_authority.national_register import NationalRegister
 
-from . import i18n, request_scope, sso
+from . import i18n, request_scope, session_store, sso
 from .config import AdminConfig
 from .views import REGISTRARS
 
@@ -37,6 +38,9 @@ class Dependencies:
     national_register: NationalRegister
     config: AdminConfig
     run_job: JobRunner
+    mailer: Mailer | None = None
+    """sends the mails of requests and decisions (R15) after their commit; None: they wait
+    for the next `idbeheer notify-expiring`"""
 
 
 def _background_runner() -> JobRunner:
@@ -46,7 +50,7 @@ def _background_runner() -> JobRunner:
 
 def create_blueprint(*, session_factory: sessionmaker[Session],
                      national_register: NationalRegister, config: AdminConfig,
-                     run_job: JobRunner | None = None) -> Blueprint:
+                     run_job: JobRunner | None = None, mailer: Mailer | None = None) -> Blueprint:
     """The admin UI as a blueprint named "admin"; mount it at /admin.
 
     run_job runs server-side jobs (bulk upload); default a small thread pool. Tests pass their
@@ -54,15 +58,16 @@ def create_blueprint(*, session_factory: sessionmaker[Session],
     bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/static")
     deps = Dependencies(session_factory, national_register, config,
-                        run_job or _background_runner())
+                        run_job or _background_runner(), mailer)
 
     @bp.record_once
     def _setup(state) -> None:
         state.app.extensions["admin_ui"] = deps
-        state.app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")  # see sso.py
+        session_store.install(state.app, config)
         sso.install(state.app, config)
         i18n.install(state.app, config.default_language)
 
+    bp.before_request(session_store.refuse_while_down)
     request_scope.install(bp)
     for register_routes in REGISTRARS:
         register_routes(bp)

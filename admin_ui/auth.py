@@ -24,9 +24,10 @@ from werkzeug.wrappers import Response
 
 from attribute_authority import authz, clock
 from attribute_authority.errors import NotAdministratorOf
+from samlkit.logout import NameId
 from samlkit.samlxml import ATTRIBUTE
 
-from . import sso
+from . import session_store, sso
 
 RRN_ATTRIBUTE = ATTRIBUTE + "rrn"
 CAPACITY_ATTRIBUTE = ATTRIBUTE + "capacity"
@@ -80,9 +81,8 @@ def _establish(rrn: str, government: str, bridge_session: Mapping | None) -> Non
     actor = authz.acting_actor(g.db, rrn, government)
     if not authz.roles_of(g.db, actor, clock.today()).any:
         raise NotAdministratorOf(government=government)
-    keep = {k: session[k] for k in ("admin_language", sso.OUTSTANDING) if k in session}
-    session.clear()  # a new sign-in starts a new session (no fixation of the old one)
-    session.update(keep)
+    # A new sign-in starts a new session under a new ID (no fixation of the old one).
+    session_store.renew(keep=("admin_language", sso.OUTSTANDING))
     stamp = now()
     session[_KEY] = {"rrn": rrn, "government": government, "since": stamp, "seen": stamp}
     if bridge_session:
@@ -92,15 +92,24 @@ def _establish(rrn: str, government: str, bridge_session: Mapping | None) -> Non
 
 
 def sign_out(*, keep_pending_sign_in: bool = False) -> dict | None:
-    """End the admin session; returns the bridge session it came from (sso.bridge_session),
-    if known. `keep_pending_sign_in` keeps this browser's outstanding AuthnRequests: the
-    bridge signs the admin UI out in the middle of a capacity switch that answers one."""
+    """End the admin session: deleted from the store, so a copy of its cookie opens nothing.
+    Returns the bridge session it came from (sso.bridge_session), if known.
+    `keep_pending_sign_in` keeps this browser's outstanding AuthnRequests: the bridge signs
+    the admin UI out in the middle of a capacity switch that answers one."""
     ended = session.get(_BRIDGE)
     keep = ("admin_language", sso.OUTSTANDING) if keep_pending_sign_in else ("admin_language",)
-    kept = {k: session[k] for k in keep if k in session}
-    session.clear()
-    session.update(kept)
+    session_store.renew(keep=keep)
     return ended
+
+
+def may_end(name_id: NameId) -> bool:
+    """Whether the bridge's LogoutRequest for `name_id` may end this browser's admin session:
+    the session was signed in with that NameID (as the bridge issued it), or there is no
+    session here to end."""
+    bridge = session.get(_BRIDGE)
+    if bridge and bridge.get("name_id"):
+        return NameId.from_dict(bridge["name_id"]) == name_id
+    return _KEY not in session
 
 
 def _expired(state: dict) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from samlkit.keys import KeyPair
 from samlkit.replay import OneTimeStore
@@ -19,6 +20,9 @@ class AdminConfig:
     """The bridge's IdP metadata (BASE/idp/metadata), read on the first sign-in."""
     replay: OneTimeStore | None = None
     """Where used assertion IDs are remembered; shared by all workers in production."""
+    session_backend: tuple[str, Any] | None = None
+    """Where admin sessions are kept (session_store.py): ("redis", client) or ("cachelib",
+    cache); None: this process's memory."""
     idle_timeout: timedelta = timedelta(minutes=30)
     absolute_lifetime: timedelta = timedelta(hours=8)
     default_language: str = "nl"

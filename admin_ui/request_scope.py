@@ -71,6 +71,8 @@ def _commit(response):
     if db is not None:
         if response.status_code < 400 and not g.get("refused"):
             db.commit()
+            for job in g.pop("after_commit", ()):
+                job()
         else:
             db.rollback()
     return response
@@ -94,6 +96,11 @@ def _csrf_refused(_problem: CSRFError):
     return render_template("admin/refused.html", status=400, message=i18n.gettext(
         "Het formulier is verlopen of niet afkomstig van deze site. Laad de pagina opnieuw "
         "en probeer het nog eens.")), 400
+
+
+def after_commit(job) -> None:
+    """Run `job` once this request's unit of work is committed (never after a rollback)."""
+    g.setdefault("after_commit", []).append(job)
 
 
 def attempt(fn, *args, **kwargs):

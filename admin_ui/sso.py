@@ -5,9 +5,10 @@ AuthnRequests to BASE/idp/sso; application `idbeheer` in the catalog (capacity e
 SAML work is the shared SP client; this module only ties it to the admin UI's configuration
 and session.
 
-Outstanding requests are kept in the admin UI's own session cookie (SameSite=Lax). That cookie
-reaches /admin/acs because the page that POSTs the answer is the bridge's, at the same origin
-BASE in every mode (the bridge, dev_eid and the admin UI are one application under one host).
+Outstanding requests are kept in the admin UI's own session (server-side, session_store.py;
+its cookie SameSite=Lax). That cookie reaches /admin/acs because the page that POSTs the
+answer is the bridge's, at the same origin BASE in every mode (the bridge, dev_eid and the
+admin UI are one application under one host).
 The cross-site POST of a sign-in is the upstream IdP's to /sp/acs, which the bridge handles
 without any cookie. Should the admin UI ever live on another site than the bridge, use
 `StoreRequests` on the shared store instead (see samlkit.sp_client).
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from flask import current_app, session
 
@@ -124,11 +125,12 @@ def accept_logout_answer(raw_query: bytes) -> LoggedOut:
                                   now=dt.datetime.now(dt.UTC))
 
 
-def accept_bridge_logout(raw_query: bytes) -> LogoutAsked:
-    """The bridge's verified LogoutRequest; raises SamlSecurityError."""
+def accept_bridge_logout(raw_query: bytes, ours: Callable[[NameId], bool]) -> LogoutAsked:
+    """The bridge's verified LogoutRequest about a NameID that `ours` accepts (this browser's
+    sign-in); raises SamlSecurityError."""
     message = decode_redirect(raw_query, "SAMLRequest", MAX_MESSAGE_BYTES)
     return accept_logout_request(message, service_provider(), _idp(), _replay(),
-                                 now=dt.datetime.now(dt.UTC))
+                                 now=dt.datetime.now(dt.UTC), ours=ours)
 
 
 def answer_bridge_logout(asked: LogoutAsked) -> str:

@@ -171,8 +171,8 @@ def selection_of(session: Session, actor: authz.Actor, selection_id: int,
     if selection is None or selection.actor_rrn != actor.rrn or (
             actor.acting_for is not None and actor.acting_for != selection.government_id):
         raise NotFound(what="Selectie", key=str(selection_id))
-    authz.require_admin_of(session, actor, session.get(Government,
-                                                       selection.government_id), on)
+    authz.require_admin_of(session, actor, session.get_one(Government,
+                                                           selection.government_id), on)
     return selection
 
 
@@ -246,7 +246,7 @@ def grant_selection(session: Session, actor: authz.Actor, selection_id: int, *,
     ids = resolve(session, selection, on)
     if len(ids) != expected:
         raise SelectionChanged(count=len(ids), expected=expected)
-    government = session.get(Government, selection.government_id)
+    government = session.get_one(Government, selection.government_id)
     created = grant_many(session, actor, government.code, selection.right_code, ids,
                          start=start, end=end, reason=reason, on=on)
     session.delete(selection)

@@ -50,6 +50,7 @@ class SmtpMailer:
         self.timeout = timeout
 
     def send(self, message: EmailMessage) -> None:
+        client: smtplib.SMTP
         if self.scheme == "smtps":
             client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
                                       context=ssl.create_default_context())

@@ -177,7 +177,7 @@ def resume(session: Session, actor: authz.Actor, job_id: int, on: date | None = 
     session.refresh(job, with_for_update=True)
     if state(job, now) != "interrupted":
         raise NotResumable()
-    authz.require_admin_of(session, actor, session.get(governments.Government, job.government_id),
+    authz.require_admin_of(session, actor, session.get_one(governments.Government, job.government_id),
                            on or clock.today())
     job.status, job.run_token, job.updated_at = "ready", None, now or clock.now()
     return job
@@ -205,7 +205,7 @@ def run(factory: sessionmaker[Session], register: NationalRegister, job_id: int,
         while True:
             with factory() as session, session.begin():
                 job = _locked(session, job_id)
-                if job.run_token != token or job.status != "running":
+                if job is None or job.run_token != token or job.status != "running":
                     return  # presumed dead and resumed by another run: that run goes on
                 todo = lines[job.done:job.done + chunk]
                 if not todo:
@@ -216,14 +216,14 @@ def run(factory: sessionmaker[Session], register: NationalRegister, job_id: int,
     except Exception:
         with factory() as session, session.begin():
             job = _locked(session, job_id)
-            if job.run_token == token:
+            if job is not None and job.run_token == token:
                 job.status = "failed"
         raise
 
 
 def _run_chunk(session: Session, register: NationalRegister, job: UploadJob,
                lines: list[Line]) -> None:
-    government = session.get(governments.Government, job.government_id)
+    government = session.get_one(governments.Government, job.government_id)
     actor = authz.acting_actor(session, job.actor_rrn, government.code)
     problems = list(job.problems or [])
     for line in lines:

@@ -17,17 +17,18 @@ from admin_ui.auth import APPLICATION as ADMIN_APPLICATION
 from admin_ui.sso import registration_metadata
 from attribute_authority.db import make_engine, query_engine, session_factory
 from attribute_authority.national_register import FileRegister
-from samlkit.keys import KeyPair
-from samlkit.spmetadata import SpRegistry, write_if_changed
 from idp_bridge.dev_eid.web import for_bridge as dev_eid_for
 from idp_bridge.mount import mount
 from idp_bridge.pairwise import PairwiseNameIds
 from idp_bridge.web import create_bridge_app
+from samlkit.keys import KeyPair
+from samlkit.spmetadata import SpRegistry, write_if_changed
 
 from . import observability
 from .aa_mount import aa_front_door, one_time_store
 from .bridge import bridge_deps
 from .keys import service_keys
+from .security_headers import with_security_headers
 from .settings import Settings, refuse_unsafe
 from .shared_state import redis_client
 
@@ -35,7 +36,7 @@ from .shared_state import redis_client
 def create_app(settings: Settings) -> Flask:
     refuse_unsafe(settings)
     app = Flask("idbeheer")
-    observability.install(app)
+    observability.install(app, metrics_token=settings.metrics_token, production=settings.production)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     engine = make_engine(settings.database_url)
     db = session_factory(engine)
@@ -76,14 +77,17 @@ def create_app(settings: Settings) -> Flask:
     # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
         "/aa/soap": observability.observed(aa.soap, "aa.soap_view")})
+    app.wsgi_app = with_security_headers(app.wsgi_app,  # type: ignore[method-assign,assignment]
+                                         production=settings.production)
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.register_blueprint(admin_blueprint(
-        session_factory=db, national_register=FileRegister(),
+        session_factory=db, national_register=FileRegister(), mailer=settings.mailer(),
         config=AdminConfig(
             base_url=settings.base_url, keypairs=admin_keys, idp_metadata=bridge_metadata,
             replay=store, default_language=settings.lang,
+            session_backend=admin_session_backend(settings, shared),
             idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute_lifetime=dt.timedelta(minutes=settings.session_lifetime_minutes))),
         url_prefix="/admin")
@@ -113,6 +117,15 @@ def admin_registration(settings: Settings) -> tuple[KeyPair, ...]:
         write_if_changed(settings.metadata_dir / "sp" / f"{ADMIN_APPLICATION}.xml",
                          registration_metadata(AdminConfig(base_url=base, keypairs=keys)))
     return keys
+
+
+def admin_session_backend(settings: Settings, shared: redis.Redis | None) -> tuple[str, object]:
+    """Admin sessions beside the bridge's: Redis when configured, else files in the data folder."""
+    if shared is not None:
+        return "redis", shared
+    from cachelib import FileSystemCache
+
+    return "cachelib", FileSystemCache(str(settings.home / "admin_sessions"), threshold=10_000)
 
 
 def _derived(settings: Settings, purpose: str) -> str:

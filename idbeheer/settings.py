@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from attribute_authority.mail import Mailer, OutboxMailer, SmtpMailer
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -27,6 +29,8 @@ class Settings:
     # The AA signs its Assertion always (DESIGN.md); the Response around it too unless turned
     # off: pysaml2's client wants both by default, and the second signature halves throughput.
     aa_sign_response: bool = True
+    # The bearer token /metrics asks for; in production without one /metrics is not served.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
@@ -35,6 +39,10 @@ class Settings:
     @property
     def outbox(self) -> Path:
         return self.home / "outbox"
+
+    def mailer(self) -> Mailer:
+        """SMTP in production (IDBEHEER_SMTP_URL), .eml files in the outbox otherwise."""
+        return SmtpMailer(self.smtp_url) if self.smtp_url else OutboxMailer(self.outbox)
 
 
 def _secret(home: Path, env: dict[str, str]) -> str:
@@ -71,6 +79,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         session_idle_minutes=int(env.get("IDBEHEER_SESSION_IDLE_MINUTES", "30")),
         session_lifetime_minutes=int(env.get("IDBEHEER_SESSION_LIFETIME_MINUTES", str(8 * 60))),
         aa_sign_response=_flag(env, "IDBEHEER_AA_SIGN_RESPONSE", True),
+        metrics_token=env.get("IDBEHEER_METRICS_TOKEN") or None,
     )
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import html
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote_plus, unquote_plus
 
@@ -27,13 +28,15 @@ from .spmetadata import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from .xmlparse import inflate_limited, parse_xml
 
 __all__ = [
-    "BINDING_HTTP_POST", "BINDING_HTTP_REDIRECT", "Received", "decode_post", "decode_redirect",
+    "AUTO_SUBMIT_CSP_SOURCE", "AUTO_SUBMIT_SCRIPT", "BINDING_HTTP_POST", "BINDING_HTTP_REDIRECT",
+    "Received", "decode_post", "decode_redirect",
     "post_form", "redirect_url", "verify_redirect_signature",
 ]
 
 MAX_RELAY_STATE = 2048
 _DSIG_MORE = "http://www.w3.org/2001/04/xmldsig-more#"
-SIG_ALGS = {
+# Constructors of the digest of each accepted SigAlg (typed so: HashAlgorithm is abstract).
+SIG_ALGS: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     _DSIG_MORE + "rsa-sha256": hashes.SHA256,
     _DSIG_MORE + "rsa-sha384": hashes.SHA384,
     _DSIG_MORE + "rsa-sha512": hashes.SHA512,
@@ -108,20 +111,21 @@ def verify_redirect_signature(message: Received, certs: Sequence[x509.Certificat
     """Check a Redirect-binding signature with one of `certs`; raise SignatureRefused if not."""
     if message.signature is None or message.signed_octets is None:
         raise SignatureRefused("unsigned", "the request carries no signature")
-    algorithm = SIG_ALGS.get(message.sig_alg or "")
+    sig_alg = message.sig_alg or ""
+    algorithm = SIG_ALGS.get(sig_alg)
     if algorithm is None:
-        raise SignatureRefused("weak_algorithm", f"SigAlg {message.sig_alg!r} is not accepted")
+        raise SignatureRefused("weak_algorithm", f"SigAlg {sig_alg!r} is not accepted")
     if not certs:
         raise SignatureRefused("untrusted_key", "no signing certificate in the metadata")
     for cert in certs:
         key = cert.public_key()
         try:
-            if isinstance(key, rsa.RSAPublicKey) and message.sig_alg.startswith(_DSIG_MORE + "rsa"):
+            if isinstance(key, rsa.RSAPublicKey) and sig_alg.startswith(_DSIG_MORE + "rsa"):
                 if key.key_size < 2048:
                     continue
                 key.verify(message.signature, message.signed_octets, padding.PKCS1v15(), algorithm())
                 return
-            if isinstance(key, ec.EllipticCurvePublicKey) and "ecdsa" in message.sig_alg:
+            if isinstance(key, ec.EllipticCurvePublicKey) and "ecdsa" in sig_alg:
                 key.verify(message.signature, message.signed_octets, ec.ECDSA(algorithm()))
                 return
         except InvalidSignature:
@@ -139,7 +143,10 @@ def redirect_url(location: str, field: str, xml: bytes, relay_state: str | None,
         query += f"&RelayState={quote_plus(relay_state)}"
     if keypair is not None:
         query += f"&SigAlg={quote_plus(RSA_SHA256)}"
-        signature = keypair.private_key.sign(query.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+        key = keypair.private_key
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("a Redirect-binding signature (RSA-SHA256) needs an RSA key")
+        signature = key.sign(query.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
         query += f"&Signature={_quote_b64(base64.b64encode(signature))}"
     return location + ("&" if "?" in location else "?") + query
 
@@ -153,6 +160,13 @@ def _quote_b64(value: bytes) -> str:
     return value.decode("ascii").translate(_B64_ESCAPES)
 
 
+# The one script of the POST binding's page, always these exact bytes: a Content-Security-Policy
+# allows it by its hash (AUTO_SUBMIT_CSP_SOURCE) and no other inline script.
+AUTO_SUBMIT_SCRIPT = "document.forms[0].submit()"
+AUTO_SUBMIT_CSP_SOURCE = "'sha256-{}'".format(
+    base64.b64encode(hashlib.sha256(AUTO_SUBMIT_SCRIPT.encode()).digest()).decode("ascii"))
+
+
 def post_form(location: str, field: str, xml: bytes, relay_state: str | None) -> str:
     """The auto-submitting HTML page of the HTTP-POST binding (works without JavaScript too)."""
     value = base64.b64encode(xml).decode("ascii")
@@ -160,12 +174,12 @@ def post_form(location: str, field: str, xml: bytes, relay_state: str | None) ->
              if relay_state else "")
     return f"""<!doctype html>
 <html lang="nl"><head><meta charset="utf-8"><title>Doorsturen…</title></head>
-<body onload="document.forms[0].submit()">
+<body>
 <form method="post" action="{html.escape(location)}">
 <input type="hidden" name="{field}" value="{value}">{relay}
 <noscript><p>JavaScript staat uit. Klik op de knop om verder te gaan.</p></noscript>
 <button type="submit">Verder</button>
-</form></body></html>"""
+</form><script>{AUTO_SUBMIT_SCRIPT}</script></body></html>"""
 
 
 def _relay_state(value: str | None) -> str | None:

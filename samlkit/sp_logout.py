@@ -14,6 +14,7 @@ Every refusal is a `SamlSecurityError` with its own reason.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -85,12 +86,18 @@ def accept_logout_response(message: Received, sp: ServiceProvider, idp: IdpMetad
 
 def accept_logout_request(message: Received, sp: ServiceProvider, idp: IdpMetadata,
                           replay: OneTimeStore, *, now: dt.datetime,
-                          skew: dt.timedelta = dt.timedelta(seconds=60)) -> LogoutAsked:
-    """A LogoutRequest of the IdP; raises a `SamlSecurityError` otherwise."""
+                          skew: dt.timedelta = dt.timedelta(seconds=60),
+                          ours: Callable[[NameId], bool] = lambda _name_id: True) -> LogoutAsked:
+    """A LogoutRequest of the IdP; raises a `SamlSecurityError` otherwise. `ours` says
+    whether its NameID is the one the session at hand was signed in with; a request about
+    another sign-in is refused (`not_this_session`) before its ID is used, so that it still
+    works in the browser it was meant for."""
     root = _verified(message, sp, idp, "LogoutRequest", now=now, skew=skew)
     name_id = name_id_of(root)
     if name_id is None:
         raise LogoutRefused("no_name_id", "LogoutRequest without a (plain) NameID")
+    if not ours(name_id):
+        raise LogoutRefused("not_this_session", "LogoutRequest about another sign-in")
     use_once(replay, f"sp:{sp.entity_id}:logout-request:{idp.entity_id}:", root)
     indexes = tuple((node.text or "").strip() for node in root.findall(f"{{{SAMLP}}}SessionIndex"))
     return LogoutAsked(root.get("ID", ""), name_id, indexes, message.relay_state)

@@ -21,3 +21,44 @@ def today():
 def status_of(message: str | None, ok: int = 200) -> int:
     """422 for a form shown again with a refusal, so the unit of work rolls back."""
     return 422 if message or g.get("refused") else ok
+
+
+def deliver_mail() -> None:
+    """Send the mails this request recorded (notices outbox), in the background, once its
+    unit of work is committed; a failed send stays in the outbox for the next job run."""
+    from attribute_authority import notices
+
+    from ..request_scope import after_commit
+
+    dependencies = deps()
+    if dependencies.mailer is None:
+        return
+    after_commit(lambda: dependencies.run_job(
+        lambda: notices.deliver(dependencies.session_factory, dependencies.mailer)))
+
+
+def streamed_csv(columns, rows_of, filename: str):
+    """A CSV download that streams: `rows_of(session)` runs now, in a read-only session of its
+    own (so a refusal is still an answer of its own), and its rows are read while the file is
+    sent, without holding the request's unit of work or a write lock on SQLite."""
+    from flask import Response
+    from sqlalchemy.orm import Session
+
+    from attribute_authority.csv_export import csv_lines
+    from attribute_authority.db import read_only
+
+    session = Session(bind=read_only(deps().session_factory.kw["bind"]))
+    try:
+        rows = rows_of(session)
+    except Exception:
+        session.close()
+        raise
+
+    def lines():
+        try:
+            yield from csv_lines(columns, rows)
+        finally:
+            session.close()
+
+    return Response(lines(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, url_for
 
-from attribute_authority import overview
+from attribute_authority import access_requests, overview
 
 from ._common import today
 
@@ -13,7 +13,8 @@ def home():
         return redirect(url_for("admin.sign_in_trail"))
     return render_template("admin/home.html",
                            overview=overview.of_government(g.db, g.actor, g.government, today()),
-                           ending_within=overview.ENDING_WITHIN_DAYS)
+                           ending_within=overview.ENDING_WITHIN_DAYS,
+                           open_requests=access_requests.open_count(g.db, g.actor, today()))
 
 
 def register(bp: Blueprint) -> None:

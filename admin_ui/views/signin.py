@@ -59,8 +59,10 @@ def sign_out():
 
 def slo():
     """The bridge's single-logout messages (HTTP-Redirect): its answer to our LogoutRequest,
-    or its own LogoutRequest when the person signed out elsewhere or switched capacity.
-    Each is verified before anything changes; anything else is a 400 page that changes nothing."""
+    or its own LogoutRequest when the person signed out elsewhere or switched capacity, which
+    ends this browser's admin session only if it names the NameID that session was signed in
+    with. Each is verified before anything changes; anything else is a 400 page that changes
+    nothing."""
     try:
         if "SAMLResponse" in request.args:
             answer = sso.accept_logout_answer(request.query_string)
@@ -68,7 +70,9 @@ def slo():
                 log.warning("bridge logout answer: %s", answer.status)
             return redirect(url_for("admin.signed_out", partial="1" if answer.partial else None), 303)
         if "SAMLRequest" in request.args:
-            asked = sso.accept_bridge_logout(request.query_string)
+            # A request about another sign-in (one captured and opened in another
+            # administrator's browser) is refused: it ends nobody's session here.
+            asked = sso.accept_bridge_logout(request.query_string, ours=auth.may_end)
             auth.sign_out(keep_pending_sign_in=True)
             return redirect(sso.answer_bridge_logout(asked))
     except SamlSecurityError as refusal:

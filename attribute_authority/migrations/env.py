@@ -7,6 +7,8 @@ from attribute_authority.models import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
+if not url:
+    raise RuntimeError("sqlalchemy.url is not configured (attribute_authority.db.upgrade sets it)")
 engine = make_engine(url, poolclass=pool.NullPool)
 sqlite = url.startswith("sqlite")
 with engine.connect() as connection:
@@ -15,7 +17,9 @@ with engine.connect() as connection:
         # a table that others reference fails (e.g. grant, referenced by notice), so SQLite's
         # own procedure turns them off, which only works outside a transaction, and checks
         # them before committing.
-        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        driver = connection.connection.driver_connection
+        assert driver is not None  # an open connection has its DBAPI connection
+        driver.execute("PRAGMA foreign_keys=OFF")
     context.configure(connection=connection, target_metadata=Base.metadata,
                       render_as_batch=sqlite)
     with context.begin_transaction():

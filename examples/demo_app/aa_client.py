@@ -1,19 +1,29 @@
 """Ask the lb-idbeheer attribute authority which rights a person holds: a signed SAML 2.0
 AttributeQuery over SOAP, and a careful reading of the answer.
 
-Self-contained on purpose (lxml, python-xmlsec and the standard library only): copy it into
-your application. README.md walks through it.
+Building the query needs lxml and python-xmlsec only. Reading the answer uses the project's
+SAML toolkit (`samlkit`: the hardened parser, the signature verifier with its algorithm
+allow-lists and document-unique IDs, the Conditions check), the same code the service runs on
+what it receives: copy this file together with `samlkit/` (a leaf package: lxml, xmlsec and
+cryptography only), or give your own stack the same checks (README.md, section 4).
 """
 from __future__ import annotations
 
-import base64
 import secrets
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import xmlsec
+from cryptography import x509
 from lxml import etree
+
+from samlkit import xmlsig
+from samlkit.errors import AssertionRefused, SamlSecurityError
+from samlkit.keys import certificate_from_b64
+from samlkit.samlxml import issuer_of, parse_instant
+from samlkit.sp_client import check_conditions
+from samlkit.xmlparse import parse_xml
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -25,8 +35,9 @@ GOVERNMENT = "urn:lb-idbeheer:attribute:government"
 URI_FORMAT = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
 UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
+SENDER_VOUCHES = "urn:oasis:names:tc:SAML:2.0:cm:sender-vouches"
 NS = {"soap": SOAP_ENV, "samlp": SAMLP, "saml": SAML, "md": MD, "ds": DS}
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+MAX_ANSWER_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -78,18 +89,40 @@ def sign_enveloped(element: etree._Element, key_pem: bytes, cert_pem: bytes, *,
     ctx.sign(signature)
 
 
-def aa_signing_certs(metadata: bytes) -> list[bytes]:
-    """DER certificates of the AA's signing keys (KeyDescriptor use="signing" or no use)."""
-    root = etree.fromstring(metadata, _PARSER)
-    path = ("//md:AttributeAuthorityDescriptor/md:KeyDescriptor[not(@use) or @use='signing']"
+@dataclass(frozen=True)
+class Authority:
+    """What the client trusts of the AA, read once from its metadata (refresh it daily)."""
+
+    entity_id: str
+    signing_certs: tuple[x509.Certificate, ...]
+
+
+def read_aa_metadata(metadata: bytes) -> Authority:
+    """The AA's entityID and signing keys (KeyDescriptor use="signing" or no use): during a
+    key rollover two are published; trust both."""
+    root = parse_xml(metadata, MAX_ANSWER_BYTES)
+    path = ("md:AttributeAuthorityDescriptor/md:KeyDescriptor[not(@use) or @use='signing']"
             "/ds:KeyInfo/ds:X509Data/ds:X509Certificate")
-    return [base64.b64decode("".join(t.text.split())) for t in root.xpath(path, namespaces=NS)]
+    certs = tuple(certificate_from_b64(t.text or "") for t in root.xpath(path, namespaces=NS))
+    if root.tag != f"{{{MD}}}EntityDescriptor" or not root.get("entityID") or not certs:
+        raise ValueError("not the metadata of an attribute authority with a signing key")
+    return Authority(root.get("entityID", ""), certs)
 
 
-def read_answer(data: bytes, query_id: str, my_entity_id: str, aa_certs: list[bytes]) -> Answer:
-    """Check and read the AA's answer. Only the Assertion at Envelope/Body/Response/Assertion
-    counts, and only once its own signature verifies with one of the AA's keys."""
-    root = etree.fromstring(data, _PARSER)
+def read_answer(data: bytes, query_id: str, my_entity_id: str, aa: Authority, *,
+                now: datetime | None = None, skew: timedelta = timedelta(seconds=60)) -> Answer:
+    """Check and read the AA's answer to the query `query_id`; raise ValueError otherwise.
+
+    Only the Assertion at Envelope/Body/Response/Assertion counts, and only once its own
+    signature verifies with one of the AA's keys. The Response around it may be unsigned, so
+    nothing of the Response binds the answer to our query: the signed Assertion must say it
+    (sender-vouches SubjectConfirmationData with InResponseTo = our query, Recipient = us),
+    come from the AA (Issuer), be meant for us (Audience) and be valid now."""
+    now = now or datetime.now(timezone.utc)
+    try:
+        root = parse_xml(data, MAX_ANSWER_BYTES)
+    except SamlSecurityError as refused:
+        raise ValueError(f"not an answer: {refused.reason}") from None
     responses = root.xpath("/soap:Envelope/soap:Body/samlp:Response", namespaces=NS)
     if len(responses) != 1:
         raise ValueError("not one samlp:Response in the SOAP Body")
@@ -103,37 +136,38 @@ def read_answer(data: bytes, query_id: str, my_entity_id: str, aa_certs: list[by
     assertions = response.findall(f"{{{SAML}}}Assertion")
     if len(assertions) != 1:
         raise ValueError("a Success answer holds exactly one Assertion")
-    assertion = assertions[0]
-    _verify(assertion, aa_certs)
-    audiences = assertion.xpath("saml:Conditions/saml:AudienceRestriction/saml:Audience/text()",
-                                namespaces=NS)
-    if my_entity_id not in audiences:
-        raise ValueError("the Assertion is not meant for us")
-    not_after = assertion.find(f"{{{SAML}}}Conditions").get("NotOnOrAfter")
-    if datetime.fromisoformat(not_after) <= datetime.now(timezone.utc):
-        raise ValueError("the Assertion has expired")
+    try:
+        assertion = xmlsig.verify(root, assertions[0], aa.signing_certs)
+        # From here on only `assertion` is read: the element whose signature verified.
+        if issuer_of(assertion) != aa.entity_id:
+            raise AssertionRefused("wrong_issuer", f"Assertion issuer {issuer_of(assertion)!r}")
+        _check_confirmation(assertion, query_id, my_entity_id, now=now, skew=skew)
+        check_conditions(assertion, my_entity_id, now=now, skew=skew)
+    except SamlSecurityError as refused:
+        raise ValueError(f"answer refused: {refused}") from None
     values = assertion.xpath(f"saml:AttributeStatement/saml:Attribute[@Name='{RIGHT}']"
                              "/saml:AttributeValue/text()", namespaces=NS)
     return Answer(status="Success", rights=sorted(values))
 
 
-def _verify(element: etree._Element, certs: list[bytes]) -> None:
-    signatures = element.findall(f"{{{DS}}}Signature")
-    if len(signatures) != 1:
-        raise ValueError("the Assertion is not signed")
-    refs = signatures[0].xpath("ds:SignedInfo/ds:Reference/@URI", namespaces=NS)
-    if refs != [f"#{element.get('ID')}"]:
-        raise ValueError("the signature does not cover the Assertion")
-    for der in certs:
-        ctx = xmlsec.SignatureContext()
-        ctx.register_id(element, "ID")
-        ctx.key = xmlsec.Key.from_memory(der, xmlsec.constants.KeyDataFormatCertDer)
-        try:
-            ctx.verify(signatures[0])
-            return
-        except xmlsec.Error:
-            continue
-    raise ValueError("the Assertion's signature does not verify with the AA's keys")
+def _check_confirmation(assertion: etree._Element, query_id: str, recipient: str, *,
+                        now: datetime, skew: timedelta) -> None:
+    """The signed Assertion answers our query: its sender-vouches SubjectConfirmationData
+    names it (InResponseTo) and us (Recipient), and has not expired."""
+    path = (f"saml:Subject/saml:SubjectConfirmation[@Method='{SENDER_VOUCHES}']"
+            "/saml:SubjectConfirmationData")
+    confirmations = assertion.xpath(path, namespaces=NS)
+    if len(confirmations) != 1:
+        raise AssertionRefused("no_confirmation", "not one sender-vouches SubjectConfirmationData")
+    data = confirmations[0]
+    if data.get("InResponseTo") != query_id:
+        raise AssertionRefused("in_response_to_mismatch",
+                               f"the signed Assertion answers {data.get('InResponseTo')!r}")
+    if data.get("Recipient") != recipient:
+        raise AssertionRefused("wrong_recipient", f"Recipient {data.get('Recipient')!r}")
+    not_on_or_after = parse_instant(data.get("NotOnOrAfter"))
+    if not_on_or_after is not None and now >= not_on_or_after + skew:
+        raise AssertionRefused("expired", "SubjectConfirmationData has expired")
 
 
 def post(url: str, envelope: bytes, timeout: float = 10.0) -> bytes:

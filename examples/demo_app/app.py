@@ -1,10 +1,14 @@
-"""demo-app's web pages: a form where an application owner enters an RRN (and optionally
-governments) and sees the rights the attribute authority returns, asked exactly as a real
-application would: a signed AttributeQuery over HTTP.
+"""demo-app's web pages: the signed-in person asks the attribute authority which rights of
+demo-app they hold now (optionally in some governments), asked exactly as a real application
+would: a signed AttributeQuery over HTTP.
 
-Sign-in through the bridge (SAML Web SSO, `sso.py`): /login, the assertion consumer POST /acs
-(BASE/demo-app/acs in the metadata), and /me, which shows the released attributes beside what
-the attribute authority answers now.
+Only for the signed-in person, and only about themselves: the AA answers demo-app about anyone
+registered, so a page that forwarded any national register number would tell every visitor
+who holds which right where.
+
+Sign-in and sign-out through the bridge (SAML Web SSO and single logout, `sso.py`): /login,
+the assertion consumer POST /acs, /me (the released attributes beside what the attribute
+authority answers now), POST /logout and the single-logout endpoint /slo.
 """
 from __future__ import annotations
 
@@ -12,36 +16,39 @@ import os
 import urllib.error
 from html import escape
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, session
 
 from samlkit.replay import OneTimeStore
 
 from . import aa_client
 from .registration import demo_keypair, entity_id, sp_metadata
-from .sso import register_sso
+from .sso import register_sso, signed_in_user
 
 _PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>demo-app</title>
 <style>body{{font-family:sans-serif;max-width:46em;margin:2em auto}}label{{display:block;margin:.5em 0}}
 code{{background:#eee;padding:0 .2em}}</style></head><body>
 <h1>demo-app</h1>
-<p><a href="me">Aanmelden via lb-idbeheer (eID of federaal token)</a></p>
-<p>Vraag aan de attribuutautoriteit van lb-idbeheer welke rechten van <code>demo-app</code>
-iemand nu heeft (een ondertekende SAML AttributeQuery over SOAP).</p>
+{body}
+</body></html>"""
+_ANONYMOUS = """<p>Meld u eerst aan: demo-app vraagt de attribuutautoriteit alleen naar de rechten
+van wie aangemeld is.</p>
+<p><a href="login">Aanmelden via lb-idbeheer (eID of federaal token)</a></p>"""
+_FORM = """<p>Aangemeld als <code>{rrn}</code> (<a href="me">uw aanmelding</a>). Vraag aan de
+attribuutautoriteit van lb-idbeheer welke rechten van <code>demo-app</code> u nu heeft (een
+ondertekende SAML AttributeQuery over SOAP).</p>
 <form method="post">
-<label>Rijksregisternummer <input name="rrn" value="{rrn}" required pattern="[0-9]{{11}}"></label>
 <label>Bestuur (optioneel, meerdere gescheiden door komma's)
 <input name="government" value="{government}"></label>
-<button type="submit">Vraag de rechten op</button>
+<button type="submit">Vraag mijn rechten op</button>
 </form>
-{result}
-</body></html>"""
+{result}"""
 
 
 def create_app(*, base_url: str, certs_dir: str | os.PathLike[str], secret_key: str | None = None,
                replay: OneTimeStore | None = None, fetch=None) -> Flask:
     """demo-app, to be mounted at BASE/demo-app (its entityID is BASE/demo-app/metadata).
 
-    `secret_key` signs its session cookie, `replay` remembers used assertion IDs (see
+    `secret_key` signs its session cookie, `replay` remembers used message IDs (see
     sso.register_sso); `fetch(url) -> bytes` reads the bridge's metadata (default: HTTP)."""
     base = base_url.rstrip("/")
     me = entity_id(base)
@@ -49,30 +56,34 @@ def create_app(*, base_url: str, certs_dir: str | os.PathLike[str], secret_key: 
     metadata = sp_metadata(base, keypair)
     aa_soap, aa_metadata = f"{base}/aa/soap", f"{base}/aa/metadata"
     app = Flask("demo_app")
-    aa_certs: list[bytes] = []
+    authority: list[aa_client.Authority] = []
 
     @app.get("/metadata")
     def metadata_view() -> Response:
         return Response(metadata, mimetype="application/samlmetadata+xml")
 
     @app.route("/", methods=["GET", "POST"])
-    def rights_page() -> str:
-        rrn = request.form.get("rrn", "").strip()
+    def rights_page() -> tuple[str, int]:
+        user = signed_in_user(session)
+        if user is None:
+            # Refused before anything is read or asked: no lookups for anonymous visitors.
+            return _PAGE.format(body=_ANONYMOUS), 401 if request.method == "POST" else 200
         government = request.form.get("government", "").strip()
         result = ""
         if request.method == "POST":
             governments = [g.strip() for g in government.split(",") if g.strip()] or None
-            result = _ask(rrn, governments)
-        return _PAGE.format(rrn=escape(rrn), government=escape(government), result=result)
+            result = _ask(user["rrn"][0], governments)
+        body = _FORM.format(rrn=escape(user["rrn"][0]), government=escape(government), result=result)
+        return _PAGE.format(body=body), 200
 
     def _ask(rrn: str, governments: list[str] | None) -> str:
         query_id, envelope = aa_client.build_query(me, aa_soap, rrn, keypair.key_pem,
                                                    keypair.cert_pem, governments)
         try:
-            if not aa_certs:
-                aa_certs.extend(aa_client.aa_signing_certs(aa_client.fetch(aa_metadata)))
+            if not authority:
+                authority.append(aa_client.read_aa_metadata(aa_client.fetch(aa_metadata)))
             answer = aa_client.read_answer(aa_client.post(aa_soap, envelope), query_id, me,
-                                           aa_certs)
+                                           authority[0])
         except urllib.error.HTTPError as exc:
             return f"<p>De attribuutautoriteit weigerde de vraag: HTTP {exc.code}.</p>"
         except (urllib.error.URLError, ValueError) as exc:

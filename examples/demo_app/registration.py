@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from samlkit.bindings import BINDING_HTTP_REDIRECT
 from samlkit.keys import KeyPair, ensure_dev_keypair
 from samlkit.sp_client import sp_metadata as _sp_metadata
 from samlkit.spmetadata import write_if_changed
@@ -22,7 +23,10 @@ def demo_keypair(certs_dir: str | os.PathLike[str]) -> KeyPair:
 
 def sp_metadata(base_url: str, keypair: KeyPair) -> bytes:
     base = base_url.rstrip("/")
-    return _sp_metadata(entity_id(base), f"{base}/{APP_CODE}/acs", [keypair])
+    # The single-logout endpoint: the bridge signs demo-app out when the person signs out
+    # elsewhere, and answers demo-app's own LogoutRequest there.
+    return _sp_metadata(entity_id(base), f"{base}/{APP_CODE}/acs", [keypair],
+                        slo_url=f"{base}/{APP_CODE}/slo", slo_binding=BINDING_HTTP_REDIRECT)
 
 
 def ensure_demo_app(metadata_dir: str | os.PathLike[str], certs_dir: str | os.PathLike[str],

@@ -10,7 +10,7 @@ from admin_support import post, sign_in
 from support import AN, BART, FEMKE, MERELBEKE, NAZARETH, actor, counts
 
 from admin_ui.request_scope import PUBLIC
-from attribute_authority import bulk, clock, grants, relations, uploads
+from attribute_authority import access_requests, bulk, clock, grants, relations, reviews, uploads
 from attribute_authority.models import BulkSelection, Grant, Relation
 
 SKIP = {"admin.sign_out"}  # would end the sweep's own session; covered in test_sign_in
@@ -32,9 +32,11 @@ def foreign(db, register):
     job = uploads.start(db, an, register, MERELBEKE,
                         "rrn,category,type,email\n88421013756,external,standard,e@x.be\n")
     selection = bulk.open_selection(db, an, MERELBEKE, "demo-app-admin")
+    asked = access_requests.submit(db, rel.person_id, MERELBEKE, "demo-app-admin", "nodig")
+    review = reviews.start(db, an, MERELBEKE, clock.today() + timedelta(days=10), True)
     db.commit()
     return {"rrn": BART, "relation_id": rel.id, "grant_id": grant.id, "job_id": job.id,
-            "selection_id": selection.id}
+            "selection_id": selection.id, "request_id": asked.id, "review_id": review.id}
 
 
 def _url(rule, ids) -> str:
@@ -79,7 +81,8 @@ def test_the_sweep_covers_the_routes_that_take_ids(app):
     assert {"admin.person", "admin.relation_edit", "admin.relation_end", "admin.grant_add",
             "admin.grant_extend", "admin.grant_revoke", "admin.upload_job",
             "admin.upload_run", "admin.upload_resume", "admin.person_history",
-            "admin.bulk_selection", "admin.bulk_review"} <= with_ids
+            "admin.bulk_selection", "admin.bulk_review", "admin.request", "admin.review",
+            "admin.review_csv"} <= with_ids
 
 
 def test_every_route_refuses_another_governments_objects(app, client, db, foreign):

@@ -10,6 +10,9 @@ from bridge_support import answer_logout, form_of, saml_response_of
 from support import AN, BART, EMIL, MERELBEKE, NAZARETH, seeded
 
 from admin_ui import auth
+from idbeheer.app import create_app
+from idbeheer.keys import service_keys
+from idbeheer.settings import from_env
 from samlkit.bindings import (
     BINDING_HTTP_REDIRECT,
     decode_redirect,
@@ -28,9 +31,6 @@ from samlkit.samlxml import (
     to_bytes,
 )
 from samlkit.spmetadata import parse_sp_metadata
-from idbeheer.app import create_app
-from idbeheer.keys import service_keys
-from idbeheer.settings import from_env
 
 
 def _path(url: str) -> str:
@@ -425,3 +425,60 @@ def test_the_admin_ui_publishes_its_single_logout_service(browser, tmp_path):
     for sp in (served, registered):
         endpoint = sp.slo((BINDING_HTTP_REDIRECT,))
         assert endpoint is not None and endpoint.location == ADMIN_SLO
+
+
+def _bridge_logout_request_for(browser):
+    """The bridge's LogoutRequest to the admin UI once `browser` confirms signing out at the
+    bridge: the redirect URL, not yet followed (what someone could capture and pass on)."""
+    action, fields = form_of(browser.client.get("/idp/slo").data)
+    to_admin = browser.client.post(_path(action), data=fields)
+    assert to_admin.status_code == 302 and to_admin.location.startswith(ADMIN_SLO + "?SAMLRequest=")
+    return to_admin.location
+
+
+def test_a_captured_logout_request_for_another_administrator_signs_nobody_else_out(browser, app):
+    """#10.4: the request is signed by the bridge, but names An's sign-in: opened in Femke's
+    browser it is refused and Femke stays signed in; in An's own browser it still works."""
+    from support import FEMKE
+
+    _admin_signed_in(browser)
+    captured = _bridge_logout_request_for(browser)
+    other = Journey(app.test_client())
+    other.eid(other.to_dev_eid("/admin/"), FEMKE)
+    landed, _, _ = other.post_answer(other.choose(NAZARETH))
+    assert landed.status_code == 303 and other.client.get("/admin/").status_code == 200
+    refused = other.client.get(_path(captured))
+    assert refused.status_code == 400 and "Reden: not_this_session" in refused.get_data(as_text=True)
+    assert other.client.get("/admin/people").status_code == 200  # still signed in
+    answered = browser.client.get(_path(captured))
+    assert answered.status_code == 302 and answered.location.startswith(BRIDGE_SLO + "?SAMLResponse=")
+    assert browser.client.get("/admin/").status_code == 302
+
+
+def test_a_logout_request_for_another_name_id_is_refused(browser, app):
+    _admin_signed_in(browser)
+    refused = browser.client.get(_path(_bridge_message("SAMLRequest", _bridge_key(app))))
+    assert refused.status_code == 400 and "Reden: not_this_session" in refused.get_data(as_text=True)
+    assert browser.client.get("/admin/").status_code == 200
+
+
+def test_a_logout_request_with_no_admin_session_here_is_answered(browser, app):
+    """Nothing to end in this browser (the session already timed out or was never made):
+    the bridge hears Success, so its single logout goes on."""
+    answered = browser.client.get(_path(_bridge_message("SAMLRequest", _bridge_key(app))))
+    assert answered.status_code == 302 and answered.location.startswith(BRIDGE_SLO + "?SAMLResponse=")
+
+
+def test_after_single_logout_a_copied_admin_cookie_opens_nothing(browser, app):
+    """#10.5: single logout deletes the admin session server-side."""
+    from admin_ui.session_store import COOKIE_NAME
+
+    _admin_signed_in(browser)
+    copied = browser.client.get_cookie(COOKIE_NAME).value
+    thief = app.test_client()
+    thief.set_cookie(COOKIE_NAME, copied, domain="localhost")
+    assert thief.get("/admin/people/" + BART).status_code == 200  # what a copied cookie did
+    answered = browser.client.get(_path(_bridge_logout_request_for(browser)))
+    assert answered.status_code == 302 and answered.location.startswith(BRIDGE_SLO + "?SAMLResponse=")
+    replayed = thief.get("/admin/people/" + BART)
+    assert replayed.status_code == 302 and "/idp/sso?" in replayed.location

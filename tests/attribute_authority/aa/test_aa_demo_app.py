@@ -1,19 +1,102 @@
-"""demo-app, mounted at /demo-app in demo mode, asks the AA over real HTTP and shows rights."""
+"""demo-app, mounted at /demo-app in demo mode, asks the AA over real HTTP and shows rights:
+only for the person signed in to it, about themselves; and its client (aa_client.py, the code
+application owners copy) trusts only what the AA signed (issue 10.15)."""
+from urllib.parse import urljoin
+
+import pytest
 import requests
-from support import BART, CHRIS, HANNE, NAZARETH
+from aa_support import envelope, query, signed
+from bridge_support import form_of
+from lxml import etree
+from support import BART, CHRIS, MERELBEKE, NAZARETH
 
 from examples.demo_app import ensure_demo_app
+from examples.demo_app.aa_client import read_aa_metadata, read_answer
+
+SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 
 
-def test_demo_page_shows_the_rights_the_aa_returns(aa_server):
+def _signed_in(base: str, rrn: str, government: str) -> requests.Session:
+    """A browser signed in to demo-app through the bridge and dev_eid, over HTTP."""
+    browser = requests.Session()
+    page = browser.get(f"{base}/demo-app/login", timeout=10)  # ends on dev_eid's form
+    action, fields = form_of(page.content)
+    autopost = browser.post(urljoin(page.url, action), timeout=10,
+                            data={**fields, "rrn": rrn, "method": "eid"})
+    action, fields = form_of(autopost.content)
+    capacity = browser.post(action, data=fields, timeout=10)  # the bridge's /sp/acs
+    action, fields = form_of(capacity.content)
+    answer = browser.post(urljoin(capacity.url, action), timeout=10,
+                          data={**fields, "capacity": government})
+    action, fields = form_of(answer.content)
+    me = browser.post(action, data=fields, timeout=10)  # demo-app's /acs, then /me
+    assert me.url == f"{base}/demo-app/me" and "U bent aangemeld" in me.text, me.text[:500]
+    return browser
+
+
+def test_anonymous_visitors_get_no_lookup(aa_server):
     page = f"{aa_server.base_url}/demo-app/"
-    assert requests.get(page, timeout=10).status_code == 200
-    shown = requests.post(page, data={"rrn": BART}, timeout=10).text
-    assert "demo-app-reader@44088" in shown
-    scoped = requests.post(page, data={"rrn": CHRIS, "government": NAZARETH}, timeout=10).text
-    assert "geen rechten" in scoped and "demo-app-admin" not in scoped
-    unknown = requests.post(page, data={"rrn": HANNE}, timeout=10).text
-    assert "UnknownPrincipal" in unknown
+    shown = requests.get(page, timeout=10)
+    assert shown.status_code == 200 and "Meld u eerst aan" in shown.text and 'name="rrn"' not in shown.text
+    asked = requests.post(page, data={"rrn": BART}, timeout=10)
+    assert asked.status_code == 401 and "demo-app-reader" not in asked.text
+
+
+def test_the_signed_in_person_sees_their_own_rights_only(aa_server):
+    browser = _signed_in(aa_server.base_url, BART, MERELBEKE)
+    page = f"{aa_server.base_url}/demo-app/"
+    shown = browser.post(page, data={"rrn": CHRIS}, timeout=10).text  # rrn is not a field
+    assert "demo-app-reader@44088" in shown and "demo-app-admin" not in shown
+    scoped = browser.post(page, data={"government": NAZARETH}, timeout=10).text
+    assert "geen rechten" in scoped and "demo-app-reader" not in scoped
+
+
+def _answer(server, rrn: str = BART):
+    q = signed(query(server.demo.entity_id, rrn), server.demo.keypair)
+    return q.get("ID"), server.post(envelope(q)).content
+
+
+def _authority(server):
+    return read_aa_metadata(requests.get(f"{server.base_url}/aa/metadata", timeout=10).content)
+
+
+@pytest.mark.parametrize("mode", ["aa_server", "aa_server_one_signature"])
+def test_the_client_reads_a_real_answer(request, mode):
+    server = request.getfixturevalue(mode)
+    query_id, data = _answer(server)
+    got = read_answer(data, query_id, server.demo.entity_id, _authority(server))
+    assert got.status == "Success" and got.rights == ["demo-app-reader@44088"]
+
+
+def test_an_answer_to_another_query_is_refused_though_its_unsigned_response_says_ours(
+        aa_server_one_signature):
+    """The Response around the signed Assertion is unsigned in this mode: an attacker who
+    holds an answer to query A (about Bart) relabels it as the answer to our query B (about
+    Chris). Only the signed SubjectConfirmationData tells which query it answers."""
+    server = aa_server_one_signature
+    answer_a, data = _answer(server, BART)
+    query_b, _ = _answer(server, CHRIS)
+    root = etree.fromstring(data)
+    response = root.find(f".//{{{SAMLP}}}Response")
+    assert response.get("InResponseTo") == answer_a
+    response.set("InResponseTo", query_b)
+    with pytest.raises(ValueError, match="in_response_to_mismatch"):
+        read_answer(etree.tostring(root), query_b, server.demo.entity_id, _authority(server))
+
+
+def test_an_answer_meant_for_another_application_is_refused(aa_server):
+    query_id, data = _answer(aa_server)
+    with pytest.raises(ValueError, match="wrong_recipient|wrong_audience"):
+        read_answer(data, query_id, f"{aa_server.base_url}/other-app/metadata", _authority(aa_server))
+
+
+def test_an_answer_signed_by_another_key_is_refused(aa_server, aa_server_one_signature):
+    """The second server has keys of its own: its answers do not verify with the first's."""
+    query_id, data = _answer(aa_server_one_signature)
+    trusted = _authority(aa_server)
+    with pytest.raises(ValueError, match="bad_signature|untrusted_key"):
+        read_answer(data, query_id, aa_server_one_signature.demo.entity_id,
+                    trusted.__class__(_authority(aa_server_one_signature).entity_id, trusted.signing_certs))
 
 
 def test_demo_app_metadata_is_its_registration(aa_server):
@@ -21,6 +104,7 @@ def test_demo_app_metadata_is_its_registration(aa_server):
     assert served == (aa_server.sp_dir / "demo-app.xml").read_bytes()
     assert f'entityID="{aa_server.base_url}/demo-app/metadata"'.encode() in served
     assert f'Location="{aa_server.base_url}/demo-app/acs"'.encode() in served
+    assert f'Location="{aa_server.base_url}/demo-app/slo"'.encode() in served
 
 
 def test_ensure_demo_app_writes_once(tmp_path):

@@ -2,15 +2,14 @@
 it too by default, or not, which saves one RSA signature per answer. Both kinds of answer are
 read by pysaml2 and by demo-app's self-contained client."""
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 from aa_pysaml2 import ask, client, rights
 from aa_support import DS, SAML, envelope, query, read, signed
 from lxml import etree
 from saml2.xml.schema import _create_xml_schema_validator
 from support import BART, HANNE
 
+from examples.demo_app.aa_client import Authority, read_answer
 from samlkit.xmlsig import verify
-from examples.demo_app.aa_client import read_answer
 
 _SIGNATURE = f"{{{DS}}}Signature"
 _ASSERTION = f"{{{SAML}}}Assertion"
@@ -53,8 +52,8 @@ def test_one_signature_mode_still_signs_unknown_principal(aa_server_one_signatur
 def test_demo_app_client_reads_the_one_signature_answer(aa_server_one_signature):
     server = aa_server_one_signature
     q, data, _ = _ask(server, BART)
-    certs = [k.certificate.public_bytes(Encoding.DER) for k in server.keys.signing]
-    got = read_answer(data, q.get("ID"), server.demo.entity_id, certs)
+    aa = Authority(f"{server.base_url}/aa/metadata", tuple(_certs(server)))
+    got = read_answer(data, q.get("ID"), server.demo.entity_id, aa)
     assert got.status == "Success" and got.rights == ["demo-app-reader@44088"]
 
 
