@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from flask import Blueprint, Flask, Response, redirect, render_template, request, session
+from flask import Blueprint, Flask, Response, render_template, request, session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from samlkit.bindings import decode_post, decode_redirect
@@ -81,7 +81,7 @@ class Bridge:
             case signin.NeedsUpstream():
                 return self.upstream.start(outcome)
             case signin.ToCapacityPage():
-                return redirect("/idp/capacity", 303)
+                return Response(status=303, headers={"Location": "/idp/capacity"})
             case signin.Sent(message=message):
                 return message
             case signin.SignedOut(partial=partial):

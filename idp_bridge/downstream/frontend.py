@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from flask import Response, redirect
+from flask import Response
 from lxml import etree
 
 from samlkit import xmlsig
@@ -72,7 +72,7 @@ def send(root: etree._Element, location: str, binding: str | None, field_name: s
         xmlsig.sign(root, keypair)
         return Response(post_form(location, field_name, to_bytes(root), relay_state))
     url = redirect_url(location, field_name, to_bytes(root), relay_state, keypair)
-    return redirect(url, 302)
+    return Response(status=302, headers={"Location": url})
 
 
 def verify(message: Received, certs: Sequence) -> None:

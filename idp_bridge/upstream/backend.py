@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, redirect
+from flask import Response
 
 from samlkit.bindings import BINDING_HTTP_REDIRECT, Received
 from samlkit.errors import LogoutRefused as LogoutMessageRefused
@@ -74,7 +74,7 @@ class SamlBackend:
                           acs_url=self.acs_url, keypair=self.deps.keys.sp, store=self.deps.store,
                           state=state, force_authn=needs.force_authn, now=self.core.clock(),
                           validity=self.config.request_validity)
-        response = redirect(url, 302)
+        response = Response(status=302, headers={"Location": url})
         secure = self.config.secure_cookies
         response.set_cookie(self.flow_cookie, flow,
                             max_age=int(self.config.request_validity.total_seconds()),
