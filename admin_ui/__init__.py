@@ -25,6 +25,7 @@ from attribute_authority.national_register import NationalRegister
 from . import i18n, request_scope, sso
 from .config import AdminConfig
 from .views import REGISTRARS
+from .views._common import RowId
 
 __all__ = ["AdminConfig", "create_blueprint"]
 
@@ -59,6 +60,7 @@ def create_blueprint(*, session_factory: sessionmaker[Session],
     @bp.record_once
     def _setup(state) -> None:
         state.app.extensions["admin_ui"] = deps
+        state.app.url_map.converters["id"] = RowId  # before the routes that use it
         state.app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")  # see sso.py
         sso.install(state.app, config)
         i18n.install(state.app, config.default_language)

@@ -13,6 +13,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The largest id a row can have on both databases (SQLite's INTEGER is a signed 64-bit number
+# and refuses a larger parameter with OverflowError): a larger id a request names is unknown.
+MAX_ROW_ID = 2**63 - 1
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -9,6 +9,7 @@ the attribute authority answers now.
 from __future__ import annotations
 
 import os
+import re
 import urllib.error
 from html import escape
 
@@ -36,6 +37,12 @@ iemand nu heeft (een ondertekende SAML AttributeQuery over SOAP).</p>
 {result}
 </body></html>"""
 
+# What the form may send on to the AA: an RRN is 11 digits, a government code is the NIS
+# code, "ocmw-" + one, or a word such as "vlaanderen" (anything else, a NUL byte among it,
+# cannot go into an XML query and is refused here).
+_RRN = re.compile(r"[0-9]{11}")
+_GOVERNMENT = re.compile(r"[a-z0-9-]{1,40}")
+
 
 def create_app(*, base_url: str, certs_dir: str | os.PathLike[str], secret_key: str | None = None,
                replay: OneTimeStore | None = None, fetch=None) -> Flask:
@@ -56,14 +63,19 @@ def create_app(*, base_url: str, certs_dir: str | os.PathLike[str], secret_key: 
         return Response(metadata, mimetype="application/samlmetadata+xml")
 
     @app.route("/", methods=["GET", "POST"])
-    def rights_page() -> str:
+    def rights_page() -> tuple[str, int]:
         rrn = request.form.get("rrn", "").strip()
         government = request.form.get("government", "").strip()
-        result = ""
+        result, status = "", 200
         if request.method == "POST":
             governments = [g.strip() for g in government.split(",") if g.strip()] or None
-            result = _ask(rrn, governments)
-        return _PAGE.format(rrn=escape(rrn), government=escape(government), result=result)
+            if not _RRN.fullmatch(rrn):
+                result, status = "<p>Een rijksregisternummer heeft 11 cijfers.</p>", 400
+            elif not all(_GOVERNMENT.fullmatch(g) for g in governments or []):
+                result, status = "<p>Een bestuurscode is bijvoorbeeld 44088 of ocmw-44088.</p>", 400
+            else:
+                result = _ask(rrn, governments)
+        return _PAGE.format(rrn=escape(rrn), government=escape(government), result=result), status
 
     def _ask(rrn: str, governments: list[str] | None) -> str:
         query_id, envelope = aa_client.build_query(me, aa_soap, rrn, keypair.key_pem,
