@@ -23,7 +23,7 @@ from idp_bridge.mount import mount
 from idp_bridge.pairwise import PairwiseNameIds
 from idp_bridge.web import create_bridge_app
 
-from . import observability
+from . import observability, rate_limits
 from .aa_mount import aa_front_door, one_time_store
 from .bridge import bridge_deps
 from .keys import service_keys
@@ -80,6 +80,7 @@ def create_app(settings: Settings) -> Flask:
     # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
         "/aa/soap": observability.observed(aa.soap, "aa.soap_view")})
+    app.wsgi_app = rate_limits.install(app.wsgi_app, settings)  # type: ignore[method-assign]
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]

@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import limits
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -27,6 +29,14 @@ class Settings:
     # The AA signs its Assertion always (DESIGN.md); the Response around it too unless turned
     # off: pysaml2's client wants both by default, and the second signature halves throughput.
     aa_sign_response: bool = True
+    # Rate limits (idbeheer.rate_limits), "N/second|minute|hour" per key, "" for none. The
+    # defaults stop floods and guessing runs, far above what one application or person does.
+    rate_limit_aa_ip: str = "3000/minute"
+    rate_limit_aa_issuer: str = "1200/minute"
+    rate_limit_sso: str = "120/minute"
+    rate_limit_acs: str = "60/minute"
+    rate_limit_admin_sign_in: str = "30/minute"
+    rate_limit_upload: str = "10/minute"
 
     @property
     def production(self) -> bool:
@@ -71,7 +81,26 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         session_idle_minutes=int(env.get("IDBEHEER_SESSION_IDLE_MINUTES", "30")),
         session_lifetime_minutes=int(env.get("IDBEHEER_SESSION_LIFETIME_MINUTES", str(8 * 60))),
         aa_sign_response=_flag(env, "IDBEHEER_AA_SIGN_RESPONSE", True),
+        **{f"rate_limit_{name}": _rate(env, name) for name in RATE_LIMITS},
     )
+
+
+RATE_LIMITS = ("aa_ip", "aa_issuer", "sso", "acs", "admin_sign_in", "upload")
+
+
+def _rate(env: dict[str, str], name: str) -> str:
+    """IDBEHEER_RATE_LIMIT_<NAME>: a limit such as "60/minute", or "off"; unset: the default."""
+    variable = f"IDBEHEER_RATE_LIMIT_{name.upper()}"
+    value = env.get(variable, "").strip()
+    if not value:
+        return Settings.__dataclass_fields__[f"rate_limit_{name}"].default  # type: ignore[return-value]
+    if value.lower() == "off":
+        return ""
+    try:
+        limits.parse(value)
+    except ValueError:
+        raise SystemExit(f"{variable} must be a rate such as 60/minute or off, not {value!r}") from None
+    return value
 
 
 def _flag(env: dict[str, str], name: str, default: bool) -> bool:
