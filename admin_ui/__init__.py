@@ -26,6 +26,7 @@ from attribute_authority.national_register import NationalRegister
 from . import i18n, request_scope, session_store, sso
 from .config import AdminConfig
 from .views import REGISTRARS
+from .views._common import RowId
 
 __all__ = ["AdminConfig", "create_blueprint"]
 
@@ -64,6 +65,7 @@ def create_blueprint(*, session_factory: sessionmaker[Session],
     def _setup(state) -> None:
         state.app.extensions["admin_ui"] = deps
         session_store.install(state.app, config)
+        state.app.url_map.converters["id"] = RowId  # before the routes that use it
         sso.install(state.app, config)
         i18n.install(state.app, config.default_language)
 

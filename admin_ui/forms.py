@@ -16,11 +16,14 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from attribute_authority import dates
+from attribute_authority.errors import DomainError
 from attribute_authority.states import STATES
 
 from .formatting import STATE_LABELS
+from .i18n import language
 from .i18n import lazy_gettext as _l
 
 REQUIRED = DataRequired(message=_l("Vul dit veld in."))
@@ -38,8 +41,17 @@ class _DayField(DateField):
             raise ValueError(str(DATE_MESSAGE)) from None
 
 
+def _accepted_day(_form, field) -> None:
+    """The service's range of days (attribute_authority.dates), as this field's message."""
+    if field.data is not None:
+        try:
+            dates.check(field.data)
+        except DomainError as refusal:
+            raise ValidationError(refusal.message(language())) from None
+
+
 def Day(label, *validators, **kw) -> DateField:  # noqa: N802 - a field factory reads like a field
-    return _DayField(label, validators=list(validators) or [Optional()],
+    return _DayField(label, validators=[*(list(validators) or [Optional()]), _accepted_day],
                      format=["%Y-%m-%d", "%d-%m-%Y"], **kw)
 
 
@@ -76,7 +88,7 @@ class RrnForm(FlaskForm):
 
 
 class AddPersonForm(FlaskForm):
-    rrn = HiddenField()
+    rrn = HiddenField(validators=[REQUIRED])
     note = TextAreaField(_l("Interne notitie (optioneel)"), [Length(max=1000)],
                          description=_l("Waarom u deze persoon toevoegt; komt in de historiek."))
 

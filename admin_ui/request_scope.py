@@ -30,6 +30,7 @@ FORBIDDEN = (NotAdministratorOf, NotCentralAdministrator, NotHelpdesk)
 
 def install(bp: Blueprint) -> None:
     bp.before_request(_language)
+    bp.before_request(_refuse_nul)
     bp.before_request(_open_unit_of_work)
     bp.before_request(_check_csrf)
     bp.before_request(_check_sign_in)
@@ -46,6 +47,18 @@ def _language() -> None:
     g.ui_language = session.get("admin_language") or \
         current_app.extensions["admin_ui"].config.default_language
     i18n.domain.as_default()
+
+
+def _refuse_nul():
+    """No field of ours holds a NUL character, and PostgreSQL's text cannot store one (the
+    driver refuses it with an error): one clear 400 for any request that carries one."""
+    values = (*request.args.items(multi=True), *request.form.items(multi=True))
+    if any("\x00" in key or "\x00" in value for key, value in values):
+        g.refused = True
+        return render_template("admin/refused.html", status=400, message=i18n.gettext(
+            "Het formulier bevat een ongeldig teken (NUL). Verbeter de invoer en probeer "
+            "opnieuw.")), 400
+    return None
 
 
 def _open_unit_of_work() -> None:

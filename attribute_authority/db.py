@@ -13,6 +13,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The largest id a row can have on both databases: ids are INTEGER columns, 32 bits on
+# PostgreSQL ("integer out of range" past it), 64 on SQLite (OverflowError past that). A larger
+# id a request names is no row of ours, and must not reach the database as a parameter.
+MAX_ROW_ID = 2**31 - 1
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -43,6 +43,18 @@ class InvalidInput(DomainError):
     en = "Invalid input: {detail}"
 
 
+class InvalidDate(DomainError):
+    code = "invalid_date"
+    nl = "'{text}' is geen datum van de vorm JJJJ-MM-DD."
+    en = "'{text}' is not a date of the form YYYY-MM-DD."
+
+
+class DateOutOfRange(DomainError):
+    code = "date_out_of_range"
+    nl = "De datum {day} ligt buiten het aanvaarde bereik: van {earliest} tot en met {latest}."
+    en = "The date {day} is outside the accepted range: from {earliest} to {latest}."
+
+
 class InvalidRrn(DomainError):
     code = "invalid_rrn"
     nl = "'{rrn}' is geen geldig rijksregister- of BIS-nummer ({why})."

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import false, insert, select
 from sqlalchemy.orm import Session, contains_eager
 
-from . import audit, authz, catalog, clock, governments, paging, relations
+from . import audit, authz, catalog, clock, dates, governments, paging, relations
 from .audit import Change, snapshot
 from .errors import (
     EndBeforeStart,
@@ -36,6 +36,8 @@ def max_end(start: date, max_days: int) -> date:
 
 
 def check_period(right: Right, start: date, end: date) -> None:
+    dates.check(start)
+    dates.check(end)
     if end < start:
         raise EndBeforeStart(start=start.isoformat(), end=end.isoformat())
     limit = max_end(start, right.max_days)
@@ -81,7 +83,7 @@ class Period:
 
 def plan_new(right: Right, start: date | None, end: date | None, on: date) -> Period:
     """The period of a new grant: start defaults to today, end to start + maximum (R4)."""
-    start = start or on
+    start = dates.check(start or on)
     if start < on:
         raise StartInPast(start=start.isoformat())
     end = end or max_end(start, right.max_days)

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from . import authz, clock, paging
+from . import authz, clock, dates, paging
 from . import rrn as rrn_rules
 from .errors import InvalidInput
 from .models import SignInEvent
@@ -71,6 +71,8 @@ class Window:
 
 def window_of_days(first: date, last: date) -> Window:
     """Whole Brussels days, from the start of `first` to the end of `last`."""
+    dates.check(first)
+    dates.check(last)
     since = datetime.combine(first, datetime.min.time(), clock.BRUSSELS)
     until = datetime.combine(last + timedelta(days=1), datetime.min.time(), clock.BRUSSELS)
     return Window(since, until)

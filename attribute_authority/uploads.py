@@ -40,6 +40,8 @@ from .national_register import NationalRegister
 
 COLUMNS = ("rrn", "category", "type", "email", "phone", "note")
 MAX_LINES = 10_000
+MAX_FIELD = 1000
+"""Characters in one field: the longest a form takes (a note); the CSV reader gives up at 128 KiB."""
 CHUNK = 50
 STALE_AFTER = timedelta(minutes=5)
 """A running job without a chunk commit for this long is interrupted: a chunk of CHUNK lines
@@ -81,8 +83,21 @@ def parse(text: str) -> list[Line]:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise InvalidInput(detail="het bestand is leeg")
+    if "\x00" in text:  # PostgreSQL keeps no NUL in text; no CSV editor writes one
+        raise InvalidInput(detail="het bestand bevat een NUL-teken; is het wel een CSV-bestand?")
     dialect = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
+    # newline=None: a file with old Mac line ends (CR only) reads as lines too
+    reader = csv.DictReader(io.StringIO(text, newline=None), delimiter=dialect)
+    try:
+        lines = _lines(reader)
+    except csv.Error:  # a field past the reader's own limit, on the line after the last read
+        raise _field_too_long(reader.line_num + 1) from None
+    if not lines:
+        raise InvalidInput(detail="het bestand heeft geen regels onder de kopregel")
+    return lines
+
+
+def _lines(reader: csv.DictReader) -> list[Line]:
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("rrn", "category", "type", "email") if c not in header]
     if missing:
@@ -92,13 +107,18 @@ def parse(text: str) -> list[Line]:
     lines = []
     for row in reader:
         values = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
+        if any(len(v) > MAX_FIELD for v in values.values()):
+            raise _field_too_long(reader.line_num)
         if any(values.values()):
             lines.append(Line(reader.line_num, values))
         if len(lines) > MAX_LINES:
             raise InvalidInput(detail=f"een bestand heeft hoogstens {MAX_LINES} regels")
-    if not lines:
-        raise InvalidInput(detail="het bestand heeft geen regels onder de kopregel")
     return lines
+
+
+def _field_too_long(line_number: int) -> InvalidInput:
+    return InvalidInput(detail=f"regel {line_number} heeft een veld van meer dan {MAX_FIELD} "
+                               "tekens; een bestand met zo'n regel wordt niet opgeladen")
 
 
 def _check_line(session: Session, register: NationalRegister, government_id: int,

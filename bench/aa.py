@@ -42,6 +42,7 @@ from sqlalchemy import text  # noqa: E402
 
 from attribute_authority import clock  # noqa: E402
 from bench import rights_store  # noqa: E402
+from idbeheer.settings import RATE_LIMITS  # noqa: E402
 
 REDIS = "redis://127.0.0.1:6379/14"
 WORK = ROOT / "bench" / "out" / "aa"
@@ -259,6 +260,8 @@ def main() -> None:
     env = {"IDBEHEER_HOME": str(WORK), "IDBEHEER_DATABASE_URL": args.pg_url,
            "IDBEHEER_CERTS_DIR": str(WORK / "certs"), "IDBEHEER_METADATA_DIR": str(WORK / "metadata"),
            "IDBEHEER_BASE_URL": base, "IDBEHEER_REDIS_URL": REDIS,
+           # capacity is measured, not the rate limits (idbeheer/rate_limits.py): all off
+           **{f"IDBEHEER_RATE_LIMIT_{name.upper()}": "off" for name in RATE_LIMITS},
            "IDBEHEER_GC_FREEZE": "1" if args.gc_freeze == "on" else "0",
            "PROMETHEUS_MULTIPROC_DIR": str(WORK / "metrics")}
     ensure_demo_app(WORK / "metadata", WORK / "certs", base)

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from attribute_authority import demo  # noqa: E402
 from attribute_authority.db import make_engine, session_factory, upgrade  # noqa: E402
 from attribute_authority.national_register import FileRegister  # noqa: E402
+from idbeheer.settings import RATE_LIMITS  # noqa: E402
 from samlkit.bindings import redirect_url  # noqa: E402
 from samlkit.keys import cert_der_b64, ensure_dev_keypair  # noqa: E402
 from samlkit.samlxml import el, instant, new_id, to_bytes  # noqa: E402
@@ -238,6 +239,8 @@ def main() -> None:
     redis_url = os.environ.get("IDBEHEER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     env = {**os.environ, "IDBEHEER_HOME": str(work / "home"), "IDBEHEER_DATABASE_URL": database,
            "IDBEHEER_REDIS_URL": redis_url, "IDBEHEER_BASE_URL": base,
+           # capacity is measured, not the rate limits (idbeheer/rate_limits.py): all off
+           **{f"IDBEHEER_RATE_LIMIT_{name.upper()}": "off" for name in RATE_LIMITS},
            "IDBEHEER_CERTS_DIR": str(certs), "IDBEHEER_METADATA_DIR": str(metadata),
            "IDBEHEER_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT),
            "BENCH_SSO_CPU_DIR": str(work), "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics")}

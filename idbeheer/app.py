@@ -24,7 +24,7 @@ from idp_bridge.web import create_bridge_app
 from samlkit.keys import KeyPair
 from samlkit.spmetadata import SpRegistry, write_if_changed
 
-from . import observability
+from . import observability, rate_limits
 from .aa_mount import aa_front_door, one_time_store
 from .bridge import bridge_deps
 from .keys import service_keys
@@ -65,18 +65,25 @@ def create_app(settings: Settings) -> Flask:
     # The admin UI and demo-app read the bridge's IdP metadata as any application would; in
     # one process they get it from the bridge object rather than over HTTP from themselves.
     bridge_metadata = bridge_app.extensions["idp_bridge"].idp_metadata
+    # Every Flask app of the composition with the prefix it is mounted at: what serves which
+    # URL, read from their url_maps (the route fuzz test covers new routes without a list).
+    mounted: list[tuple[str, Flask]] = [("", app), ("", bridge_app)]
+    app.extensions["idbeheer.mounted"] = mounted
     if not settings.production:
         from examples.demo_app import create_app as demo_app
 
+        demo = demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir,
+                        secret_key=_derived(settings, "demo-app"), replay=store,
+                        fetch=lambda _url: bridge_metadata())
+        mounted.append(("/demo-app", demo))
         app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
-            "/demo-app": demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir,
-                                  secret_key=_derived(settings, "demo-app"), replay=store,
-                                  fetch=lambda _url: bridge_metadata())})
+            "/demo-app": demo})
     app.wsgi_app = mount(app.wsgi_app, bridge_app)  # type: ignore[method-assign]
     # The AttributeQuery, the hot path, skips Flask's per-request work (context, session,
     # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
         "/aa/soap": observability.observed(aa.soap, "aa.soap_view")})
+    app.wsgi_app = rate_limits.install(app.wsgi_app, settings)  # type: ignore[method-assign]
     app.wsgi_app = with_security_headers(app.wsgi_app,  # type: ignore[method-assign,assignment]
                                          production=settings.production)
     if settings.trusted_proxies:

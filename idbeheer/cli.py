@@ -24,6 +24,7 @@ from attribute_authority import (
     authz,
     catalog,
     clock,
+    dates,
     delegation,
     demo,
     governments,
@@ -79,9 +80,9 @@ def iso_date(_ctx, _param, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is geen datum van de vorm JJJJ-MM-DD") from None
+        return dates.parse(value)
+    except DomainError as refusal:
+        raise click.BadParameter(refusal.message(os.environ.get("IDBEHEER_LANG", "nl"))) from None
 
 
 ACTOR = click.option("--as", "actor_rrn", required=True, metavar="RRN",

@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import limits
+
 from attribute_authority.mail import Mailer, OutboxMailer, SmtpMailer
 
 
@@ -31,6 +33,14 @@ class Settings:
     aa_sign_response: bool = True
     # The bearer token /metrics asks for; in production without one /metrics is not served.
     metrics_token: str | None = field(default=None, repr=False)
+    # Rate limits (idbeheer.rate_limits), "N/second|minute|hour" per key, "" for none. The
+    # defaults stop floods and guessing runs, far above what one application or person does.
+    rate_limit_aa_ip: str = "3000/minute"
+    rate_limit_aa_issuer: str = "1200/minute"
+    rate_limit_sso: str = "120/minute"
+    rate_limit_acs: str = "60/minute"
+    rate_limit_admin_sign_in: str = "30/minute"
+    rate_limit_upload: str = "10/minute"
 
     @property
     def production(self) -> bool:
@@ -80,7 +90,26 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         session_lifetime_minutes=int(env.get("IDBEHEER_SESSION_LIFETIME_MINUTES", str(8 * 60))),
         aa_sign_response=_flag(env, "IDBEHEER_AA_SIGN_RESPONSE", True),
         metrics_token=env.get("IDBEHEER_METRICS_TOKEN") or None,
+        **{f"rate_limit_{name}": _rate(env, name) for name in RATE_LIMITS},
     )
+
+
+RATE_LIMITS = ("aa_ip", "aa_issuer", "sso", "acs", "admin_sign_in", "upload")
+
+
+def _rate(env: dict[str, str], name: str) -> str:
+    """IDBEHEER_RATE_LIMIT_<NAME>: a limit such as "60/minute", or "off"; unset: the default."""
+    variable = f"IDBEHEER_RATE_LIMIT_{name.upper()}"
+    value = env.get(variable, "").strip()
+    if not value:
+        return Settings.__dataclass_fields__[f"rate_limit_{name}"].default  # type: ignore[return-value]
+    if value.lower() == "off":
+        return ""
+    try:
+        limits.parse(value)
+    except ValueError:
+        raise SystemExit(f"{variable} must be a rate such as 60/minute or off, not {value!r}") from None
+    return value
 
 
 def _flag(env: dict[str, str], name: str, default: bool) -> bool:

@@ -15,7 +15,7 @@ from ..forms import CATEGORY_CHOICES, TYPE_CHOICES, ActionForm, BulkFilterForm, 
 from ..i18n import gettext as _
 from ..i18n import language
 from ..request_scope import attempt
-from ._common import deps, page_number, status_of, today
+from ._common import deps, page_number, row_id, status_of, today
 
 
 def _rights(government) -> dict:
@@ -31,9 +31,10 @@ def _filters(rights: dict) -> BulkFilterForm:
 
 def _ids(name: str) -> list[int]:
     values = request.form.getlist(name)
-    if not all(v.isdigit() for v in values):
+    ids = [i for i in map(row_id, values) if i is not None]
+    if len(ids) != len(values):
         raise InvalidInput(detail="een selectie bestaat uit relatienummers")
-    return [int(v) for v in values]
+    return ids
 
 
 def _filter_values(source) -> tuple[str | None, str | None]:
@@ -207,13 +208,13 @@ def upload_job(job_id: int):
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/bulk/grant", view_func=bulk_grant, endpoint="bulk_grant", methods=["GET", "POST"])
-    bp.add_url_rule("/bulk/grant/<int:selection_id>", view_func=bulk_selection,
+    bp.add_url_rule("/bulk/grant/<id:selection_id>", view_func=bulk_selection,
                     endpoint="bulk_selection", methods=["GET", "POST"])
-    bp.add_url_rule("/bulk/grant/<int:selection_id>/review", view_func=bulk_review,
+    bp.add_url_rule("/bulk/grant/<id:selection_id>/review", view_func=bulk_review,
                     endpoint="bulk_review", methods=["GET", "POST"])
     bp.add_url_rule("/bulk/upload", view_func=upload, endpoint="upload", methods=["GET", "POST"])
-    bp.add_url_rule("/bulk/upload/<int:job_id>", view_func=upload_job, endpoint="upload_job")
-    bp.add_url_rule("/bulk/upload/<int:job_id>/run", view_func=upload_run, endpoint="upload_run",
+    bp.add_url_rule("/bulk/upload/<id:job_id>", view_func=upload_job, endpoint="upload_job")
+    bp.add_url_rule("/bulk/upload/<id:job_id>/run", view_func=upload_run, endpoint="upload_run",
                     methods=["POST"])
-    bp.add_url_rule("/bulk/upload/<int:job_id>/resume", view_func=upload_resume,
+    bp.add_url_rule("/bulk/upload/<id:job_id>/resume", view_func=upload_resume,
                     endpoint="upload_resume", methods=["POST"])

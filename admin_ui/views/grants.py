@@ -165,11 +165,11 @@ def export():
 
 
 def register(bp: Blueprint) -> None:
-    bp.add_url_rule("/relations/<int:relation_id>/grants/new", view_func=add, endpoint="grant_add",
+    bp.add_url_rule("/relations/<id:relation_id>/grants/new", view_func=add, endpoint="grant_add",
                     methods=["GET", "POST"])
-    bp.add_url_rule("/grants/<int:grant_id>/extend", view_func=extend, endpoint="grant_extend",
+    bp.add_url_rule("/grants/<id:grant_id>/extend", view_func=extend, endpoint="grant_extend",
                     methods=["GET", "POST"])
-    bp.add_url_rule("/grants/<int:grant_id>/revoke", view_func=revoke, endpoint="grant_revoke",
+    bp.add_url_rule("/grants/<id:grant_id>/revoke", view_func=revoke, endpoint="grant_revoke",
                     methods=["GET", "POST"])
     bp.add_url_rule("/grants", view_func=search, endpoint="grants")
     bp.add_url_rule("/grants.csv", view_func=export, endpoint="grants_csv")

@@ -67,7 +67,7 @@ def end(relation_id: int):
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/people/<rrn>/relations/new", view_func=add, endpoint="relation_add",
                     methods=["GET", "POST"])
-    bp.add_url_rule("/relations/<int:relation_id>/edit", view_func=edit, endpoint="relation_edit",
+    bp.add_url_rule("/relations/<id:relation_id>/edit", view_func=edit, endpoint="relation_edit",
                     methods=["GET", "POST"])
-    bp.add_url_rule("/relations/<int:relation_id>/end", view_func=end, endpoint="relation_end",
+    bp.add_url_rule("/relations/<id:relation_id>/end", view_func=end, endpoint="relation_end",
                     methods=["GET", "POST"])

@@ -13,6 +13,7 @@ authority answers now), POST /logout and the single-logout endpoint /slo.
 from __future__ import annotations
 
 import os
+import re
 import urllib.error
 from html import escape
 
@@ -43,6 +44,11 @@ ondertekende SAML AttributeQuery over SOAP).</p>
 </form>
 {result}"""
 
+# What the form may send on to the AA: an RRN is 11 digits, a government code is the NIS
+# code, "ocmw-" + one, or a word such as "vlaanderen" (anything else, a NUL byte among it,
+# cannot go into an XML query and is refused here).
+_GOVERNMENT = re.compile(r"[a-z0-9-]{1,40}")
+
 
 def create_app(*, base_url: str, certs_dir: str | os.PathLike[str], secret_key: str | None = None,
                replay: OneTimeStore | None = None, fetch=None) -> Flask:
@@ -69,12 +75,15 @@ def create_app(*, base_url: str, certs_dir: str | os.PathLike[str], secret_key: 
             # Refused before anything is read or asked: no lookups for anonymous visitors.
             return _PAGE.format(body=_ANONYMOUS), 401 if request.method == "POST" else 200
         government = request.form.get("government", "").strip()
-        result = ""
+        result, status = "", 200
         if request.method == "POST":
             governments = [g.strip() for g in government.split(",") if g.strip()] or None
-            result = _ask(user["rrn"][0], governments)
+            if not all(_GOVERNMENT.fullmatch(g) for g in governments or []):
+                result, status = "<p>Een bestuurscode is bijvoorbeeld 44088 of ocmw-44088.</p>", 400
+            else:
+                result = _ask(user["rrn"][0], governments)
         body = _FORM.format(rrn=escape(user["rrn"][0]), government=escape(government), result=result)
-        return _PAGE.format(body=body), 200
+        return _PAGE.format(body=body), status
 
     def _ask(rrn: str, governments: list[str] | None) -> str:
         query_id, envelope = aa_client.build_query(me, aa_soap, rrn, keypair.key_pem,

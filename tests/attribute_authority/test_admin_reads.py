@@ -217,6 +217,22 @@ def test_upload_check_start_and_run(session, register, today, databases):
         uploads.get(session, actor(session, FEMKE), job.id, today)
 
 
+@pytest.mark.parametrize("size", [uploads.MAX_FIELD + 1, 200_000])
+def test_upload_refuses_a_file_with_a_huge_field(size):
+    """200 KB in one field was a csv.Error (500); now the file is refused with the line."""
+    with pytest.raises(InvalidInput) as refused:
+        uploads.parse(f"rrn,category,type,email,phone,note\n{EMIL},employee,standard,e@x.be,,"
+                      + "x" * size + "\n")
+    assert f"regel 2 heeft een veld van meer dan {uploads.MAX_FIELD} tekens" in refused.value.message()
+
+
+def test_upload_reads_cr_line_ends_and_refuses_nul():
+    lines = uploads.parse(f"rrn,category,type,email\r{EMIL},employee,standard,e@x.be\r")
+    assert [line.rrn for line in lines] == [EMIL]
+    with pytest.raises(InvalidInput, match="NUL"):
+        uploads.parse(f"rrn,category,type,email\n{EMIL},employee,standard,e\x00@x.be\n")
+
+
 @pytest.fixture
 def recorded_job(fresh_url, register, today):
     """(factory, actor, job ID): the demo data and a recorded upload job of two lines."""

@@ -61,3 +61,50 @@ def test_sql_states_agree_with_python_states(session, on):
         in_py = {g.id for g in everything if states.state_of(g, on) == state}
         assert in_sql == in_py, state
     session.rollback()
+
+
+# -- the accepted range of days (issue 10: 9999-12-31 and 0001-01-01 were OverflowErrors) -----
+
+from attribute_authority import dates, sign_ins  # noqa: E402
+from attribute_authority.errors import DateOutOfRange, InvalidDate  # noqa: E402
+
+
+@given(st.dates())
+def test_every_day_is_accepted_or_refused_with_a_domain_error(day):
+    right = Right(code="x-r", name="r", max_days=3660)
+    try:
+        period = grants.plan_new(right, day, None, date(2026, 1, 1))
+    except DateOutOfRange:  # the start, or the end it implies, is out of the range
+        assert not dates.EARLIEST <= day <= day + timedelta(days=3660) <= dates.LATEST
+    except grants.StartInPast:
+        assert day < date(2026, 1, 1)
+    else:
+        assert period.end == day + timedelta(days=3660)
+
+
+def test_grant_rules_refuse_the_ends_of_the_calendar():
+    right = Right(code="x-r", name="r", max_days=365)
+    for day in (date(9999, 12, 31), date(1, 1, 1)):
+        for period in ((day, None), (date(2026, 1, 2), day)):
+            try:
+                grants.plan_new(right, *period, date(2026, 1, 1))
+            except DateOutOfRange as refusal:
+                assert refusal.params["day"] == day.isoformat()
+            else:
+                raise AssertionError(f"{period} accepted")
+    try:
+        sign_ins.window_of_days(date(2026, 1, 1), date(9999, 12, 31))
+        raise AssertionError("window accepted")
+    except DateOutOfRange:
+        pass
+
+
+def test_parse_reads_iso_days_in_the_range_only():
+    assert dates.parse(" 2026-12-03 ") == date(2026, 12, 3)
+    for text, refusal in (("9999-12-31", DateOutOfRange), ("0001-01-01", DateOutOfRange),
+                          ("morgen", InvalidDate), ("2026-02-30", InvalidDate), ("\x00", InvalidDate)):
+        try:
+            dates.parse(text)
+            raise AssertionError(text)
+        except refusal:
+            pass

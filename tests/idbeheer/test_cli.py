@@ -92,6 +92,19 @@ def test_bad_date_is_a_usage_error(cli):
     assert result.exit_code == 2 and "JJJJ-MM-DD" in result.stderr
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_date_at_the_end_of_the_calendar_is_a_usage_error_not_a_traceback(cli, day):
+    before = grants_json(cli)
+    for args in (("grant", "add", BART, MERELBEKE, "demo-app-admin", "--start", day),
+                 ("grant", "add", BART, MERELBEKE, "demo-app-admin", "--end", day),
+                 ("grant", "extend", "1", "--start", day, "--end", day),
+                 ("notify-expiring", "--date", day), ("grants", "--at", day)):
+        result = cli(*args, *(("--as", AN) if args[0] == "grant" else ()), ok=False)
+        assert result.exit_code == 2, result.stderr
+        assert f"De datum {day} ligt buiten het aanvaarde bereik" in result.stderr
+    assert grants_json(cli) == before
+
+
 def test_catalog_commands_register_app_and_right(cli, tmp_path):
     metadata = tmp_path / "sp.xml"
     metadata.write_text(
