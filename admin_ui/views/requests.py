@@ -68,5 +68,5 @@ def decide(request_id: int):
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/requests", view_func=inbox, endpoint="requests")
-    bp.add_url_rule("/requests/<int:request_id>", view_func=decide, endpoint="request",
+    bp.add_url_rule("/requests/<id:request_id>", view_func=decide, endpoint="request",
                     methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..i18n import ngettext
 from ..request_scope import attempt
-from ._common import page_number, status_of, streamed_csv, today
+from ._common import page_number, row_id, status_of, streamed_csv, today
 
 DECISION_LABELS = {"open": _l("nog te beoordelen"), "confirmed": _l("bevestigd"),
                    "revoked": _l("herroepen"), "unreviewed": _l("niet beoordeeld")}
@@ -63,11 +63,14 @@ def review(review_id: int):
     message = None
     if request.method == "POST":
         decision = request.form.get("decision")
-        chosen = request.form.getlist("item", type=int)
+        picked = request.form.getlist("item")
         row = request.form.get("row", "")
         if row:  # one row's own button: "confirmed:ID" or "revoked:ID"
             decision, _sep, item_id = row.partition(":")
-            chosen = [int(item_id)] if item_id.isdigit() else []
+            picked = [item_id]
+        chosen = [i for i in map(row_id, picked) if i is not None]
+        if len(chosen) != len(picked):
+            chosen = [0]  # a name that is no row of ours: refused as not found, nothing changes
         changed, message = attempt(reviews.decide, g.db, g.actor, review_id, chosen,
                                    decision or "", request.form.get("reason") or None, on=on)
         if changed is not None:
@@ -96,6 +99,6 @@ def report(review_id: int):
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/reviews", view_func=overview, endpoint="reviews", methods=["GET", "POST"])
-    bp.add_url_rule("/reviews/<int:review_id>", view_func=review, endpoint="review",
+    bp.add_url_rule("/reviews/<id:review_id>", view_func=review, endpoint="review",
                     methods=["GET", "POST"])
-    bp.add_url_rule("/reviews/<int:review_id>/report.csv", view_func=report, endpoint="review_csv")
+    bp.add_url_rule("/reviews/<id:review_id>/report.csv", view_func=report, endpoint="review_csv")

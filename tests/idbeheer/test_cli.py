@@ -101,7 +101,8 @@ def test_a_date_at_the_end_of_the_calendar_is_a_usage_error_not_a_traceback(cli,
                  ("notify-expiring", "--date", day), ("grants", "--at", day)):
         result = cli(*args, *(("--as", AN) if args[0] == "grant" else ()), ok=False)
         assert result.exit_code == 2, result.stderr
-        assert f"De datum {day} ligt buiten het aanvaarde bereik" in result.stderr
+        shown = "-".join(reversed(day.split("-")))  # dd-mm-jjjj, the one date format (#13.12)
+        assert f"De datum {shown} ligt buiten het aanvaarde bereik" in result.stderr
     assert grants_json(cli) == before
 
 
