@@ -14,6 +14,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
     widgets,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -198,10 +199,22 @@ class MaxDaysForm(FlaskForm):
                             [REQUIRED, NumberRange(1, 3660, _l("Tussen 1 en 3660 dagen."))])
 
 
+OUTCOME_LABELS = {"success": _l("gelukt"), "refused": _l("geweigerd"), "failed": _l("mislukt")}
+METHOD_LABELS = {"eid": _l("eID-kaart"), "token": _l("federaal token")}
+
+
 class SignInSearchForm(SearchForm):
-    rrn = StringField(_l("Rijksregisternummer"))
+    """The helpdesk's question: a time window (days and, if known, times of day), optionally
+    a person, an application, an outcome (R14)."""
+
+    rrn = StringField(_l("Rijksregisternummer (optioneel)"))
     first = Day(_l("Van (dag)"))
+    since = TimeField(_l("vanaf (uur, optioneel)"), [Optional()])
     last = Day(_l("Tot en met (dag)"))
+    until = TimeField(_l("tot en met (uur, optioneel)"), [Optional()])
+    application = SelectField(_l("Toepassing"), choices=[], default="")
+    outcome = SelectField(_l("Resultaat"), default="", choices=[("", _l("alle"))] + [
+        (code, label) for code, label in OUTCOME_LABELS.items()])
 
 
 class GovernmentSearchForm(SearchForm):
