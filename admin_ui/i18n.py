@@ -28,6 +28,7 @@ def compile_catalogs() -> dict[str, support.Translations]:
 domain = po_catalogs.PoDomain(DIRECTORY, DOMAIN)
 gettext = domain.gettext
 lazy_gettext = domain.lazy_gettext
+ngettext = domain.ngettext
 
 
 def language() -> str:

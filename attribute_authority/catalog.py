@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from . import audit, authz, clock, paging
 from .audit import Change, snapshot
 from .errors import CatalogConflict, InvalidInput, NotFound
-from .models import Application, Government, Right
+from .models import Application, Government, Grant, Right
+from .states import active_or_pending
 
 CAPACITIES = ("employee", "citizen", "any")
 CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -102,6 +103,18 @@ def set_max_days(session: Session, actor: authz.Actor, code: str, max_days: int,
     audit.record(session, actor.rrn, Change("right.changed", "right", right.id,
                                             before=before, after=snapshot(right, "max_days")))
     return right
+
+
+def longer_grants(session: Session, right: Right, on: date | None = None,
+                  limit: int = 50) -> list[Grant]:
+    """The live (active or pending) grants of a right whose period is longer than its current
+    maximum: a lowered maximum leaves them valid until their end (R4 binds new periods)."""
+    on = on or clock.today()
+    # Day arithmetic differs per database; the live grants of one right are few enough to
+    # measure here.
+    live = session.scalars(select(Grant).where(Grant.right_id == right.id, active_or_pending(on))
+                           .order_by(Grant.end.desc()))
+    return [g for g in live if (g.end - g.start).days > right.max_days][:limit]
 
 
 def applications(session: Session) -> list[Application]:

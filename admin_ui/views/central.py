@@ -16,7 +16,9 @@ from ..forms import (
     RegistrationForm,
     RightForm,
 )
+from ..formatting import day
 from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..request_scope import attempt
 from ._common import deps, page_number, status_of, today
 
@@ -142,6 +144,17 @@ def right_max_days(code: str):
         if message is None:
             flash(_("Recht %(code)s mag nu hoogstens %(days)s dagen duren.", code=right.code,
                     days=right.max_days))
+            longer = catalog.longer_grants(g.db, right, today())
+            if longer:
+                names = "; ".join(_("%(name)s bij %(government)s, tot en met %(day)s",
+                                    name=gr.relation.person.full_name,
+                                    government=gr.relation.government.name, day=day(gr.end))
+                                  for gr in longer)
+                flash(ngettext("%(num)s bestaande toekenning loopt langer en blijft geldig tot "
+                               "haar einddatum (ze wordt niet ingekort): %(list)s.",
+                               "%(num)s bestaande toekenningen lopen langer en blijven geldig "
+                               "tot hun einddatum (ze worden niet ingekort): %(list)s.",
+                               len(longer), list=names), "warning")
             return redirect(url_for("admin.catalog"))
     return _catalog_page(message=message or _form_message(form))
 

@@ -7,10 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, g, render_template, request
-from sqlalchemy import select
-
-from attribute_authority import authz, catalog, sign_ins
-from attribute_authority.models import Government
+from attribute_authority import authz, catalog, governments, sign_ins
 
 from ..forms import METHOD_LABELS, OUTCOME_LABELS, SignInSearchForm
 from ..i18n import gettext as _
@@ -50,11 +47,9 @@ def sign_in_trail():
 def _capacity_names(codes: set[str | None]) -> dict[str, str]:
     """A capacity in words: "burger", or "medewerker van <bestuur>"."""
     names = {"citizen": _("burger")}
-    wanted = [c for c in codes if c and c != "citizen"]
-    if wanted:
-        for code, name in g.db.execute(select(Government.code, Government.name)
-                                       .where(Government.code.in_(wanted))):
-            names[code] = _("medewerker van %(government)s", government=name)
+    wanted = {c for c in codes if c and c != "citizen"}
+    for code, name in governments.names_of(g.db, wanted).items():
+        names[code] = _("medewerker van %(government)s", government=name)
     return names
 
 

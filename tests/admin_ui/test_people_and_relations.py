@@ -58,7 +58,7 @@ def test_detail_shows_relations_grants_and_history_of_this_government(client):
     page = text(client.get(f"/admin/people/{BART}"))
     assert "Merelbeke-Melle" in page and "demo-app-reader" in page and "Historiek" in page
     # Bart has an active grant: no end button
-    assert "Beëindig relatie" not in page
+    assert "/end\"" not in page and "disabled aria-describedby" in page  # R3: shown, disabled
 
 
 def test_edit_and_align(client, db):
