@@ -235,3 +235,18 @@ def test_capacity_page_reads_while_another_worker_holds_the_sqlite_write_lock(
         writer.close()
         engine.dispose()
     assert page.status_code == 200 and MERELBEKE.encode() in page.data
+
+
+def test_a_person_without_any_relation_is_told_why_and_what_to_do(bridge):
+    """Issue 13 point 5: no government registered Emil: the capacity page says so and sends him
+    to his local administrator instead of offering a switch that loops."""
+    browser = bridge.browser()
+    acs_answer = browser.upstream_sign_in(bridge.sp("demo-app"), EMIL)
+    assert acs_answer.status_code == 303
+    page = browser.get("/idp/capacity").get_data(as_text=True)
+    assert 'id="no-relation"' in page
+    assert "Geen enkel bestuur heeft u geregistreerd als medewerker" in page
+    assert "lokale beheerder" in page
+    bart = bridge.browser()
+    bart.upstream_sign_in(bridge.sp("demo-app"), BART)
+    assert 'id="no-relation"' not in bart.get("/idp/capacity").get_data(as_text=True)
