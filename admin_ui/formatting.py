@@ -30,6 +30,11 @@ def day(value: date | None) -> str:
     return value.strftime("%d-%m-%Y") if value else "–"
 
 
+def iso_day(value: str | None) -> str:
+    """A day kept as ISO text (audit before/after) as the screens show days."""
+    return day(date.fromisoformat(value[:10])) if value else "–"
+
+
 def when(value: datetime | None) -> str:
     if value is None:
         return "–"
@@ -40,7 +45,7 @@ def when(value: datetime | None) -> str:
 
 def helpers() -> dict:
     return {
-        "day": day, "when": when,
+        "day": day, "when": when, "iso_day": iso_day,
         "state_label": lambda s: STATE_LABELS.get(s, s),
         "action_label": lambda a: ACTION_LABELS.get(a, a),
         "category_label": lambda c: CATEGORY_LABELS.get(c, c),

@@ -217,5 +217,12 @@ class SignInSearchForm(SearchForm):
         (code, label) for code, label in OUTCOME_LABELS.items()])
 
 
+class HistoryFilterForm(SearchForm):
+    rrn = StringField(_l("Over wie (rijksregisternummer)"))
+    action = SelectField(_l("Wat"), choices=[("", _l("alle"))], default="")
+    first = Day(_l("Van (dag)"))
+    last = Day(_l("Tot en met (dag)"))
+
+
 class GovernmentSearchForm(SearchForm):
     q = StringField(_l("Naam of code"))

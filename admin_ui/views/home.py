@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, url_for
 
-from attribute_authority import overview
+from attribute_authority import history, overview
 
 from ._common import today
 
@@ -11,8 +11,8 @@ from ._common import today
 def home():
     if not (g.roles.local or g.roles.central):
         return redirect(url_for("admin.sign_in_trail"))
-    return render_template("admin/home.html",
-                           overview=overview.of_government(g.db, g.actor, g.government, today()),
+    o = overview.of_government(g.db, g.actor, g.government, today())
+    return render_template("admin/home.html", overview=o, names=history.names_of(g.db, o.recent),
                            ending_within=overview.ENDING_WITHIN_DAYS)
 
 

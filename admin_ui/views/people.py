@@ -64,9 +64,10 @@ def detail(rrn: str):
     person = people.visible(g.db, g.actor, rrn, on)
     rels = relations.of_person(g.db, g.actor, person, on)
     blocking = {r.id: relations.blocking_grants(g.db, r, on) for r in rels}
+    events = history.of_person(g.db, g.actor, person.rrn, on, size=10)
     return render_template("admin/people/detail.html", person=person, relations=rels,
                            blocking=blocking, state_of=lambda gr: state_of(gr, on),
-                           events=history.of_person(g.db, g.actor, person.rrn, on, size=10),
+                           events=events, names=history.names_of(g.db, events.items),
                            action=ActionForm())
 
 
