@@ -24,6 +24,8 @@ ACTION_LABELS = {
 }
 CATEGORY_LABELS = {"employee": _l("werknemer"), "external": _l("externe medewerker")}
 TYPE_LABELS = {"standard": _l("standaard"), "secretary": _l("secretaris")}
+CAPACITY_LABELS = {"employee": _l("voor medewerkers"), "citizen": _l("voor burgers"),
+                   "any": _l("voor medewerkers en burgers")}
 
 
 def day(value: date | None) -> str:
@@ -50,4 +52,5 @@ def helpers() -> dict:
         "action_label": lambda a: ACTION_LABELS.get(a, a),
         "category_label": lambda c: CATEGORY_LABELS.get(c, c),
         "type_label": lambda t: TYPE_LABELS.get(t, t),
+        "capacity_label": lambda c: CAPACITY_LABELS.get(c, c),
     }

@@ -160,7 +160,10 @@ class GovernmentForm(FlaskForm):
         ("municipality", _l("gemeente")), ("ocmw", _l("OCMW")), ("province", _l("provincie")),
         ("police", _l("politiezone")), ("other", _l("ander"))])
     nis_code = StringField(_l("NIS-code (optioneel)"), [Length(max=5)])
-    kbo_number = StringField(_l("KBO-nummer (optioneel)"), [Length(max=10)])
+    kbo_number = StringField(_l("KBO-nummer (optioneel)"), [Length(max=10)],
+                             description=_l("10 cijfers; de gewone schrijfwijze met punten "
+                                            "(0263.867.412) mag."),
+                             filters=[lambda v: "".join(v.split()).replace(".", "") if v else v])
 
 
 class RegistrationForm(FlaskForm):
@@ -175,7 +178,8 @@ class RegistrationForm(FlaskForm):
 
 class AppointForm(FlaskForm):
     rrn = StringField(_l("Rijksregisternummer (leeg: de geregistreerde secretaris)"))
-    email = StringField(_l("E-mailadres (nodig als er nog geen relatie is)"), [Length(max=254)])
+    email = StringField(_l("E-mailadres (nodig als er nog geen relatie is)"), [Length(max=254)],
+                        filters=[lambda v: v.strip() if v else v])
     reason = TextAreaField(_l("Reden (optioneel)"), [Length(max=1000)])
 
 
