@@ -14,7 +14,7 @@ from attribute_authority.grants import GrantFilter
 from ..forms import ExtendForm, GrantSearchForm, GrantWizardForm, ReasonForm
 from ..i18n import gettext as _
 from ..request_scope import attempt
-from ..formatting import day
+from ..formatting import STATE_LABELS, day
 from ._common import page_number, status_of, today
 
 
@@ -164,10 +164,16 @@ def export():
     columns = ["id", "rrn", "name", "government", "right", "category", "start", "end", "state",
                "revoked_on", "reason"]
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer.writerow(dict(zip(columns, _csv_headers(), strict=True)))  # in the UI's language
+    writer.writerows({**r, "state": str(STATE_LABELS.get(r["state"], r["state"]))} for r in rows)
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=rechten-{on.isoformat()}.csv"})
+
+
+def _csv_headers() -> list[str]:
+    return [_("id"), _("rijksregisternummer"), _("naam"), _("bestuur"), _("recht"),
+            _("categorie"), _("begin"), _("einde (tot en met)"), _("status"),
+            _("herroepen op"), _("reden")]
 
 
 def register(bp: Blueprint) -> None:

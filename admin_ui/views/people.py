@@ -18,6 +18,8 @@ def search():
     form = PeopleSearchForm()
     query = (form.q.data or "").strip()
     found = people.search(g.db, g.actor, query, today(), page=page_number())
+    if query and found.total == 1 and page_number() == 1:  # one hit: open the person
+        return redirect(url_for("admin.person", rrn=found.items[0].rrn))
     hint = None
     if query and not found.total and rrn_rules.is_valid(query):
         known = people.find(g.db, query)

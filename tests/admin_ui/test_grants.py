@@ -135,5 +135,6 @@ def test_search_by_state_and_reference_date_and_csv(client):
     exported = client.get("/admin/grants.csv?state=active")
     assert exported.mimetype == "text/csv"
     lines = exported.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("id,rrn,name,government,right")
+    assert lines[0].startswith("id,rijksregisternummer,naam,bestuur,recht")  # issue 13 p. 12
+    assert any(",toegekend," in line for line in lines[1:])
     assert any(BART in line for line in lines) and all("44086" not in line for line in lines)
