@@ -19,7 +19,8 @@ ACTION_LABELS = {
     "grant.revoked": _l("recht herroepen"), "government.registered": _l("bestuur geregistreerd"),
     "government.registration": _l("registratie bewaard"),
     "application.registered": _l("toepassing geregistreerd"),
-    "application.changed": _l("toepassing gewijzigd"), "right.added": _l("recht toegevoegd"),
+    "application.changed": _l("toepassing gewijzigd"),
+    "application.metadata": _l("metadata van de toepassing bewaard"), "right.added": _l("recht toegevoegd"),
     "right.changed": _l("recht gewijzigd"), "governments.loaded": _l("besturen ingeladen"),
 }
 CATEGORY_LABELS = {"employee": _l("werknemer"), "external": _l("externe medewerker")}

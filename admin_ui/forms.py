@@ -188,6 +188,10 @@ class ApplicationForm(FlaskForm):
     name = StringField(_l("Naam"), [REQUIRED, Length(max=200)])
     capacity = SelectField(_l("Hoedanigheid"), choices=[
         ("employee", _l("medewerker")), ("citizen", _l("burger")), ("any", _l("beide"))])
+    metadata_file = FileField(_l("SAML-metadata (XML-bestand)"),
+                              description=_l("Het bestand dat de toepassing publiceert; of "
+                                             "plak de XML hieronder."))
+    metadata_xml = TextAreaField(_l("of plak de SAML-metadata"), [Length(max=500_000)])
 
 
 class RightForm(FlaskForm):

@@ -114,13 +114,30 @@ def application_new():
     form = ApplicationForm()
     message = None
     if form.validate_on_submit():
+        xml = _metadata_of(form)
         app, message = attempt(catalog.register_application, g.db, g.actor, form.code.data.strip(),
                                form.name.data, form.capacity.data, today())
+        if message is None and xml:
+            _stored, message = attempt(catalog.store_metadata, g.db, g.actor, app.code, xml,
+                                       deps().config.metadata_dir, today())
         if message is None:
-            flash(_("Toepassing %(code)s is geregistreerd. Plaats haar metadata in "
-                    "metadata/sp/%(code)s.xml.", code=app.code))
+            if xml:
+                flash(_("Toepassing %(code)s is geregistreerd, met haar metadata: ze kan meteen "
+                        "aanmelden.", code=app.code))
+            else:
+                flash(_("Toepassing %(code)s is geregistreerd, nog zonder metadata: voeg ze "
+                        "toe voor ze kan aanmelden.", code=app.code), "warning")
             return redirect(url_for("admin.catalog"))
     return _catalog_page(app_form=form, message=message or _form_message(form))
+
+
+def _metadata_of(form) -> bytes | None:
+    """The uploaded file, else the pasted XML, else None."""
+    upload = form.metadata_file.data
+    if upload and getattr(upload, "filename", ""):
+        return upload.read()
+    pasted = (form.metadata_xml.data or "").strip()
+    return pasted.encode() if pasted else None
 
 
 def right_new():
