@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from samlkit.keys import KeyPair
@@ -26,6 +27,8 @@ class AdminConfig:
     idle_timeout: timedelta = timedelta(minutes=30)
     absolute_lifetime: timedelta = timedelta(hours=8)
     default_language: str = "nl"
+    metadata_dir: Path | None = None
+    """IDBEHEER_METADATA_DIR: where a registered application's metadata/sp/<code>.xml goes."""
 
     @property
     def entity_id(self) -> str:

@@ -19,15 +19,23 @@ ACTION_LABELS = {
     "grant.revoked": _l("recht herroepen"), "government.registered": _l("bestuur geregistreerd"),
     "government.registration": _l("registratie bewaard"),
     "application.registered": _l("toepassing geregistreerd"),
-    "application.changed": _l("toepassing gewijzigd"), "right.added": _l("recht toegevoegd"),
+    "application.changed": _l("toepassing gewijzigd"),
+    "application.metadata": _l("metadata van de toepassing bewaard"), "right.added": _l("recht toegevoegd"),
     "right.changed": _l("recht gewijzigd"), "governments.loaded": _l("besturen ingeladen"),
 }
 CATEGORY_LABELS = {"employee": _l("werknemer"), "external": _l("externe medewerker")}
 TYPE_LABELS = {"standard": _l("standaard"), "secretary": _l("secretaris")}
+CAPACITY_LABELS = {"employee": _l("voor medewerkers"), "citizen": _l("voor burgers"),
+                   "any": _l("voor medewerkers en burgers")}
 
 
 def day(value: date | None) -> str:
     return value.strftime("%d-%m-%Y") if value else "–"
+
+
+def iso_day(value: str | None) -> str:
+    """A day kept as ISO text (audit before/after) as the screens show days."""
+    return day(date.fromisoformat(value[:10])) if value else "–"
 
 
 def when(value: datetime | None) -> str:
@@ -40,9 +48,10 @@ def when(value: datetime | None) -> str:
 
 def helpers() -> dict:
     return {
-        "day": day, "when": when,
+        "day": day, "when": when, "iso_day": iso_day,
         "state_label": lambda s: STATE_LABELS.get(s, s),
         "action_label": lambda a: ACTION_LABELS.get(a, a),
         "category_label": lambda c: CATEGORY_LABELS.get(c, c),
         "type_label": lambda t: TYPE_LABELS.get(t, t),
+        "capacity_label": lambda c: CAPACITY_LABELS.get(c, c),
     }

@@ -14,6 +14,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
     widgets,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -171,7 +172,10 @@ class GovernmentForm(FlaskForm):
         ("municipality", _l("gemeente")), ("ocmw", _l("OCMW")), ("province", _l("provincie")),
         ("police", _l("politiezone")), ("other", _l("ander"))])
     nis_code = StringField(_l("NIS-code (optioneel)"), [Length(max=5)])
-    kbo_number = StringField(_l("KBO-nummer (optioneel)"), [Length(max=10)])
+    kbo_number = StringField(_l("KBO-nummer (optioneel)"), [Length(max=10)],
+                             description=_l("10 cijfers; de gewone schrijfwijze met punten "
+                                            "(0263.867.412) mag."),
+                             filters=[lambda v: "".join(v.split()).replace(".", "") if v else v])
 
 
 class RegistrationForm(FlaskForm):
@@ -186,7 +190,8 @@ class RegistrationForm(FlaskForm):
 
 class AppointForm(FlaskForm):
     rrn = StringField(_l("Rijksregisternummer (leeg: de geregistreerde secretaris)"))
-    email = StringField(_l("E-mailadres (nodig als er nog geen relatie is)"), [Length(max=254)])
+    email = StringField(_l("E-mailadres (nodig als er nog geen relatie is)"), [Length(max=254)],
+                        filters=[lambda v: v.strip() if v else v])
     reason = TextAreaField(_l("Reden (optioneel)"), [Length(max=1000)])
 
 
@@ -195,6 +200,10 @@ class ApplicationForm(FlaskForm):
     name = StringField(_l("Naam"), [REQUIRED, Length(max=200)])
     capacity = SelectField(_l("Hoedanigheid"), choices=[
         ("employee", _l("medewerker")), ("citizen", _l("burger")), ("any", _l("beide"))])
+    metadata_file = FileField(_l("SAML-metadata (XML-bestand)"),
+                              description=_l("Het bestand dat de toepassing publiceert; of "
+                                             "plak de XML hieronder."))
+    metadata_xml = TextAreaField(_l("of plak de SAML-metadata"), [Length(max=500_000)])
 
 
 class RightForm(FlaskForm):
@@ -210,8 +219,27 @@ class MaxDaysForm(FlaskForm):
                             [REQUIRED, NumberRange(1, 3660, _l("Tussen 1 en 3660 dagen."))])
 
 
+OUTCOME_LABELS = {"success": _l("gelukt"), "refused": _l("geweigerd"), "failed": _l("mislukt")}
+METHOD_LABELS = {"eid": _l("eID-kaart"), "token": _l("federaal token")}
+
+
 class SignInSearchForm(SearchForm):
-    rrn = StringField(_l("Rijksregisternummer"))
+    """The helpdesk's question: a time window (days and, if known, times of day), optionally
+    a person, an application, an outcome (R14)."""
+
+    rrn = StringField(_l("Rijksregisternummer (optioneel)"))
+    first = Day(_l("Van (dag)"))
+    since = TimeField(_l("vanaf (uur, optioneel)"), [Optional()])
+    last = Day(_l("Tot en met (dag)"))
+    until = TimeField(_l("tot en met (uur, optioneel)"), [Optional()])
+    application = SelectField(_l("Toepassing"), choices=[], default="")
+    outcome = SelectField(_l("Resultaat"), default="", choices=[("", _l("alle"))] + [
+        (code, label) for code, label in OUTCOME_LABELS.items()])
+
+
+class HistoryFilterForm(SearchForm):
+    rrn = StringField(_l("Over wie (rijksregisternummer)"))
+    action = SelectField(_l("Wat"), choices=[("", _l("alle"))], default="")
     first = Day(_l("Van (dag)"))
     last = Day(_l("Tot en met (dag)"))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session
 from . import audit, authz, clock, paging
 from .audit import Change, snapshot
 from .errors import CatalogConflict, InvalidInput, NotFound
-from .models import Application, Government, Right
+from .models import Application, Government, Grant, Right
+from .states import active_or_pending
 
 CAPACITIES = ("employee", "citizen", "any")
 CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -102,6 +104,48 @@ def set_max_days(session: Session, actor: authz.Actor, code: str, max_days: int,
     audit.record(session, actor.rrn, Change("right.changed", "right", right.id,
                                             before=before, after=snapshot(right, "max_days")))
     return right
+
+
+class MetadataRefused(InvalidInput):
+    code = "metadata_refused"
+    nl = "De metadata van {app} zijn geweigerd: {why}. Kijk het bestand na en probeer opnieuw."
+    en = "The metadata of {app} were refused: {why}. Check the file and try again."
+
+
+def store_metadata(session: Session, actor: authz.Actor, app_code: str, xml: bytes,
+                   metadata_dir: Path, on: date | None = None) -> Path:
+    """Check an application's SAML metadata with the reader the server uses, then store it as
+    metadata/sp/<code>.xml (picked up without a restart). One small function on purpose: when
+    the catalog keeps metadata in the database (`register_metadata`), only this changes."""
+    from samlkit.errors import SamlSecurityError
+    from samlkit.spmetadata import parse_sp_metadata
+
+    authz.require_central(session, actor, on or clock.today())
+    application = application_by_code(session, app_code)
+    try:
+        parse_sp_metadata(xml, application.code)
+    except SamlSecurityError as refused:
+        raise MetadataRefused(app=application.code, why=refused.message) from None
+    target = metadata_dir / "sp" / f"{application.code}.xml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".xml.tmp")
+    partial.write_bytes(xml)
+    partial.replace(target)
+    audit.record(session, actor.rrn, Change("application.metadata", "application",
+                                            application.id, after={"file": target.name}))
+    return target
+
+
+def longer_grants(session: Session, right: Right, on: date | None = None,
+                  limit: int = 50) -> list[Grant]:
+    """The live (active or pending) grants of a right whose period is longer than its current
+    maximum: a lowered maximum leaves them valid until their end (R4 binds new periods)."""
+    on = on or clock.today()
+    # Day arithmetic differs per database; the live grants of one right are few enough to
+    # measure here.
+    live = session.scalars(select(Grant).where(Grant.right_id == right.id, active_or_pending(on))
+                           .order_by(Grant.end.desc()))
+    return [g for g in live if (g.end - g.start).days > right.max_days][:limit]
 
 
 def applications(session: Session) -> list[Application]:

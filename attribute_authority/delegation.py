@@ -26,6 +26,16 @@ def active_local_admins(session: Session, government_id: int, on: date) -> list[
         .order_by(Person.surname)))
 
 
+def local_admin_grants(session: Session, government_id: int, on: date) -> list[Grant]:
+    """The government's active local-administrator grants (R9), with their end dates."""
+    return list(session.scalars(
+        select(Grant).join(Relation, Relation.id == Grant.relation_id)
+        .join(Right, Right.id == Grant.right_id)
+        .where(Relation.government_id == government_id, Relation.ended_on.is_(None),
+               Right.code == authz.LOCAL_ADMIN_RIGHT, active_on(on))
+        .order_by(Grant.end)))
+
+
 def appoint_local_admin(session: Session, actor: authz.Actor, government_code: str, *,
                         rrn: str | None = None, email: str | None = None,
                         phone: str | None = None, reason: str | None = None,
@@ -63,3 +73,11 @@ def local_admins_of(session: Session, actor: authz.Actor, government_code: str,
     on = on or clock.today()
     government = governments.administered(session, actor, government_code, on)
     return active_local_admins(session, government.id, on)
+
+
+def local_admin_grants_of(session: Session, actor: authz.Actor, government_code: str,
+                          on: date | None = None) -> list[Grant]:
+    """`local_admin_grants` for the government's administrators (delegation page)."""
+    on = on or clock.today()
+    government = governments.administered(session, actor, government_code, on)
+    return local_admin_grants(session, government.id, on)

@@ -39,6 +39,14 @@ def administered(session: Session, actor: authz.Actor, code: str, on: date) -> G
     return government
 
 
+def names_of(session: Session, codes: set[str]) -> dict[str, str]:
+    """{code: name} of the governments with these codes (unknown codes are left out)."""
+    if not codes:
+        return {}
+    return dict(session.execute(select(Government.code, Government.name)
+                                .where(Government.code.in_(codes))).all())
+
+
 def read_data_file(path: Path = DATA_FILE) -> list[dict[str, str]]:
     with path.open(encoding="utf-8") as fh:
         return list(csv.DictReader(line for line in fh if not line.startswith("#")))

@@ -285,10 +285,15 @@ class SignInEvent(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str | None] = mapped_column(String(500))
+    # One browser's attempts share it (a random id the bridge keeps in a cookie), so an
+    # attempt that failed before the person was identified is read with the RRN that browser
+    # signed in with later.
+    flow_id: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("ix_sign_in_event_rrn_at", "rrn", "at"),
         Index("ix_sign_in_event_at", "at"),
+        Index("ix_sign_in_event_flow_id", "flow_id"),
     )
 
 

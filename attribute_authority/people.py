@@ -21,6 +21,12 @@ def find(session: Session, rrn: str) -> Person | None:
     return session.scalars(select(Person).where(Person.rrn == rrn_rules.normalize(rrn))).first()
 
 
+def name_of(session: Session, person_id: int) -> str:
+    """A person's full name (the admin UI's header names who is signed in)."""
+    person = session.get(Person, person_id)
+    return person.full_name if person else ""
+
+
 def _lookup(register: NationalRegister, rrn: str) -> RegisterRecord:
     record = register.lookup(rrn)
     if record is None:

@@ -26,6 +26,9 @@ def validate(category: str, type_: str, email: str, phone: str | None) -> None:
         raise InvalidInput(detail="categorie moet 'employee' (personeel) of 'external' (extern) zijn")
     if type_ not in TYPES:
         raise InvalidInput(detail="type moet 'standard' of 'secretary' zijn")
+    if not (email or "").strip():
+        raise InvalidInput(detail="vul een e-mailadres in: daarop krijgt de persoon de "
+                                  "verwittiging voor een recht vervalt")
     if not _EMAIL.match(email or ""):
         raise InvalidInput(detail=f"'{email}' is geen geldig e-mailadres")
     if phone and not _PHONE.match(phone):

@@ -8,9 +8,9 @@ leave its trace.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from . import authz, clock, dates, paging
@@ -18,7 +18,8 @@ from . import rrn as rrn_rules
 from .errors import InvalidInput
 from .models import SignInEvent
 
-__all__ = ["OUTCOMES", "Attempt", "record", "search", "reason_text", "window_of_days", "Window"]
+__all__ = ["OUTCOMES", "Attempt", "record", "search", "flow_rrns", "reason_text", "window_of_days",
+           "window_of", "Window"]
 
 # success: the application received an assertion; refused: we rejected a message or a
 # request (reason says which check); failed: the person did not get through upstream
@@ -36,6 +37,8 @@ class Attempt:
     capacity: str | None = None
     detail: str | None = None
     at: datetime | None = None
+    flow_id: str | None = None
+    """The browser flow the attempt belongs to (one browser's attempts share it)."""
 
 
 def record(session: Session, attempt: Attempt) -> None:
@@ -54,6 +57,7 @@ def record(session: Session, attempt: Attempt) -> None:
         outcome=attempt.outcome,
         reason=attempt.reason[:60],
         detail=(attempt.detail or None) and attempt.detail[:500],
+        flow_id=(attempt.flow_id or None) and attempt.flow_id[:32],
     ))
 
 
@@ -78,21 +82,61 @@ def window_of_days(first: date, last: date) -> Window:
     return Window(since, until)
 
 
-def search(session: Session, actor: authz.Actor, raw_rrn: str, window: Window,
-           on: date | None = None, page: int = 1,
-           size: int = paging.DEFAULT_SIZE) -> paging.Page[SignInEvent]:
-    """A person's attempts in the window, newest first: the helpdesk's question."""
+def window_of(first: date, last: date, since: time | None = None,
+              until: time | None = None) -> Window:
+    """From `since` (default the day's start) on `first` to `until` on `last`, that minute
+    included (default the day's end), Brussels time: "today 10:05–10:20"."""
+    start = datetime.combine(first, since or time(0, 0), clock.BRUSSELS)
+    if until is None:
+        end = datetime.combine(last + timedelta(days=1), time(0, 0), clock.BRUSSELS)
+    else:
+        end = datetime.combine(last, until, clock.BRUSSELS).replace(second=0, microsecond=0) \
+            + timedelta(minutes=1)
+    return Window(start, end)
+
+
+def search(session: Session, actor: authz.Actor, raw_rrn: str | None, window: Window,
+           on: date | None = None, page: int = 1, size: int = paging.DEFAULT_SIZE, *,
+           application: str | None = None, outcome: str | None = None
+           ) -> paging.Page[SignInEvent]:
+    """The attempts in the window, newest first: the helpdesk's question. Optionally of one
+    person (with the attempts of the same browser flows, which include those that failed
+    before the person was identified), one application, one outcome."""
     authz.require_helpdesk(session, actor, on or clock.today())
-    rrn = rrn_rules.parse(raw_rrn).rrn
     if window.until <= window.since:
         raise InvalidInput(detail="het einde van het tijdvenster ligt voor het begin")
     if window.until - window.since > MAX_WINDOW:
         raise InvalidInput(detail="kies een tijdvenster van hoogstens 31 dagen")
-    stmt = (select(SignInEvent)
-            .where(SignInEvent.rrn == rrn, SignInEvent.at >= _utc(window.since),
-                   SignInEvent.at < _utc(window.until))
-            .order_by(SignInEvent.at.desc(), SignInEvent.id.desc()))
+    if outcome is not None and outcome not in OUTCOMES:
+        raise InvalidInput(detail=f"resultaat moet een van {', '.join(OUTCOMES)} zijn")
+    in_window = and_(SignInEvent.at >= _utc(window.since), SignInEvent.at < _utc(window.until))
+    stmt = select(SignInEvent).where(in_window)
+    if raw_rrn:
+        rrn = rrn_rules.parse(raw_rrn).rrn
+        flows = (select(SignInEvent.flow_id)
+                 .where(SignInEvent.rrn == rrn, SignInEvent.flow_id.is_not(None), in_window)
+                 .scalar_subquery())
+        stmt = stmt.where(or_(SignInEvent.rrn == rrn,
+                              and_(SignInEvent.rrn.is_(None), SignInEvent.flow_id.in_(flows))))
+    if application:
+        stmt = stmt.where(SignInEvent.application == application)
+    if outcome:
+        stmt = stmt.where(SignInEvent.outcome == outcome)
+    stmt = stmt.order_by(SignInEvent.at.desc(), SignInEvent.id.desc())
     return paging.fetch(session, stmt, page, size)
+
+
+def flow_rrns(session: Session, events: list[SignInEvent]) -> dict[str, str]:
+    """{flow id: the RRN that browser flow signed in with}, for the events' flows: what an
+    attempt without an RRN is shown with."""
+    flows = {e.flow_id for e in events if e.flow_id and e.rrn is None}
+    if not flows:
+        return {}
+    rows = session.execute(
+        select(SignInEvent.flow_id, SignInEvent.rrn)
+        .where(SignInEvent.flow_id.in_(flows), SignInEvent.rrn.is_not(None))
+        .order_by(SignInEvent.at))
+    return {flow: rrn for flow, rrn in rows if flow and rrn}
 
 
 # The bridge's reason codes in plain words for the helpdesk (nl, en). Codes of the SAML

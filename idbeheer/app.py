@@ -93,7 +93,7 @@ def create_app(settings: Settings) -> Flask:
         session_factory=db, national_register=FileRegister(), mailer=settings.mailer(),
         config=AdminConfig(
             base_url=settings.base_url, keypairs=admin_keys, idp_metadata=bridge_metadata,
-            replay=store, default_language=settings.lang,
+            replay=store, default_language=settings.lang, metadata_dir=settings.metadata_dir,
             session_backend=admin_session_backend(settings, shared),
             idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute_lifetime=dt.timedelta(minutes=settings.session_lifetime_minutes))),

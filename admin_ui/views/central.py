@@ -7,6 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from attribute_authority import catalog, delegation, governments
 
+from ..formatting import day
 from ..forms import (
     ApplicationForm,
     AppointForm,
@@ -17,6 +18,7 @@ from ..forms import (
     RightForm,
 )
 from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..request_scope import attempt
 from ._common import deps, page_number, status_of, today
 
@@ -112,13 +114,30 @@ def application_new():
     form = ApplicationForm()
     message = None
     if form.validate_on_submit():
+        xml = _metadata_of(form)
         app, message = attempt(catalog.register_application, g.db, g.actor, form.code.data.strip(),
                                form.name.data, form.capacity.data, today())
+        if message is None and xml:
+            _stored, message = attempt(catalog.store_metadata, g.db, g.actor, app.code, xml,
+                                       deps().config.metadata_dir, today())
         if message is None:
-            flash(_("Toepassing %(code)s is geregistreerd. Plaats haar metadata in "
-                    "metadata/sp/%(code)s.xml.", code=app.code))
+            if xml:
+                flash(_("Toepassing %(code)s is geregistreerd, met haar metadata: ze kan meteen "
+                        "aanmelden.", code=app.code))
+            else:
+                flash(_("Toepassing %(code)s is geregistreerd, nog zonder metadata: voeg ze "
+                        "toe voor ze kan aanmelden.", code=app.code), "warning")
             return redirect(url_for("admin.catalog"))
     return _catalog_page(app_form=form, message=message or _form_message(form))
+
+
+def _metadata_of(form) -> bytes | None:
+    """The uploaded file, else the pasted XML, else None."""
+    upload = form.metadata_file.data
+    if upload and getattr(upload, "filename", ""):
+        return upload.read()
+    pasted = (form.metadata_xml.data or "").strip()
+    return pasted.encode() if pasted else None
 
 
 def right_new():
@@ -142,6 +161,17 @@ def right_max_days(code: str):
         if message is None:
             flash(_("Recht %(code)s mag nu hoogstens %(days)s dagen duren.", code=right.code,
                     days=right.max_days))
+            longer = catalog.longer_grants(g.db, right, today())
+            if longer:
+                names = "; ".join(_("%(name)s bij %(government)s, tot en met %(day)s",
+                                    name=gr.relation.person.full_name,
+                                    government=gr.relation.government.name, day=day(gr.end))
+                                  for gr in longer)
+                flash(ngettext("%(num)s bestaande toekenning loopt langer en blijft geldig tot "
+                               "haar einddatum (ze wordt niet ingekort): %(list)s.",
+                               "%(num)s bestaande toekenningen lopen langer en blijven geldig "
+                               "tot hun einddatum (ze worden niet ingekort): %(list)s.",
+                               len(longer), list=names), "warning")
             return redirect(url_for("admin.catalog"))
     return _catalog_page(message=message or _form_message(form))
 

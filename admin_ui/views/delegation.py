@@ -10,9 +10,11 @@ from ._common import page_number, today
 
 
 def overview():
+    """Who is local administrator until when; "Maak lokale beheerder" only for the others."""
     on = today()
-    return render_template("admin/delegation.html",
-                           admins=delegation.local_admins_of(g.db, g.actor, g.government, on),
+    admin_grants = delegation.local_admin_grants_of(g.db, g.actor, g.government, on)
+    return render_template("admin/delegation.html", admin_grants=admin_grants,
+                           admin_until={gr.relation_id: gr.end for gr in admin_grants},
                            page=relations.of_government(g.db, g.actor, g.government, on,
                                                         page=page_number()),
                            right=authz.LOCAL_ADMIN_RIGHT)

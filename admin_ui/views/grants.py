@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from attribute_authority import catalog, grants, relations
-from attribute_authority.csv_export import csv_text
+from attribute_authority.csv_export import csv_lines
 from attribute_authority.errors import GrantTooLong
 from attribute_authority.grants import GrantFilter
 
-from ..formatting import day
+from ..formatting import STATE_LABELS, day
 from ..forms import ExtendForm, GrantSearchForm, GrantWizardForm, ReasonForm
 from ..i18n import gettext as _
 from ..request_scope import attempt
@@ -160,8 +160,16 @@ def export():
     rows = grants.export_for(g.db, g.actor, flt, on)
     columns = ["id", "rrn", "name", "government", "right", "category", "start", "end", "state",
                "revoked_on", "reason"]
-    return Response(csv_text(columns, rows), mimetype="text/csv", headers={
+    labelled = ({**r, "state": str(STATE_LABELS.get(r["state"], r["state"]))} for r in rows)
+    headed = list(zip(columns, _csv_headers(), strict=True))  # headers in the UI's language
+    return Response("".join(csv_lines(headed, labelled)), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=rechten-{on.isoformat()}.csv"})
+
+
+def _csv_headers() -> list[str]:
+    return [_("id"), _("rijksregisternummer"), _("naam"), _("bestuur"), _("recht"),
+            _("categorie"), _("begin"), _("einde (tot en met)"), _("status"),
+            _("herroepen op"), _("reden")]
 
 
 def register(bp: Blueprint) -> None:

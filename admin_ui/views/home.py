@@ -1,9 +1,11 @@
-"""The start page of the government the administrator acts for (issue task 2)."""
+"""The start page of the government the administrator acts for (issue task 2); the central
+administrator's start is the governments they register, not a dashboard of "vlaanderen"; the
+header names the government and the signed-in person (issue 13 point 15)."""
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, url_for
 
-from attribute_authority import access_requests, overview
+from attribute_authority import access_requests, authz, governments, history, overview, people
 
 from ._common import today
 
@@ -11,11 +13,24 @@ from ._common import today
 def home():
     if not (g.roles.local or g.roles.central):
         return redirect(url_for("admin.sign_in_trail"))
-    return render_template("admin/home.html",
-                           overview=overview.of_government(g.db, g.actor, g.government, today()),
+    if g.roles.central and g.government == authz.CENTRAL_GOVERNMENT:
+        return redirect(url_for("admin.governments"))
+    o = overview.of_government(g.db, g.actor, g.government, today())
+    return render_template("admin/home.html", overview=o, names=history.names_of(g.db, o.recent),
                            ending_within=overview.ENDING_WITHIN_DAYS,
                            open_requests=access_requests.open_count(g.db, g.actor, today()))
 
 
+def _header() -> dict:
+    """Who is signed in, for which government, by name (computed only when a page asks)."""
+    def signed_in() -> dict | None:
+        if not g.get("actor") or g.get("db") is None:
+            return None
+        government = governments.names_of(g.db, {g.government}).get(g.government, g.government)
+        return {"government": government, "person": people.name_of(g.db, g.actor.person_id)}
+    return {"signed_in": signed_in}
+
+
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/", view_func=home)
+    bp.context_processor(_header)

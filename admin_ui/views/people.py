@@ -18,6 +18,8 @@ def search():
     form = PeopleSearchForm()
     query = (form.q.data or "").strip()
     found = people.search(g.db, g.actor, query, today(), page=page_number())
+    if query and found.total == 1 and page_number() == 1:  # one hit: open the person
+        return redirect(url_for("admin.person", rrn=found.items[0].rrn))
     hint = None
     if query and not found.total and rrn_rules.is_valid(query):
         known = people.find(g.db, query)
@@ -64,9 +66,10 @@ def detail(rrn: str):
     person = people.visible(g.db, g.actor, rrn, on)
     rels = relations.of_person(g.db, g.actor, person, on)
     blocking = {r.id: relations.blocking_grants(g.db, r, on) for r in rels}
+    events = history.of_person(g.db, g.actor, person.rrn, on, size=10)
     return render_template("admin/people/detail.html", person=person, relations=rels,
                            blocking=blocking, state_of=lambda gr: state_of(gr, on),
-                           events=history.of_person(g.db, g.actor, person.rrn, on, size=10),
+                           events=events, names=history.names_of(g.db, events.items),
                            action=ActionForm())
 
 

@@ -137,7 +137,8 @@ def test_search_by_state_and_reference_date_and_csv(client):
     exported = client.get("/admin/grants.csv?state=active")
     assert exported.mimetype == "text/csv"
     lines = exported.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("id,rrn,name,government,right")
+    assert lines[0].startswith("id,rijksregisternummer,naam,bestuur,recht")  # issue 13 p. 12
+    assert any(",toegekend," in line for line in lines[1:])
     assert any(BART in line for line in lines) and all("44086" not in line for line in lines)
 
 
@@ -149,5 +150,6 @@ def test_the_csv_export_neutralises_a_reason_that_is_a_formula(client, db):
     sign_in(client, AN, MERELBEKE)
     exported = client.get("/admin/grants.csv?state=active").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(exported)))
-    reasons = [r["reason"] for r in rows if r["rrn"] == CHRIS and r["right"] == "demo-app-reader"]
+    reasons = [r["reden"] for r in rows
+               if r["rijksregisternummer"] == CHRIS and r["recht"] == "demo-app-reader"]
     assert reasons == ["'" + formula]

@@ -292,3 +292,17 @@ def test_the_capacity_the_application_asked_for_is_preselected_not_granted(bridg
     import re
     checked = re.findall(r'value="([^"]+)" checked', choice.get_data(as_text=True))
     assert checked == [asked]
+def test_a_person_without_any_relation_is_told_why_and_what_to_do(bridge):
+    """Issue 13 point 5: no government registered Emil: the capacity page says so and sends him
+    to his local administrator instead of offering a switch that loops."""
+    browser = bridge.browser()
+    acs_answer = browser.upstream_sign_in(bridge.sp("demo-app"), EMIL)
+    assert acs_answer.status_code == 303
+    page = browser.get("/idp/capacity").get_data(as_text=True)
+    assert 'id="no-relation"' in page
+    # In Emil's language: Dutch by default, English when his PrefLanguage says so.
+    assert ("Geen enkel bestuur heeft u geregistreerd als medewerker" in page
+            and "lokale beheerder" in page) or "local administrator" in page
+    bart = bridge.browser()
+    bart.upstream_sign_in(bridge.sp("demo-app"), BART)
+    assert 'id="no-relation"' not in bart.get("/idp/capacity").get_data(as_text=True)

@@ -1,4 +1,5 @@
-"""grant_period: the days each grant is in force, so that an extension keeps the earlier period
+"""grant_period: the days each grant is in force, so that an extension keeps the earlier period;
+sign_in_event.flow_id: the attempts of one browser flow
 
 Before this, an extension overwrote the grant's start and end, and a search on a past
 reference date read the new start: Bart's right, active on 15-11-2026, showed as pending on
@@ -109,7 +110,15 @@ def upgrade() -> None:
     if bind.dialect.name == 'postgresql':
         op.execute('ANALYZE grant_period')
 
+    # The sign-in trail's browser flow (issue 13 point 3).
+    with op.batch_alter_table('sign_in_event', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('flow_id', sa.String(length=32), nullable=True))
+        batch_op.create_index('ix_sign_in_event_flow_id', ['flow_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('sign_in_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_sign_in_event_flow_id')
+        batch_op.drop_column('flow_id')
     op.drop_index('ix_grant_period_grant_start', table_name='grant_period')
     op.drop_table('grant_period')
