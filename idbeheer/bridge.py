@@ -24,10 +24,12 @@ def bridge_deps(settings: Settings, db, registry: SpRegistry, store: OneTimeStor
     idp_keys = service_keys(settings, "idp", "lb-idbeheer bridge IdP (dev)")
     sp_keys = service_keys(settings, "sp", "lb-idbeheer bridge SP (dev)")
     sp_encryption_keys = service_keys(settings, "sp-encryption", "lb-idbeheer bridge SP encryption (dev)")
+    oidc_keys = service_keys(settings, "oidc", "lb-idbeheer bridge OIDC provider (dev)")
     keys = BridgeKeys(
         idp=idp_keys[0], idp_next=(idp_keys[1:] or [None])[0],
         sp=sp_keys[0], sp_next=(sp_keys[1:] or [None])[0],
         sp_encryption=sp_encryption_keys[0], sp_encryption_next=(sp_encryption_keys[1:] or [None])[0],
+        oidc=oidc_keys[0], oidc_next=(oidc_keys[1:] or [None])[0],
         dev_eid=None if production else ensure_dev_keypair(settings.certs_dir, "dev-eid",
                                                            "lb-idbeheer dev eID IdP"),
     )

@@ -38,6 +38,10 @@ def create_bridge_app(deps: BridgeDeps) -> Flask:
     journey = Journey(deps, rotate=lambda: app.session_interface.regenerate(session))
     app.extensions["idp_bridge"] = journey
     _routes(app, journey, config.max_message_bytes)
+    if deps.keys.oidc is not None:
+        from .oidc.mount import install
+
+        install(app, deps)
     if config.dev_eid:
         from .dev_eid.web import blueprint
         app.register_blueprint(blueprint(journey.dev_eid, deps.register, config.max_message_bytes))
@@ -51,7 +55,7 @@ def check_production(deps: BridgeDeps) -> None:
     if config.dev_eid:
         raise BridgeMisconfigured("production mode refuses to mount dev_eid")
     for role, keypair in (("idp", deps.keys.idp), ("sp", deps.keys.sp),
-                          ("sp-encryption", deps.keys.sp_encryption)):
+                          ("sp-encryption", deps.keys.sp_encryption), ("oidc", deps.keys.oidc)):
         if keypair is not None and keypair.is_dev:
             raise BridgeMisconfigured(f"production mode refuses the development {role} key")
     if not config.base_url.startswith("https://"):
