@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Asymmetric only: no `none`, no HS* (an HMAC "signed" with the client's public key).
 ASSERTION_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"]
-MAX_ASSERTION_LIFETIME = 600  # seconds between iat and exp that we accept
+# An assertion is made for one call: issued at most 10 minutes ago. Its exp may lie up to an
+# hour after iat (Authlib's client, for one, asks an hour); its jti is kept until then.
+MAX_ASSERTION_AGE = 600
+MAX_ASSERTION_LIFETIME = 3600
 _JWKS_URI_TTL = 300
 
 
@@ -136,8 +139,8 @@ class ClientDirectory:
                                      status_code=401) from None
         iat, exp = claims["iat"], claims["exp"]
         if not isinstance(iat, (int, float)) or iat > now + self._skew \
-                or exp - iat > MAX_ASSERTION_LIFETIME:
-            raise InvalidClientError(description="client_assertion iat in the future or lifetime too long",
+                or now - iat > MAX_ASSERTION_AGE or exp - iat > MAX_ASSERTION_LIFETIME:
+            raise InvalidClientError(description="client_assertion iat not fresh or lifetime too long",
                                      status_code=401)
         ttl = max(1, int(exp - now) + self._skew)
         if not self._store.first_use(f"oidc:jti:{client_id}:{claims['jti']}"[:400], ttl):

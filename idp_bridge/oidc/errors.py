@@ -4,13 +4,13 @@ fixed ASCII text of ours, never echoed input."""
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749.errors import (
+    AccessDeniedError,
     InvalidClientError,
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Error,
     UnauthorizedClientError,
-    UnsupportedResponseTypeError,
 )
 from authlib.oauth2.rfc6750.errors import InvalidTokenError
 from authlib.oidc.core.errors import InteractionRequiredError, LoginRequiredError
@@ -32,16 +32,7 @@ class UnknownPerson(OAuth2Error):
     status_code = 404
 
 
-class LogoutRefused(Exception):
-    """An RP-initiated logout that cannot be honoured as asked (unknown redirect, bad hint):
-    shown as the bridge's page, never a redirect to an unregistered place."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-__all__ = ["InsufficientScope", "InteractionRequiredError", "InvalidClientError", "InvalidGrantError",
-           "InvalidRequestError", "InvalidScopeError", "InvalidTokenError", "LoginRequiredError",
-           "LogoutRefused", "OAuth2Error", "UnauthorizedClientError", "UnknownPerson",
-           "UnsupportedGrantTypeError", "UnsupportedResponseTypeError"]
+__all__ = ["AccessDeniedError", "InsufficientScope", "InteractionRequiredError",
+           "InvalidClientError", "InvalidGrantError", "InvalidRequestError", "InvalidScopeError",
+           "InvalidTokenError", "LoginRequiredError", "OAuth2Error", "UnauthorizedClientError",
+           "UnknownPerson", "UnsupportedGrantTypeError"]

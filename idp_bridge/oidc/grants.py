@@ -74,7 +74,7 @@ class Grants:
             return None
         grant = Grant.from_json(raw)
         self._store.put(_USED + _h(code), grant.gid, self._revoke_ttl)
-        return grant if not self.revoked(grant.gid) else None
+        return grant if not self.revoked(grant.gid, grant.sid) else None
 
     def new_access_token(self, grant: Grant, now: int, ttl: int = ACCESS_TTL) -> str:
         token = secrets.token_urlsafe(32)
@@ -87,7 +87,7 @@ class Grants:
         if raw is None:
             return None
         grant = Grant.from_json(raw)
-        return None if self.revoked(grant.gid) else grant
+        return None if self.revoked(grant.gid, grant.sid) else grant
 
     def new_refresh_token(self, grant: Grant, now: int) -> str | None:
         ttl = (grant.session_ends or 0) - now
@@ -103,10 +103,16 @@ class Grants:
         if raw is None:
             return None
         grant = Grant.from_json(raw)
-        return None if self.revoked(grant.gid) else grant
+        return None if self.revoked(grant.gid, grant.sid) else grant
 
     def revoke(self, gid: str) -> None:
         self._store.put(_REVOKED + gid, "1", self._revoke_ttl)
 
-    def revoked(self, gid: str) -> bool:
-        return self._store.get(_REVOKED + gid) is not None
+    def revoke_session(self, sid: str) -> None:
+        """The bridge session ended: every grant issued in it stops (refresh tokens too)."""
+        self._store.put(_REVOKED + "sid:" + sid, "1", self._revoke_ttl)
+
+    def revoked(self, gid: str, sid: str | None = None) -> bool:
+        if self._store.get(_REVOKED + gid) is not None:
+            return True
+        return sid is not None and self._store.get(_REVOKED + "sid:" + sid) is not None

@@ -129,6 +129,7 @@ def test_client_secret_basic(op):
     ({"iat": None}, "no iat"),
     ({"iat": int(time.time()) + 3600, "exp": int(time.time()) + 3660}, "iat in the future"),
     ({"iat": int(time.time()) - 100, "exp": int(time.time()) + 3600}, "too long"),
+    ({"iat": int(time.time()) - 1200, "exp": int(time.time()) + 60}, "issued too long ago"),
     ({"jti": None}, "no jti"),
 ])
 def test_client_assertion_claims_are_checked(rp, overrides, why):
