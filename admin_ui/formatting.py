@@ -8,14 +8,15 @@ from attribute_authority import clock
 
 from .i18n import lazy_gettext as _l
 
-STATE_LABELS = {"pending": _l("toekomstig"), "active": _l("actief"), "expired": _l("verlopen"),
-                "revoked": _l("ingetrokken")}
+# The FAQ's words (issue 13 point 12): toegekend, herroepen, in afwachting.
+STATE_LABELS = {"pending": _l("in afwachting"), "active": _l("toegekend"),
+                "expired": _l("verlopen"), "revoked": _l("herroepen")}
 ACTION_LABELS = {
     "person.added": _l("persoon toegevoegd"), "person.aligned": _l("gelijkgezet met rijksregister"),
     "person.changed": _l("persoon gewijzigd"), "relation.added": _l("relatie toegevoegd"),
     "relation.changed": _l("relatie gewijzigd"), "relation.ended": _l("relatie beëindigd"),
     "grant.added": _l("recht toegekend"), "grant.extended": _l("recht verlengd"),
-    "grant.revoked": _l("recht ingetrokken"), "government.registered": _l("bestuur geregistreerd"),
+    "grant.revoked": _l("recht herroepen"), "government.registered": _l("bestuur geregistreerd"),
     "government.registration": _l("registratie bewaard"),
     "application.registered": _l("toepassing geregistreerd"),
     "application.changed": _l("toepassing gewijzigd"), "right.added": _l("recht toegevoegd"),

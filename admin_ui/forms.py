@@ -20,14 +20,27 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from attribute_authority.states import STATES
 
+from .formatting import STATE_LABELS
 from .i18n import lazy_gettext as _l
 
 REQUIRED = DataRequired(message=_l("Vul dit veld in."))
-DATE_MESSAGE = _l("Geef een datum in van de vorm JJJJ-MM-DD.")
+DATE_MESSAGE = _l("Geef een geldige datum in als dd-mm-jjjj, bijvoorbeeld 15-11-2026.")
+
+
+class _DayField(DateField):
+    """A day as the date picker sends it (ISO) or as people type it (dd-mm-jjjj); a wrong one
+    gets the Dutch message in the one date format of the screens."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(DATE_MESSAGE)) from None
 
 
 def Day(label, *validators, **kw) -> DateField:  # noqa: N802 - a field factory reads like a field
-    return DateField(label, validators=list(validators) or [Optional()], **kw)
+    return _DayField(label, validators=list(validators) or [Optional()],
+                     format=["%Y-%m-%d", "%d-%m-%Y"], **kw)
 
 
 class SearchForm(FlaskForm):
@@ -96,6 +109,8 @@ class GrantWizardForm(FlaskForm):
     right = RadioField(_l("Gebruikersrecht"), choices=[])
     start = Day(_l("Begindatum"))
     end = Day(_l("Einddatum"))
+    # The end the page last proposed: an end left at it follows a moved start (issue 13 p. 4).
+    proposed_end = Day(None, widget=widgets.HiddenInput())
     reason = TextAreaField(_l("Reden (optioneel)"), [Length(max=1000)])
 
 
@@ -107,10 +122,14 @@ class ExtendForm(FlaskForm):
 
 
 class GrantSearchForm(SearchForm):
+    """A filter left out (first open, a dashboard link) means "alle", not an invalid choice."""
+
     at = Day(_l("Referentiedatum"))
-    state = SelectField(_l("Status"), choices=[("", _l("alle"))] + [(s, s) for s in STATES])
-    right = SelectField(_l("Recht"), choices=[])
-    category = SelectField(_l("Categorie"), choices=[("", _l("alle"))] + CATEGORY_CHOICES)
+    state = SelectField(_l("Status"), default="",
+                        choices=[("", _l("alle"))] + [(s, STATE_LABELS[s]) for s in STATES])
+    right = SelectField(_l("Recht"), choices=[], default="")
+    category = SelectField(_l("Categorie"), default="",
+                           choices=[("", _l("alle"))] + CATEGORY_CHOICES)
     rrn = StringField(_l("Rijksregisternummer"))
 
 

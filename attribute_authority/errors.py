@@ -2,7 +2,17 @@
 English. Front doors map them to their own answer: a form message, a SAML status, a CLI line."""
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
+
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _shown(value: Any) -> Any:
+    """A day in a message reads dd-mm-jjjj, as on every screen (services pass ISO days)."""
+    if isinstance(value, str) and (m := _ISO_DAY.match(value)):
+        return f"{m[3]}-{m[2]}-{m[1]}"
+    return value
 
 
 class DomainError(Exception):
@@ -18,7 +28,7 @@ class DomainError(Exception):
 
     def message(self, lang: str = "nl") -> str:
         template = self.nl if lang == "nl" else self.en
-        return template.format(**self.params)
+        return template.format(**{k: _shown(v) for k, v in self.params.items()})
 
 
 class NotFound(DomainError):
@@ -77,8 +87,8 @@ class NoOpenRelation(DomainError):
 
 class RelationHasGrants(DomainError):
     code = "relation_has_grants"
-    nl = ("De relatie kan niet beëindigd worden: er hangen nog {count} actieve of toekomstige "
-          "rechten aan. Trek die eerst in.")
+    nl = ("De relatie kan niet beëindigd worden: er hangen nog {count} rechten aan "
+          "die toegekend of in afwachting zijn. Herroep die eerst.")
     en = ("The relation cannot be ended: {count} active or pending rights still hang on it. "
           "Revoke them first.")
 

@@ -23,7 +23,7 @@ from .errors import (
     RegistrationIncomplete,
     RightNotForGovernment,
 )
-from .models import Government, Grant, Person, Relation, Right
+from .models import Government, Grant, GrantPeriod, Person, Relation, Right
 from .states import STATE_NL, not_revoked, state_condition, state_of
 
 _FIELDS = ("start", "end", "reason", "revoked_on", "revoke_reason")
@@ -130,6 +130,7 @@ def create(session: Session, relation: Relation, right: Right, period: Period,
     values = new_values(relation, right, period, reason)
     del values["relation_id"], values["right_id"]
     grant = Grant(relation=relation, right=right, **values)
+    grant.periods.append(GrantPeriod(start=period.start, end=period.end))
     session.add(grant)
     return grant
 
@@ -142,8 +143,13 @@ def create_many(session: Session, relations: list[Relation], right: Right, perio
     if not relations:
         return []
     rows = [new_values(relation, right, period, reason) for relation in relations]
-    return list(session.scalars(
+    created = list(session.scalars(
         insert(Grant).returning(Grant, sort_by_parameter_order=True), rows))
+    session.execute(insert(GrantPeriod), [
+        {"grant_id": g.id, "start": period.start, "end": period.end} for g in created])
+    for grant in created:
+        session.expire(grant, ["periods"])
+    return created
 
 
 def added_change(grant: Grant) -> Change:
@@ -216,11 +222,25 @@ def extend(session: Session, actor: authz.Actor, grant_id: int, start: date, end
     grant = plan.grant
     before = snapshot(grant, *_FIELDS)
     grant.start, grant.end = plan.start, plan.end
+    follow_with(grant, plan.start, plan.end, on)
     audit.record(session, actor.rrn, Change(
         "grant.extended", "grant", grant.id, person_id=grant.relation.person_id,
         government_id=grant.relation.government_id, before=before,
         after={"right": grant.right.code, **snapshot(grant, *_FIELDS)}, reason=reason or None))
     return plan
+
+
+def follow_with(grant: Grant, start: date, end: date, on: date) -> None:
+    """R5/R6: the new period governs from `on` on; every day before `on` keeps the period it
+    had. Earlier periods are cut at on - 1 (one that had not begun yet is dropped: it never
+    held a day), and the new one starts on `on` at the earliest."""
+    cut = on - timedelta(days=1)
+    for period in list(grant.periods):
+        if period.start > cut:
+            grant.periods.remove(period)
+        elif period.end > cut:
+            period.end = cut
+    grant.periods.append(GrantPeriod(start=max(start, on), end=end))
 
 
 def revoke(session: Session, actor: authz.Actor, grant_id: int, reason: str | None = None,
@@ -231,14 +251,24 @@ def revoke(session: Session, actor: authz.Actor, grant_id: int, reason: str | No
     authz.require_admin_of(session, actor, grant.relation.government, on)
     state = state_of(grant, on)
     if state in ("revoked", "expired"):
-        raise GrantNotChangeable(state=STATE_NL[state], action="ingetrokken")
+        raise GrantNotChangeable(state=STATE_NL[state], action="herroepen")
+    _record_revoke(session, actor.rrn, grant, reason, on)
+    return grant
+
+
+def revoke_by_system(session: Session, grant: Grant, reason: str, on: date) -> None:
+    """A revocation made by a job (an access review's deadline, R16), recorded without actor."""
+    _record_revoke(session, None, grant, reason, on)
+
+
+def _record_revoke(session: Session, actor_rrn: str | None, grant: Grant, reason: str | None,
+                   on: date) -> None:
     before = snapshot(grant, *_FIELDS)
     grant.revoked_at, grant.revoked_on, grant.revoke_reason = clock.now(), on, reason or None
-    audit.record(session, actor.rrn, Change(
+    audit.record(session, actor_rrn, Change(
         "grant.revoked", "grant", grant.id, person_id=grant.relation.person_id,
         government_id=grant.relation.government_id, before=before,
         after={"right": grant.right.code, **snapshot(grant, *_FIELDS)}, reason=reason or None))
-    return grant
 
 
 @dataclass(frozen=True)

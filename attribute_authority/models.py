@@ -217,6 +217,9 @@ class Grant(Base):
 
     relation: Mapped[Relation] = relationship(back_populates="grants", foreign_keys=[relation_id])
     right: Mapped[Right] = relationship()
+    periods: Mapped[list[GrantPeriod]] = relationship(
+        back_populates="grant", lazy="selectin", order_by="GrantPeriod.start",
+        cascade="all, delete-orphan")
 
     __table_args__ = (
         CheckConstraint('"end" >= start', name="period"),
@@ -229,6 +232,31 @@ class Grant(Base):
         Index("ix_grant_government_end", "government_id", "end", "id", "start", "revoked_on"),
         Index("ix_grant_end", "end"),
         Index("ix_grant_right", "right_id"),
+    )
+
+
+class GrantPeriod(Base):
+    """The days a grant is in force: the truth a reference date is read against (R5).
+
+    A grant's own start/end is its latest plan, as the administrator typed it. An extension
+    (R6) made on day X leaves every day before X as it was: earlier periods are cut at X - 1
+    and the new period starts on X at the earliest. So a search on a past reference date, the
+    AttributeQuery, the expiry notices and the history all read what held on that day, and
+    the latest period's end is always the grant's end."""
+
+    __tablename__ = "grant_period"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grant.id"))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+
+    grant: Mapped[Grant] = relationship(back_populates="periods")
+
+    __table_args__ = (
+        CheckConstraint('"end" >= start', name="period"),
+        # The AttributeQuery and the state conditions look up "the period of this grant that
+        # holds day D": grant_id then start, with end riding along.
+        Index("ix_grant_period_grant_start", "grant_id", "start", "end"),
     )
 
 
@@ -307,7 +335,7 @@ class Notice(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (
-        CheckConstraint("kind in ('holder','digest')", name="kind"),
+        CheckConstraint("kind in ('holder','digest','request','review')", name="kind"),
         CheckConstraint("status in ('pending','sending','sent','failed')", name="status"),
         Index("ix_notice_status", "status"),
     )
@@ -359,3 +387,90 @@ class BulkSelection(Base):
     all_matching: Mapped[bool] = mapped_column(Boolean, default=False)
     relation_ids: Mapped[list] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AccessRequest(Base):
+    """A person's request for a right of an application in a government (R15): a new grant,
+    the extension of a live one, or, without an open relation, to be added with that right.
+    status: open -> approved | refused | expired. At most one open request per person,
+    government and right."""
+
+    __tablename__ = "access_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    government_id: Mapped[int] = mapped_column(ForeignKey("government.id"))
+    right_id: Mapped[int] = mapped_column(ForeignKey("right.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grant.id"))
+    motivation: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_on: Mapped[date] = mapped_column(Date)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by_rrn: Mapped[str | None] = mapped_column(String(11))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    result_grant_id: Mapped[int | None] = mapped_column(ForeignKey("grant.id"))
+
+    person: Mapped[Person] = relationship()
+    government: Mapped[Government] = relationship()
+    right: Mapped[Right] = relationship()
+    grant: Mapped[Grant | None] = relationship(foreign_keys=[grant_id])
+
+    __table_args__ = (
+        CheckConstraint("kind in ('grant','extension','relation')", name="kind"),
+        CheckConstraint("status in ('open','approved','refused','expired')", name="status"),
+        Index("ix_access_request_government_status", "government_id", "status", "created_at"),
+        Index("ix_access_request_person", "person_id", "created_at"),
+        Index("ix_access_request_expiry", "status", "expires_on"),
+        Index("uq_access_request_open", "person_id", "government_id", "right_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
+
+
+class AccessReview(Base):
+    """An access review of one government (R16): every grant active at its start is confirmed
+    or revoked by the deadline; at the deadline the rest is reported, and revoked when
+    auto_revoke says so. status: open -> closed."""
+
+    __tablename__ = "access_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    government_id: Mapped[int] = mapped_column(ForeignKey("government.id"))
+    started_by_rrn: Mapped[str] = mapped_column(String(11))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deadline: Mapped[date] = mapped_column(Date)
+    auto_revoke: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    unreviewed: Mapped[int | None] = mapped_column(Integer)
+
+    government: Mapped[Government] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status in ('open','closed')", name="status"),
+        Index("ix_access_review_government", "government_id", "status"),
+        Index("ix_access_review_deadline", "status", "deadline"),
+        Index("uq_access_review_open", "government_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
+
+
+class ReviewItem(Base):
+    """One grant under review; decision is None until confirmed or revoked."""
+
+    __tablename__ = "review_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("access_review.id"))
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grant.id"))
+    decision: Mapped[str | None] = mapped_column(String(10))
+    decided_by_rrn: Mapped[str | None] = mapped_column(String(11))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    review: Mapped[AccessReview] = relationship()
+    grant: Mapped[Grant] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("decision in ('confirmed','revoked','unreviewed')", name="decision"),
+        Index("uq_review_item_review_grant", "review_id", "grant_id", unique=True),
+        Index("ix_review_item_review_decision", "review_id", "decision"),
+    )

@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import Connection, Select, and_, bindparam, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
-from .models import Application, Government, Grant, Person, Relation, Right
-from .states import active_on
+from .models import Application, Government, Grant, GrantPeriod, Person, Relation, Right
+from .states import not_revoked
 
 
 def _rights(*columns, rrn, application, on, governments) -> Select:
@@ -18,10 +18,13 @@ def _rights(*columns, rrn, application, on, governments) -> Select:
         .select_from(Person)
         .join(Relation, and_(Relation.person_id == Person.id, Relation.ended_on.is_(None)))
         .join(Government, Government.id == Relation.government_id)
-        .join(Grant, Grant.relation_id == Relation.id)
+        .join(Grant, and_(Grant.relation_id == Relation.id, Grant.end >= on, not_revoked(on)))
+        # R5: active = one of the grant's periods holds the day (states.held_on, as a join).
+        .join(GrantPeriod, and_(GrantPeriod.grant_id == Grant.id, GrantPeriod.start <= on,
+                                GrantPeriod.end >= on))
         .join(Right, Right.id == Grant.right_id)
         .join(Application, Application.id == Right.application_id)
-        .where(Person.rrn == rrn, Application.code == application, active_on(on))
+        .where(Person.rrn == rrn, Application.code == application)
     )
     if governments is not None:
         stmt = stmt.where(Government.code.in_(governments))

@@ -142,11 +142,11 @@ def xmlsec1_app():
     from attribute_authority.aa.endpoint import SoapEndpoint
     from attribute_authority.aa.keys import load_aa_keys
     from attribute_authority.db import query_engine
-    from samlkit.replay import RedisStore
-    from samlkit.spmetadata import SpRegistry
     from idbeheer.observability import configure_logging, observed
     from idbeheer.settings import from_env
     from idbeheer.shared_state import redis_client
+    from samlkit.replay import RedisStore
+    from samlkit.spmetadata import SpRegistry
 
     configure_logging()
     settings = from_env()
@@ -198,7 +198,8 @@ def worker_cpu(master: int) -> float:
 def wrk(url: str, bodies: Path, clients: int, seconds: float) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(LUA), url],
+        ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+         "-s", str(LUA), url],
         capture_output=True, text=True, env={**os.environ, "BENCH_AA_BODIES": str(bodies)})
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     match = re.search(r"^BENCH (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)$", out.stdout, re.M)
@@ -303,9 +304,9 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(20)
-    print(f"\nratio = answers/s / (RSA-2048 signs/s per core x cores). With one signature per "
-          f"answer the ceiling is 100 %, with two 50 %; the target (issue #3) is 50 % at 8 "
-          f"clients, p99 < 20 ms. Client, server, PostgreSQL and Redis share this machine.")
+    print("\nratio = answers/s / (RSA-2048 signs/s per core x cores). With one signature per "
+          "answer the ceiling is 100 %, with two 50 %; the target (issue #3) is 50 % at 8 "
+          "clients, p99 < 20 ms. Client, server, PostgreSQL and Redis share this machine.")
 
 
 if __name__ == "__main__":

@@ -25,12 +25,12 @@ import html
 import http.client
 import multiprocessing
 import os
+import re
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import re
 import time
 import urllib.request
 from pathlib import Path

@@ -1,6 +1,7 @@
 """The i18n toolkit (a leaf package): translation catalogs kept as .po files only, compiled
 in memory, for the web parts (admin_ui and idp_bridge each have their own catalog and domain):
-no .mo to build in CI, ship or forget to rebuild. `python scripts/catalog.py <part>` updates a .po from the code."""
+no .mo to build in CI, ship or forget to rebuild. `python scripts/catalog.py <part>` updates a
+.po from the code."""
 from __future__ import annotations
 
 import io

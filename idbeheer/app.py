@@ -17,11 +17,11 @@ from admin_ui.auth import APPLICATION as ADMIN_APPLICATION
 from admin_ui.sso import registration_metadata
 from attribute_authority.db import make_engine, query_engine, session_factory
 from attribute_authority.national_register import FileRegister
-from samlkit.keys import KeyPair
-from samlkit.spmetadata import SpRegistry, write_if_changed
 from idp_bridge.mount import mount
 from idp_bridge.pairwise import PairwiseNameIds
 from idp_bridge.web import create_bridge_app
+from samlkit.keys import KeyPair
+from samlkit.spmetadata import SpRegistry, write_if_changed
 
 from . import observability
 from .aa_mount import aa_front_door, one_time_store
@@ -34,7 +34,7 @@ from .shared_state import redis_client
 def create_app(settings: Settings) -> Flask:
     refuse_unsafe(settings)
     app = Flask("idbeheer")
-    observability.install(app)
+    observability.install(app, metrics_token=settings.metrics_token, production=settings.production)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     engine = make_engine(settings.database_url)
     db = session_factory(engine)

@@ -5,10 +5,10 @@ import datetime as dt
 import hashlib
 
 from attribute_authority.national_register import FileRegister
+from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
 from samlkit.keys import ensure_dev_keypair
 from samlkit.replay import OneTimeStore
 from samlkit.spmetadata import SpRegistry
-from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
 
 from .keys import service_keys
 from .settings import Settings

@@ -400,18 +400,51 @@ def grants_cmd(ctx: Context, rrn: str | None, government: str | None, at: date |
 @click.option("--date", "on", callback=iso_date, help="run as if on this day (default today)")
 @pass_ctx
 def notify_expiring(ctx: Context, on: date | None) -> None:
-    """E-mail holders of grants ending within two weeks, and their local administrators (R11)."""
-    from attribute_authority import notices
-    from attribute_authority.mail import OutboxMailer, SmtpMailer
+    """E-mail holders of grants ending within two weeks, and their local administrators (R11);
+    close the access requests left open for 30 days (R15)."""
+    from attribute_authority import access_requests, notices
 
-    settings = ctx.settings
-    mailer = SmtpMailer(settings.smtp_url) if settings.smtp_url else OutboxMailer(settings.outbox)
-    report = notices.run(ctx.factory, mailer, on)
-    click.echo(f"notices: {report.recorded} new, {report.sent} sent, {report.failed} failed")
+    with ctx.work() as session:
+        expired = access_requests.expire_due(session, on)
+    report = notices.run(ctx.factory, _mailer(ctx), on, account_url=f"{ctx.settings.base_url}/account")
+    click.echo(f"notices: {report.recorded} new, {report.sent} sent, {report.failed} failed; "
+               f"{expired} request(s) expired")
     if report.uncertain:
         click.echo(f"idbeheer: {len(report.uncertain)} notice(s) were being sent when an earlier run "
                    f"stopped; they are not sent again (ids {report.uncertain[:10]})", err=True)
     if report.failed:
+        sys.exit(1)
+
+
+def _mailer(ctx: Context):
+    from attribute_authority.mail import OutboxMailer, SmtpMailer
+
+    settings = ctx.settings
+    return SmtpMailer(settings.smtp_url) if settings.smtp_url else OutboxMailer(settings.outbox)
+
+
+@main.group("reviews")
+def reviews_group() -> None:
+    """Access reviews (R16)."""
+
+
+@reviews_group.command("close")
+@click.option("--date", "on", callback=iso_date, help="run as if on this day (default today)")
+@pass_ctx
+@refusals
+def reviews_close(ctx: Context, on: date | None) -> None:
+    """Send the reminders due (a week and a day before each deadline) and close the reviews whose
+    deadline has come: report what is unreviewed and, where the review says so, revoke it.
+    Running it again changes and sends nothing."""
+    from attribute_authority import notices, reviews
+
+    with ctx.work() as session:
+        reminders = reviews.remind_due(session, on)
+        report = reviews.close_due(session, on)
+    sent = notices.deliver(ctx.factory, _mailer(ctx))
+    click.echo(f"reviews: {report.closed} closed, {report.unreviewed} unreviewed, "
+               f"{report.revoked} revoked; {reminders} reminder(s); {sent.sent} mail(s) sent")
+    if sent.failed:
         sys.exit(1)
 
 

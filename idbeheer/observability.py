@@ -4,6 +4,7 @@ Log lines carry what operations need (method, endpoint, status, duration, reques
 personal data: never the query string (it may hold a SAMLRequest), never an RRN."""
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -68,12 +69,25 @@ def _new_request_id(incoming: str) -> str:
     return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
 
-def install(app: Flask) -> None:
-    """Request hooks and the /metrics endpoint on the all-in-one app."""
+def install(app: Flask, *, metrics_token: str | None = None, production: bool = False) -> None:
+    """Request hooks and the /metrics endpoint on the all-in-one app.
+
+    /metrics tells an outsider which applications sign in and how often, so: with a
+    `metrics_token` (IDBEHEER_METRICS_TOKEN) it answers only `Authorization: Bearer <token>`
+    (401 otherwise); in production without a token it is not served at all (404, logged once
+    at start); the embedded default without a token leaves it open, as a developer expects."""
     install_request_hooks(app)
+    if production and not metrics_token:
+        logging.getLogger(__name__).warning(
+            "/metrics is off: set IDBEHEER_METRICS_TOKEN to serve it to Prometheus")
+        return
 
     @app.get("/metrics")
     def prometheus_metrics() -> Response:
+        if metrics_token and not _bearer_matches(request.headers.get("Authorization", ""),
+                                                 metrics_token):
+            return Response("a bearer token is required\n", status=401, mimetype="text/plain",
+                            headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
@@ -81,6 +95,11 @@ def install(app: Flask) -> None:
         else:
             body = generate_latest()
         return Response(body, mimetype=CONTENT_TYPE_LATEST)
+
+
+def _bearer_matches(header: str, token: str) -> bool:
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def install_request_hooks(app: Flask, prefix: str = "") -> None:

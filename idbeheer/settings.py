@@ -27,6 +27,8 @@ class Settings:
     # The AA signs its Assertion always (DESIGN.md); the Response around it too unless turned
     # off: pysaml2's client wants both by default, and the second signature halves throughput.
     aa_sign_response: bool = True
+    # The bearer token /metrics asks for; in production without one /metrics is not served.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
@@ -71,6 +73,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         session_idle_minutes=int(env.get("IDBEHEER_SESSION_IDLE_MINUTES", "30")),
         session_lifetime_minutes=int(env.get("IDBEHEER_SESSION_LIFETIME_MINUTES", str(8 * 60))),
         aa_sign_response=_flag(env, "IDBEHEER_AA_SIGN_RESPONSE", True),
+        metrics_token=env.get("IDBEHEER_METRICS_TOKEN") or None,
     )
 
 

@@ -1,8 +1,8 @@
 """Refusals of the bridge, in the domain's words.
 
 Each carries a stable `reason` (the sign-in trail's reason code, logs, tests) and a Dutch
-message that tells the person what to do next (marked for translation: i18n.py). The web layer maps them to a 4xx page or,
-when an application is waiting for an answer, to a SAML error status.
+message that tells the person what to do next (marked for translation: i18n.py). The web layer
+maps them to a 4xx page or, when an application is waiting for an answer, to a SAML error status.
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import base64
 import binascii
 import html
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote_plus, unquote_plus
 
@@ -33,7 +33,8 @@ __all__ = [
 
 MAX_RELAY_STATE = 2048
 _DSIG_MORE = "http://www.w3.org/2001/04/xmldsig-more#"
-SIG_ALGS = {
+# Constructors of the digest of each accepted SigAlg (typed so: HashAlgorithm is abstract).
+SIG_ALGS: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     _DSIG_MORE + "rsa-sha256": hashes.SHA256,
     _DSIG_MORE + "rsa-sha384": hashes.SHA384,
     _DSIG_MORE + "rsa-sha512": hashes.SHA512,
@@ -108,20 +109,21 @@ def verify_redirect_signature(message: Received, certs: Sequence[x509.Certificat
     """Check a Redirect-binding signature with one of `certs`; raise SignatureRefused if not."""
     if message.signature is None or message.signed_octets is None:
         raise SignatureRefused("unsigned", "the request carries no signature")
-    algorithm = SIG_ALGS.get(message.sig_alg or "")
+    sig_alg = message.sig_alg or ""
+    algorithm = SIG_ALGS.get(sig_alg)
     if algorithm is None:
-        raise SignatureRefused("weak_algorithm", f"SigAlg {message.sig_alg!r} is not accepted")
+        raise SignatureRefused("weak_algorithm", f"SigAlg {sig_alg!r} is not accepted")
     if not certs:
         raise SignatureRefused("untrusted_key", "no signing certificate in the metadata")
     for cert in certs:
         key = cert.public_key()
         try:
-            if isinstance(key, rsa.RSAPublicKey) and message.sig_alg.startswith(_DSIG_MORE + "rsa"):
+            if isinstance(key, rsa.RSAPublicKey) and sig_alg.startswith(_DSIG_MORE + "rsa"):
                 if key.key_size < 2048:
                     continue
                 key.verify(message.signature, message.signed_octets, padding.PKCS1v15(), algorithm())
                 return
-            if isinstance(key, ec.EllipticCurvePublicKey) and "ecdsa" in message.sig_alg:
+            if isinstance(key, ec.EllipticCurvePublicKey) and "ecdsa" in sig_alg:
                 key.verify(message.signature, message.signed_octets, ec.ECDSA(algorithm()))
                 return
         except InvalidSignature:

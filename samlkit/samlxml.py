@@ -65,7 +65,8 @@ def parse_instant(text: str | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def el(parent: etree._Element | None, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+def el(parent: etree._Element | None, tag: str, text: str | None = None,
+       **attrs: str | None) -> etree._Element:
     """A `prefix:Name` element (prefixes of NSMAP and md), attributes with None left out."""
     prefix, _, name = tag.partition(":")
     ns = {"samlp": SAMLP, "saml": SAML, "md": MD, "ds": DS}[prefix]

@@ -17,7 +17,12 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+
+
+def translated(value) -> bool:
+    """A translation is there: a string, or every form of a plural (a tuple)."""
+    return all(value) if isinstance(value, tuple) else bool(value)
 _CODE = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 
 
@@ -36,7 +41,9 @@ class Target:
         for _file, _line, message, _comments, _context in extract_from_dir(
                 str(ROOT / self.package), method_map=list(self.method_map), keywords=KEYWORDS,
                 options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
-            found.add(message[0] if isinstance(message, tuple) else message)
+            if isinstance(message, tuple):  # ngettext: (singular, plural); gettext: (id, None)
+                message = message if len(message) > 1 and message[1] else message[0]
+            found.add(message)
         return found
 
     def load(self) -> dict[str, str]:
@@ -51,8 +58,11 @@ class Target:
         catalog = Catalog(locale="en", domain=self.domain, project=f"lb-idbeheer {self.package}",
                           fuzzy=False, creation_date=stamp, revision_date=stamp,
                           last_translator="lb-idbeheer", language_team="lb-idbeheer")
-        for msgid in sorted(translations):
-            catalog.add(msgid, translations[msgid])
+        for msgid in sorted(translations, key=lambda m: m if isinstance(m, tuple) else (m,)):
+            string = translations[msgid]
+            if isinstance(msgid, tuple) and not isinstance(string, tuple):
+                string = (string, string)
+            catalog.add(msgid, string)
         self.po.parent.mkdir(parents=True, exist_ok=True)
         with self.po.open("wb") as fh:
             write_po(fh, catalog, width=100, omit_header=False, sort_output=True)
@@ -71,7 +81,7 @@ def main(argv: list[str]) -> int:
     target = TARGETS[argv[0]]
     known, wanted = target.load(), target.extract()
     target.write({m: known.get(m, "") for m in wanted})
-    missing = sorted(m for m in wanted if not known.get(m))
+    missing = sorted((m for m in wanted if not translated(known.get(m, ""))), key=str)
     for m in missing:
         print(m)
     return 1 if missing else 0

@@ -16,10 +16,10 @@ from werkzeug.serving import make_server
 
 from attribute_authority import catalog, grants
 from attribute_authority.db import unit_of_work
+from examples.demo_app.aa_client import sign_enveloped
 from samlkit.encryption import encrypt_name_id
 from samlkit.keys import KeyPair, cert_der_b64, ensure_dev_keypair
 from samlkit.xmlsig import sign
-from examples.demo_app.aa_client import sign_enveloped
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"

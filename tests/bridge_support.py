@@ -23,12 +23,12 @@ from sqlalchemy import func, select
 from attribute_authority.db import session_factory
 from attribute_authority.models import SignInEvent
 from attribute_authority.national_register import FileRegister
+from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
+from idp_bridge.web import create_bridge_app
 from samlkit.keys import KeyPair, cert_der_b64
 from samlkit.replay import MemoryStore
 from samlkit.spmetadata import SpRegistry
 from samlkit.xmlsig import sign
-from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
-from idp_bridge.web import create_bridge_app
 
 BASE = "http://localhost"
 REDIS_URL = os.environ.get("IDBEHEER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -1,9 +1,14 @@
 """Test databases: SQLite by default, PostgreSQL when IDBEHEER_TEST_DATABASE_URL names a server
-(e.g. postgresql+psycopg://postgres@127.0.0.1/postgres). Each run makes its own databases."""
+(e.g. postgresql+psycopg://postgres@127.0.0.1/postgres). Each run makes its own databases.
+
+The fast lane, `pytest -m "not slow"`: every test that drives a browser, starts gunicorn or
+another subprocess server, or talks to a real peer is marked `slow` here, by folder, file,
+marker or fixture, so that a new test in those places is slow without anyone remembering."""
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -14,6 +19,24 @@ from attribute_authority.db import make_engine, upgrade
 from attribute_authority.national_register import FileRegister
 
 SERVER_URL = os.environ.get("IDBEHEER_TEST_DATABASE_URL", "")
+
+
+_TESTS = Path(__file__).parent
+# Folders and files whose every test is slow: browsers, real peers, the production stack,
+# fault injection (private PostgreSQL/Redis servers), gunicorn workers.
+SLOW_PATHS = ("e2e", "interop", "production", "faults", "idp_bridge/test_bridge_browser.py",
+              "idp_bridge/test_bridge_workers.py")
+SLOW_MARKERS = ("browser", "interop")
+SLOW_FIXTURES = ("private_postgres", "private_redis", "chromium", "browser", "page")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        where = Path(str(item.path)).resolve().relative_to(_TESTS).as_posix()
+        if (where.startswith(tuple(p if p.endswith(".py") else p + "/" for p in SLOW_PATHS))
+                or any(item.get_closest_marker(m) for m in SLOW_MARKERS)
+                or set(SLOW_FIXTURES) & set(getattr(item, "fixturenames", ()))):
+            item.add_marker(pytest.mark.slow)
 
 
 def backend() -> str:

@@ -2,15 +2,14 @@
 revoke, and the search by reference date and state with CSV export (issue task 5)."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from attribute_authority import catalog, grants, relations
+from attribute_authority.csv_export import csv_text
 from attribute_authority.errors import GrantTooLong
 from attribute_authority.grants import GrantFilter
 
+from ..formatting import day
 from ..forms import ExtendForm, GrantSearchForm, GrantWizardForm, ReasonForm
 from ..i18n import gettext as _
 from ..request_scope import attempt
@@ -30,8 +29,14 @@ def add(relation_id: int):
         form.step.data = step
         right = rights.get(form.right.data)
         pending = step != "right" and form.start.data is not None and form.start.data > on
+        shortened = None
+        if right and step != "right" and form.start.data and form.end.data:
+            days = (form.end.data - form.start.data).days
+            if days < right.max_days:
+                shortened = {"days": days, "max": right.max_days}
         return render_template("admin/grants/wizard.html", form=form, relation=relation,
-                               right=right, step=step, message=message, pending=pending), \
+                               right=right, step=step, message=message, pending=pending,
+                               shortened=shortened), \
             status_of(message or (form.errors if request.method == "POST" else None))
 
     if request.method == "GET":
@@ -48,6 +53,13 @@ def add(relation_id: int):
     if asked == "right":
         period = grants.plan_new(right, None, None, on)
         form.start.data, form.end.data = period.start, period.end
+        form.proposed_end.data = period.end
+        return show("period")
+    if asked == "period" and form.start.data and form.end.data == form.proposed_end.data:
+        # The end was left as proposed: it moves with the start, to the maximum (R4).
+        form.end.data = form.proposed_end.data = grants.max_end(form.start.data, right.max_days)
+        form.end.raw_data = form.proposed_end.raw_data = None  # show the moved end, not the typed
+    if request.form.get("back") == "period":
         return show("period")
     period, message = attempt(grants.plan_new, right, form.start.data, form.end.data, on)
     if message or asked == "period":
@@ -59,8 +71,8 @@ def add(relation_id: int):
                              reason=form.reason.data or None, on=on)
     if message:
         return show("confirm", message)
-    flash(_("Het recht %(right)s is toegekend van %(start)s tot %(end)s.", right=right.name,
-            start=grant.start.isoformat(), end=grant.end.isoformat()))
+    flash(_("Het recht %(right)s is toegekend van %(start)s tot en met %(end)s.", right=right.name,
+            start=day(grant.start), end=day(grant.end)))
     return redirect(url_for("admin.person", rrn=relation.person.rrn))
 
 
@@ -80,17 +92,28 @@ def extend(grant_id: int):
         if isinstance(g.get("refused"), GrantTooLong):
             latest = grants.max_end(on, grant.right.max_days)
             offer = {"start": on, "end": min(form.end.data, latest)}
+            message = _("Deze verlenging is te lang: %(right)s mag hoogstens %(days)s dagen "
+                        "lopen vanaf de nieuwe begindatum, dus tot en met %(max_end)s. Schuif "
+                        "de begindatum op (bijvoorbeeld naar vandaag) of kies een vroegere "
+                        "einddatum.", right=grant.right.name, days=grant.right.max_days,
+                        max_end=day(grants.max_end(form.start.data, grant.right.max_days)))
+        elif message is None and request.form.get("edit"):
+            step = "check"  # "Wijzig de periode": back to the form with what was typed
         elif message is None and form.step.data == "confirm":
             plan = grants.extend(g.db, g.actor, grant.id, plan.start, plan.end,
                                  form.reason.data or None, on)
-            flash(_("Het recht loopt nu van %(start)s tot %(end)s.", start=plan.start.isoformat(),
-                    end=plan.end.isoformat()))
+            flash(_("Het recht loopt nu van %(start)s tot en met %(end)s.", start=day(plan.start),
+                    end=day(plan.end)))
             if plan.pending:
-                flash(_("Let op: het recht is pas actief vanaf %(start)s.", start=plan.start.isoformat()),
-                      "warning")
+                flash(_("Let op: het recht is pas toegekend vanaf %(start)s; tot dan heeft "
+                        "%(person)s er geen toegang mee.", start=day(plan.start),
+                        person=grant.relation.person.full_name), "warning")
             return redirect(url_for("admin.person", rrn=grant.relation.person.rrn))
         elif message is None:
             step = "confirm"
+            if plan.pending:
+                latest = grants.max_end(on, grant.right.max_days)
+                offer = {"start": on, "end": min(form.end.data, latest)}
     form.step.data = step
     return render_template("admin/grants/extend.html", grant=grant, form=form, message=message,
                            offer=offer, plan=plan, step=step), \
@@ -105,7 +128,7 @@ def revoke(grant_id: int):
     if form.validate_on_submit():
         _done, message = attempt(grants.revoke, g.db, g.actor, grant.id, form.reason.data or None, on)
         if message is None:
-            flash(_("Het recht is ingetrokken."))
+            flash(_("Het recht is herroepen."))
             return redirect(url_for("admin.person", rrn=grant.relation.person.rrn))
     return render_template("admin/grants/revoke.html", grant=grant, form=form, message=message,
                            state=grants.state_of(grant, on)), status_of(message or form.errors)
@@ -124,6 +147,9 @@ def _search_filter() -> tuple[GrantSearchForm, GrantFilter, object]:
 
 def search():
     form, flt, on = _search_filter()
+    if form.errors:  # a bad date or choice: say so, and list nothing rather than today's
+        return render_template("admin/grants/search.html", form=form, page=None, on=None,
+                               state_of=None), 422
     found = grants.search_for(g.db, g.actor, flt, on, page=page_number())
     return render_template("admin/grants/search.html", form=form, page=found, on=on,
                            state_of=lambda gr: grants.state_of(gr, on))
@@ -132,13 +158,9 @@ def search():
 def export():
     _form, flt, on = _search_filter()
     rows = grants.export_for(g.db, g.actor, flt, on)
-    out = io.StringIO()
     columns = ["id", "rrn", "name", "government", "right", "category", "start", "end", "state",
                "revoked_on", "reason"]
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv", headers={
+    return Response(csv_text(columns, rows), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=rechten-{on.isoformat()}.csv"})
 
 

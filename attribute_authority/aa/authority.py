@@ -18,13 +18,14 @@ from lxml import etree
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 
-from .. import clock, metrics, rights_query
-from ..db import is_disconnect
 from samlkit import xmlsig
 from samlkit.errors import XmlRefused
 from samlkit.replay import OneTimeStore, StoreUnavailable
 from samlkit.spmetadata import SpRegistry
 from samlkit.xmlparse import parse_xml
+
+from .. import clock, metrics, rights_query
+from ..db import is_disconnect
 from . import response, soap
 from .keys import AaKeys
 from .nameids import NameIdResolver, RrnOnly, subject_rrn

@@ -15,7 +15,10 @@ from .authority import Answer, AttributeAuthority
 SOAP_TYPE = "text/xml; charset=utf-8"
 _STATUS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden",
            405: "405 Method Not Allowed", 413: "413 Content Too Large",
-           503: "503 Service Unavailable"}
+           415: "415 Unsupported Media Type", 503: "503 Service Unavailable"}
+# SOAP 1.1's text/xml, and SOAP 1.2's type, which some SOAP stacks send for any envelope
+# (the envelope's version is checked in soap.py); parameters such as charset may follow.
+SOAP_MEDIA_TYPES = frozenset({"text/xml", "application/soap+xml"})
 
 _USE_POST = b"AttributeQueries are POSTed (SAML SOAP binding)\n"
 
@@ -24,8 +27,9 @@ StartResponse = Callable[..., object]
 
 class SoapEndpoint:
     """The SAML SOAP binding's endpoint. With `https_only` (production) a query that did not
-    reach us over HTTPS gets 403; behind a proxy, put a trusted-proxy fix (werkzeug ProxyFix)
-    outside this callable so that wsgi.url_scheme is the client's. A body announced larger
+    reach us over HTTPS gets 403; a body that is not declared XML (`SOAP_MEDIA_TYPES`) 415;
+    behind a proxy, put a trusted-proxy fix (werkzeug ProxyFix) outside this callable so that
+    wsgi.url_scheme is the client's. A body announced larger
     than `max_bytes` gets 413 before a byte of it is read."""
 
     def __init__(self, authority: AttributeAuthority, *, max_bytes: int,
@@ -48,6 +52,10 @@ class SoapEndpoint:
         if self.https_only and environ.get("wsgi.url_scheme") != "https":
             return self.authority.fault(soap.SoapFault(
                 "https_only", "the attribute authority is reached over HTTPS only"), 403)
+        media_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+        if media_type not in SOAP_MEDIA_TYPES:
+            return self.authority.fault(soap.SoapFault(
+                "unsupported_media_type", "a query is sent as text/xml (SOAP 1.1)"), 415)
         length = _content_length(environ)
         if length is not None and length > self.max_bytes:
             return self.authority.fault(soap.SoapFault(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from lxml import etree
 
 from samlkit.keys import KeyPair, cert_der_b64
+
 from .keys import AaKeys
 from .names import (
     ATTR_GOVERNMENT,

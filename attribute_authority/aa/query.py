@@ -26,6 +26,7 @@ from samlkit.encryption import decrypt_encrypted_id
 from samlkit.errors import DecryptionRefused, SignatureRefused
 from samlkit.replay import OneTimeStore
 from samlkit.spmetadata import SpMetadata, SpRegistry
+
 from .keys import AaKeys
 from .names import (
     ATTR_GOVERNMENT,
@@ -165,16 +166,22 @@ def _subject_identifier(query: etree._Element, refuse) -> etree._Element:
 
 
 def _scope(query: etree._Element, refuse) -> tuple[str, ...] | None:
+    """The governments a `…:government` Attribute limits the answer to; None without one.
+
+    An Attribute without AttributeValues asks for no limit (SAML core 3.3.2.3: all values).
+    An empty AttributeValue is refused rather than skipped: the query meant to narrow the
+    answer, and dropping the value would widen it to every government."""
     values: list[str] = []
-    asked = False
     for attribute in query.findall(_ATTRIBUTE):
         if attribute.get("Name") != ATTR_GOVERNMENT:
             continue  # asking for the right attribute, or any other, changes nothing
-        asked = True
-        values += [v for n in attribute.findall(_ATTRIBUTE_VALUE) if (v := _text(n))]
+        texts = [_text(n) for n in attribute.findall(_ATTRIBUTE_VALUE)]
+        if not all(texts):
+            raise refuse("bad_scope", "an empty government value")
+        values += texts
     if len(values) > _MAX_GOVERNMENTS:
-        raise refuse("bad_scope", "too many government values", sub_status=None)
-    return tuple(dict.fromkeys(values)) if asked and values else None
+        raise refuse("bad_scope", "too many government values")
+    return tuple(dict.fromkeys(values)) or None
 
 
 def _instant(value: str | None) -> datetime | None:

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from lxml import etree
 
 from samlkit.keys import KeyPair
+
 from .names import (
     ATTR_RIGHT,
     ATTRNAME_URI,

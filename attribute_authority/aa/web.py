@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from samlkit.replay import OneTimeStore
 from samlkit.spmetadata import SpRegistry
+
 from .authority import MAX_QUERY_BYTES, MAX_SKEW, VALIDITY, AttributeAuthority
 from .endpoint import SOAP_TYPE, SoapEndpoint
 from .keys import AaKeys

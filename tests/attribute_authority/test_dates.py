@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from attribute_authority import grants, states
 from attribute_authority.errors import EndBeforeStart, GrantTooLong
-from attribute_authority.models import Grant, Right
+from attribute_authority.models import Grant, GrantPeriod, Right
 
 days = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
 
@@ -47,10 +47,13 @@ def test_sql_states_agree_with_python_states(session, on):
     relation_id, right_id = session.execute(select(Grant.relation_id, Grant.right_id)).first()
     base = date(2027, 1, 1)
     for i in range(0, 60, 3):
-        session.add(Grant(relation_id=relation_id, right_id=right_id,
-                          start=base + timedelta(days=i * 7), end=base + timedelta(days=i * 11),
+        start, end = base + timedelta(days=i * 7), base + timedelta(days=i * 11)
+        # Every third one was extended: a gap, then its latest period (R5 reads them all).
+        periods = ([GrantPeriod(start=start - timedelta(days=40), end=start - timedelta(days=20))]
+                   if i % 3 == 0 else [])
+        session.add(Grant(relation_id=relation_id, right_id=right_id, start=start, end=end,
                           revoked_on=base + timedelta(days=i * 9) if i % 2 else None,
-                          created_at=base))
+                          created_at=base, periods=[*periods, GrantPeriod(start=start, end=end)]))
     session.flush()
     everything = session.scalars(select(Grant)).all()
     for state in states.STATES:

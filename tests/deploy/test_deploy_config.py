@@ -35,6 +35,7 @@ def test_compose_stack_has_the_four_parts():
     assert compose["services"]["web"]["deploy"]["replicas"] >= 2
 
 
+@pytest.mark.slow  # starts gunicorn
 def test_gunicorn_config_loads(tmp_path):
     gunicorn = Path(sys.executable).parent / "gunicorn"
     result = subprocess.run([str(gunicorn), "-c", str(DEPLOY / "gunicorn.conf.py"), "--check-config",
@@ -46,6 +47,7 @@ def test_gunicorn_config_loads(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+@pytest.mark.slow  # runs nginx -t (a subprocess, and a TLS key made with openssl)
 def test_nginx_accepts_the_site(tmp_path):
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     assert Path(nginx).exists(), "nginx is missing: scripts/dev.sh test installs nginx-light"
@@ -67,6 +69,7 @@ def test_nginx_accepts_the_site(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # gunicorn workers serving requests
 @pytest.mark.parametrize(("setting", "frozen"), [(None, True), ("0", False)])
 def test_gunicorn_workers_freeze_what_the_app_loaded(tmp_path, setting, frozen):
     """post_worker_init moves the loaded app out of the collector's sight (gc.freeze), so a
@@ -97,3 +100,14 @@ def test_gunicorn_workers_freeze_what_the_app_loaded(tmp_path, setting, frozen):
     finally:
         server.terminate()
         server.wait(20)
+
+
+def test_every_deployment_brings_the_metrics_token():
+    """Production serves /metrics only with IDBEHEER_METRICS_TOKEN: each way to deploy sets it,
+    and the guide shows Prometheus sending it."""
+    docs = {d["kind"] + "/" + d["metadata"]["name"]: d
+            for d in yaml.safe_load_all((DEPLOY / "k8s" / "idbeheer.yaml").read_text())}
+    assert "IDBEHEER_METRICS_TOKEN" in docs["Secret/idbeheer"]["stringData"]
+    assert "IDBEHEER_METRICS_TOKEN=" in (DEPLOY / "idbeheer.env.example").read_text()
+    guide = (DEPLOY / "README.md").read_text()
+    assert "IDBEHEER_METRICS_TOKEN" in guide and "authorization: {type: Bearer" in guide

@@ -148,7 +148,7 @@ def test_faq_three_steps_add_person_relation_grant(page):
     shot(page, "grant-confirm")
     page.get_by_role("button", name="Bevestig toekenning").click()
     assert page.get_by_text("is toegekend").is_visible()
-    assert page.locator("td.state-active", has_text="actief").count() == 1
+    assert page.locator("td.state-active", has_text="toegekend").count() == 1
     shot(page, "person-detail")
 
 
@@ -188,7 +188,7 @@ def test_revoke(page):
     page.get_by_role("link", name="Herroep demo-app-reader").click()
     page.get_by_label("Reden (optioneel)").fill("andere functie")
     page.get_by_role("button", name="Herroep het recht").click()
-    assert page.get_by_text("Het recht is ingetrokken.").is_visible()
+    assert page.get_by_text("Het recht is herroepen.").is_visible()
     assert page.locator("td.state-revoked").count() >= 1
 
 

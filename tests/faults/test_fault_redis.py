@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from support import AN, BART, MERELBEKE, free_port, seeded
 
 from attribute_authority.models import SignInEvent
-from samlkit.keys import ensure_dev_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
+from samlkit.keys import ensure_dev_keypair
 
 
 def test_redis_outage_and_recovery(private_redis, databases, register, tmp_path):

@@ -10,6 +10,9 @@ from bridge_support import answer_logout, form_of, saml_response_of
 from support import AN, BART, EMIL, MERELBEKE, NAZARETH, seeded
 
 from admin_ui import auth
+from idbeheer.app import create_app
+from idbeheer.keys import service_keys
+from idbeheer.settings import from_env
 from samlkit.bindings import (
     BINDING_HTTP_REDIRECT,
     decode_redirect,
@@ -28,9 +31,6 @@ from samlkit.samlxml import (
     to_bytes,
 )
 from samlkit.spmetadata import parse_sp_metadata
-from idbeheer.app import create_app
-from idbeheer.keys import service_keys
-from idbeheer.settings import from_env
 
 
 def _path(url: str) -> str:

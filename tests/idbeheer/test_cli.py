@@ -132,3 +132,57 @@ def test_contract_check_finds_every_cli_command():
     result = subprocess.run([sys.executable, str(SHARED / "contract_check.py"), "--cli", str(idbeheer)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout
+
+
+def test_reviews_close_revokes_and_mails_once(cli, fresh_url, tmp_path, today):
+    from attribute_authority import reviews
+    from attribute_authority.authz import actor_for
+    from attribute_authority.db import make_engine, session_factory
+
+    engine = make_engine(fresh_url)
+    with session_factory(engine)() as session, session.begin():
+        review = reviews.start(session, actor_for(session, AN), MERELBEKE,
+                               today + timedelta(days=7), True, on=today)
+        review_id = review.id
+    engine.dispose()
+    deadline = (today + timedelta(days=7)).isoformat()
+    first = cli("reviews", "close", "--date", deadline).stdout
+    assert "1 closed" in first and "0 revoked" not in first, first
+    outbox = tmp_path / "home" / "outbox"
+    mails = sorted(p.name for p in outbox.glob("*.eml"))
+    assert mails, first
+    second = cli("reviews", "close", "--date", deadline).stdout
+    assert "0 closed" in second and "0 revoked" in second and "0 mail(s) sent" in second
+    assert sorted(p.name for p in outbox.glob("*.eml")) == mails
+    revoked = [g for g in grants_json(cli, "--government", MERELBEKE, "--at", deadline)
+               if g["state"] == "revoked"]
+    assert revoked, f"review {review_id} revoked nothing"
+
+
+def test_grants_at_a_reference_date_before_an_extension(cli, fresh_url, monkeypatch, today):
+    """Issue 13 point 2: `grants --at` reads the period that held on that day, not the
+    extension's new start."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy.orm import Session
+    from support import actor
+
+    from attribute_authority import clock, grants
+    from attribute_authority.db import make_engine
+
+    engine = make_engine(fresh_url)
+    real_now = datetime.now(timezone.utc)
+    with Session(engine) as s:
+        g = grants.add(s, actor(s, AN), BART, MERELBEKE, "demo-app-admin")
+        s.commit()
+        grant_id = g.id
+    monkeypatch.setattr(clock, "now", lambda: real_now + timedelta(days=30))
+    later = clock.today()
+    cli("grant", "extend", str(grant_id), "--start", later.isoformat(),
+        "--end", (later + timedelta(days=90)).isoformat(), "--as", AN)
+    engine.dispose()
+    reference = (today + timedelta(days=14)).isoformat()
+    rows = grants_json(cli, BART, "--at", reference, "--state", "active")
+    assert grant_id in [r["id"] for r in rows]
+    assert grant_id not in [r["id"] for r in grants_json(cli, BART, "--at", reference,
+                                                           "--state", "pending")]

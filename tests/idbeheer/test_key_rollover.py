@@ -2,9 +2,9 @@
 one, while the current key keeps signing (deploy/README.md, step 2)."""
 from lxml import etree
 
-from samlkit.keys import cert_der_b64, ensure_dev_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
+from samlkit.keys import cert_der_b64, ensure_dev_keypair
 
 DS = "{http://www.w3.org/2000/09/xmldsig#}X509Certificate"
 

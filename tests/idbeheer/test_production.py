@@ -59,6 +59,15 @@ def test_metrics_and_request_id(fresh_url, tmp_path):
     assert "idbeheer_http_request_seconds_bucket" in body and 'endpoint="healthz"' in body
 
 
+def test_the_metrics_token_setting_reaches_metrics(fresh_url, tmp_path):
+    settings = from_env({"IDBEHEER_HOME": str(tmp_path), "IDBEHEER_DATABASE_URL": fresh_url,
+                         "IDBEHEER_METRICS_TOKEN": "scrape-me"})
+    assert "scrape-me" not in repr(settings)
+    client = create_app(settings).test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200
+
+
 def test_sign_in_requests_are_timed_and_logged_too(fresh_url, tmp_path, caplog):
     """The bridge is mounted beside the Flask app, not inside it: its requests still get a
     request id, a timing metric and an access line, never with the SAML message."""

@@ -8,9 +8,9 @@ from lxml import etree
 from saml2.xml import schema
 from support import BART, MERELBEKE
 
+from idp_bridge.web import BridgeMisconfigured, create_bridge_app
 from samlkit.keys import self_signed_keypair
 from samlkit.spmetadata import read_idp_metadata
-from idp_bridge.web import BridgeMisconfigured, create_bridge_app
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 

@@ -35,9 +35,9 @@ from werkzeug.serving import make_server
 from attribute_authority import catalog, grants
 from attribute_authority.db import make_engine, session_factory
 from attribute_authority.models import SignInEvent
-from samlkit.keys import KeyPair, ensure_dev_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
+from samlkit.keys import KeyPair, ensure_dev_keypair
 
 pytestmark = pytest.mark.interop
 

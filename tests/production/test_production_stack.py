@@ -38,18 +38,19 @@ from support import AN, BART, DINA, MERELBEKE, DatabaseMaker, free_port
 from attribute_authority.db import make_engine
 from attribute_authority.models import Grant
 from attribute_authority.national_register import FileRegister
-from samlkit.keys import KeyPair, cert_der_b64, load_keypair, self_signed_keypair
-from samlkit.replay import MemoryStore
-from samlkit.xmlsig import verify
 from idp_bridge.config import utc_now
 from idp_bridge.dev_eid.idp import DevEid, TrustedSp
 from idp_bridge.dev_eid.web import blueprint as dev_eid_pages
+from samlkit.keys import KeyPair, cert_der_b64, load_keypair, self_signed_keypair
+from samlkit.replay import MemoryStore
+from samlkit.xmlsig import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 MACHINE_POSTGRES = (os.environ.get("IDBEHEER_TEST_DATABASE_URL")
                     or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 APP = "prod-app"
 RIGHT = f"{APP}-user"
+METRICS_TOKEN = secrets.token_urlsafe(32)
 
 
 def provided_key(certs: Path, name: str, common_name: str) -> KeyPair:
@@ -160,7 +161,7 @@ def stack(tmp_path_factory, database_url) -> Iterator[Stack]:
                "IDBEHEER_SECRET_KEY": secrets.token_urlsafe(48), "IDBEHEER_HOME": str(tmp / "home"),
                "IDBEHEER_CERTS_DIR": str(certs), "IDBEHEER_METADATA_DIR": str(metadata),
                "IDBEHEER_BIND": f"127.0.0.1:{port}", "IDBEHEER_WORKERS": "3",
-               "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics")}
+               "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"), "IDBEHEER_METRICS_TOKEN": METRICS_TOKEN}
         (tmp / "metrics").mkdir()
         # The operator's steps: schema, demo data, the target application in the catalog.
         entity, acs, slo = (f"https://{APP}.example.test/{p}" for p in ("sp", "acs", "slo"))
@@ -272,7 +273,9 @@ def test_readiness_and_metrics(stack):
     assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "redis": "ok"}
     assert read(ask(stack, BART).content).statuses == ["Success"]
     sign_in_over_http(stack.browser(), stack.base, stack.app, AN, MERELBEKE)
-    metrics = browser.get(f"{stack.base}/metrics").text
+    assert browser.get(f"{stack.base}/metrics").status_code == 401  # Prometheus brings the token
+    metrics = browser.get(f"{stack.base}/metrics",
+                          headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
     samples = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
                for line in metrics.splitlines() if line and not line.startswith("#")}
     assert samples['idbeheer_aa_queries_total{outcome="success"}'] >= 1

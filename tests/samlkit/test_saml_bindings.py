@@ -7,12 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from samlkit.bindings import _quote_b64 as quote_b64
 from samlkit.bindings import (
     decode_redirect,
     redirect_url,
     verify_redirect_signature,
 )
-from samlkit.bindings import _quote_b64 as quote_b64
 
 
 @given(st.binary(max_size=600))

@@ -19,7 +19,7 @@ from aa_support import (
     target_app,
 )
 from lxml import etree
-from support import BART, CHRIS
+from support import BART, CHRIS, MERELBEKE
 
 DENIED = ["Requester", "RequestDenied"]
 
@@ -95,6 +95,18 @@ def test_right_destination(aa_server):
     q = signed(query(aa_server.demo.entity_id, BART, destination=aa_server.soap_url),
                aa_server.demo.keypair)
     assert read(aa_server.post(envelope(q)).content).statuses == ["Success"]
+
+
+@pytest.mark.parametrize("governments", [[""], ["  "], [MERELBEKE, ""]])
+def test_an_empty_government_value_is_refused_not_read_as_every_government(aa_server, caplog,
+                                                                            governments):
+    """Dropping the empty value would answer for every government of Chris (who holds
+    demo-app-admin in Merelbeke-Melle): refused as bad_scope, RequestDenied, nothing released."""
+    caplog.set_level(logging.INFO, logger="attribute_authority.aa")
+    q = signed(query(aa_server.demo.entity_id, CHRIS, governments=governments),
+               aa_server.demo.keypair)
+    assert _denied(aa_server.post(envelope(q)))
+    assert "bad_scope" in {getattr(r, "reason", None) for r in caplog.records}
 
 
 # -- signature wrapping -------------------------------------------------------------------

@@ -5,9 +5,11 @@ from aa_support import envelope, query, read, signed
 from cryptography.hazmat.primitives.asymmetric import rsa
 from support import BART
 
-from samlkit.keys import ensure_dev_keypair, self_signed_keypair
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
+from samlkit.keys import ensure_dev_keypair, self_signed_keypair
+
+XML = "text/xml; charset=utf-8"
 
 
 def _production_keys(certs):
@@ -40,22 +42,22 @@ def _query(aa_server, destination=None):
 
 
 def test_production_refuses_plain_http(production_app, aa_server):
-    reply = production_app.test_client().post("/aa/soap", data=_query(aa_server))
+    reply = production_app.test_client().post("/aa/soap", data=_query(aa_server), content_type=XML)
     assert reply.status_code == 403 and b"Fault" in reply.data and b"Assertion" not in reply.data
-    spoofed = production_app.test_client().post("/aa/soap", data=_query(aa_server),
+    spoofed = production_app.test_client().post("/aa/soap", data=_query(aa_server), content_type=XML,
                                                 headers={"X-Forwarded-Proto": "http"})
     assert spoofed.status_code == 403
 
 
 def test_production_answers_https_behind_the_proxy(production_app, aa_server):
     reply = production_app.test_client().post(
-        "/aa/soap", data=_query(aa_server, "https://idbeheer.example.be/aa/soap"),
+        "/aa/soap", data=_query(aa_server, "https://idbeheer.example.be/aa/soap"), content_type=XML,
         headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "idbeheer.example.be"})
     assert reply.status_code == 200 and read(reply.data).statuses == ["Success"]
 
 
 def test_production_answers_direct_https(production_app, aa_server):
-    reply = production_app.test_client().post("/aa/soap", data=_query(aa_server),
+    reply = production_app.test_client().post("/aa/soap", data=_query(aa_server), content_type=XML,
                                               base_url="https://idbeheer.example.be")
     assert reply.status_code == 200 and read(reply.data).statuses == ["Success"]
 
@@ -76,3 +78,20 @@ def test_production_refuses_development_keys(aa_server, tmp_path):
 
 def test_demo_mode_answers_plain_http(aa_server):
     assert read(aa_server.post(_query(aa_server)).content).statuses == ["Success"]
+
+
+@pytest.mark.parametrize("content_type", ["text/xml", "text/xml; charset=utf-8", "TEXT/XML;charset=UTF-8",
+                                          'application/soap+xml; charset=utf-8; action="x"'])
+def test_a_query_declared_xml_is_answered(aa_server, content_type):
+    reply = aa_server.post(_query(aa_server), **{"Content-Type": content_type})
+    assert reply.status_code == 200 and read(reply.content).statuses == ["Success"]
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain",
+                                          "application/xml", "multipart/form-data; boundary=x",
+                                          "text/xmlx", ""])
+def test_any_other_content_type_is_415_and_answers_nothing(aa_server, content_type):
+    """A form POST from a browser page (a cross-site form can send text/plain or a form
+    type, never text/xml) does not reach the SAML layer at all."""
+    reply = aa_server.post(_query(aa_server), **{"Content-Type": content_type})
+    assert reply.status_code == 415 and b"Fault" in reply.content and b"Assertion" not in reply.content
