@@ -1,14 +1,14 @@
 """bridge: applications registered as OpenID Connect clients
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
