@@ -147,6 +147,28 @@ class Application(Base):
     )
 
 
+class OidcClient(Base):
+    """An application's registration as an OpenID Connect client (`client_id` = its code).
+
+    Redirect URIs match exactly (no prefix, no pattern). The client authenticates with a key of
+    its JWKS (`private_key_jwt`, inline or at `jwks_uri`) or with a generated secret, kept only
+    as a hash. `scopes` are the scopes it may be granted (`rrn` only when allowed)."""
+
+    __tablename__ = "oidc_client"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON)
+    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON)
+    jwks: Mapped[dict | None] = mapped_column(JSON)
+    jwks_uri: Mapped[str | None] = mapped_column(String(500))
+    secret_hash: Mapped[str | None] = mapped_column(String(100))
+    backchannel_logout_uri: Mapped[str | None] = mapped_column(String(500))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    application: Mapped[Application] = relationship()
+
+
 class Right(Base):
     """A right of one application with its maximum validity in days (R4)."""
 

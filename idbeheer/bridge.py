@@ -6,7 +6,7 @@ import hashlib
 
 from attribute_authority.national_register import FileRegister
 from idp_bridge.config import BridgeConfig, BridgeDeps, BridgeKeys
-from samlkit.keys import ensure_dev_keypair
+from samlkit.keys import KeyPair, ensure_dev_keypair
 from samlkit.replay import OneTimeStore
 from samlkit.spmetadata import SpRegistry
 
@@ -24,10 +24,12 @@ def bridge_deps(settings: Settings, db, registry: SpRegistry, store: OneTimeStor
     idp_keys = service_keys(settings, "idp", "lb-idbeheer bridge IdP (dev)")
     sp_keys = service_keys(settings, "sp", "lb-idbeheer bridge SP (dev)")
     sp_encryption_keys = service_keys(settings, "sp-encryption", "lb-idbeheer bridge SP encryption (dev)")
+    oidc_keys = service_keys(settings, "oidc", "lb-idbeheer bridge OIDC provider (dev)")
     keys = BridgeKeys(
-        idp=idp_keys[0], idp_next=(idp_keys[1:] or [None])[0],
-        sp=sp_keys[0], sp_next=(sp_keys[1:] or [None])[0],
-        sp_encryption=sp_encryption_keys[0], sp_encryption_next=(sp_encryption_keys[1:] or [None])[0],
+        idp=idp_keys[0], idp_next=_staged(idp_keys),
+        sp=sp_keys[0], sp_next=_staged(sp_keys),
+        sp_encryption=sp_encryption_keys[0], sp_encryption_next=_staged(sp_encryption_keys),
+        oidc=oidc_keys[0], oidc_next=_staged(oidc_keys),
         dev_eid=None if production else ensure_dev_keypair(settings.certs_dir, "dev-eid",
                                                            "lb-idbeheer dev eID IdP"),
     )
@@ -49,3 +51,8 @@ def bridge_deps(settings: Settings, db, registry: SpRegistry, store: OneTimeStor
     return BridgeDeps(config=config, db=db, keys=keys, sp_registry=registry,
                       store=store, register=FileRegister(), metadata_dir=settings.metadata_dir,
                       session_backend=backend)
+
+
+def _staged(pairs: list[KeyPair]) -> KeyPair | None:
+    """The staged next key of a role (the second in its list), if any."""
+    return pairs[1] if len(pairs) > 1 else None

@@ -29,6 +29,7 @@ from attribute_authority import (
     demo,
     governments,
     grants,
+    oidc_clients,
     people,
     relations,
 )
@@ -181,6 +182,49 @@ def app_register(ctx: Context, code: str, name: str, metadata_file: str, capacit
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(metadata_file, target)
     click.echo(f"application {code} registered; metadata in {target}")
+
+
+@app.command("oidc")
+@click.argument("code")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True,
+              help="exact redirect URI (repeatable)")
+@click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False),
+              help="the client's public JWKS (private_key_jwt)")
+@click.option("--jwks-uri", help="where the client publishes its JWKS (private_key_jwt)")
+@click.option("--new-secret", is_flag=True, help="generate a client secret (client_secret_basic)")
+@click.option("--backchannel-logout-uri")
+@click.option("--post-logout-redirect-uri", "post_logout_uris", multiple=True)
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(oidc_clients.SCOPES))
+@click.option("--name")
+@click.option("--capacity", type=click.Choice(catalog.CAPACITIES))
+@ACTOR
+@pass_ctx
+@refusals
+def app_oidc(ctx: Context, code: str, redirect_uris: tuple[str, ...], jwks_file: str | None,
+             jwks_uri: str | None, new_secret: bool, backchannel_logout_uri: str | None,
+             post_logout_uris: tuple[str, ...], scopes: tuple[str, ...], name: str | None,
+             capacity: str | None, actor_rrn: str) -> None:
+    """Register or update CODE as an OIDC client (a new secret is printed once)."""
+    if sum([jwks_file is not None, jwks_uri is not None, new_secret]) != 1:
+        _fail("kies precies één van --jwks FILE, --jwks-uri URL en --new-secret")
+    jwks = None
+    if jwks_file is not None:
+        try:
+            jwks = json.loads(Path(jwks_file).read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            _fail(f"{jwks_file} is geen JSON: {exc}")
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        _client, secret = oidc_clients.register_oidc_client(
+            session, actor, code, redirect_uris=list(redirect_uris),
+            auth=oidc_clients.ClientAuth(jwks=jwks, jwks_uri=jwks_uri, new_secret=new_secret),
+            post_logout_redirect_uris=list(post_logout_uris),
+            backchannel_logout_uri=backchannel_logout_uri, scopes=list(scopes) or None,
+            name=name, capacity=capacity)
+    click.echo(f"OIDC client {code} registered (client_id {code})")
+    if secret:
+        click.echo(f"client_secret: {secret}")
+        click.echo("this secret is shown only now; it is stored hashed")
 
 
 @main.group()

@@ -82,6 +82,10 @@ class BridgeKeys:
     # staged successor; without one, encrypted assertions are refused.
     sp_encryption: KeyPair | None = None
     sp_encryption_next: KeyPair | None = None
+    # The OpenID Provider's ID-token key (RS256) and its staged successor; without one the
+    # bridge speaks SAML only.
+    oidc: KeyPair | None = None
+    oidc_next: KeyPair | None = None
 
     @property
     def sp_decryption(self) -> tuple[KeyPair, ...]:

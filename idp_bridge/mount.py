@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-PREFIXES = ("/idp/", "/sp/", "/dev-eid/")
+PREFIXES = ("/idp/", "/sp/", "/dev-eid/", "/oidc/")
 
 
 def mount(host_wsgi: Callable, bridge_wsgi: Callable, prefixes: Iterable[str] = PREFIXES) -> Callable:

@@ -115,6 +115,10 @@ def create_bridge_app(deps: BridgeDeps, blueprints: Iterable[Blueprint] = ()) ->
     _routes(app, bridge, config.max_message_bytes)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    if deps.keys.oidc is not None:
+        from .oidc.mount import install
+
+        install(app, deps)
     return app
 
 
@@ -125,7 +129,7 @@ def check_production(deps: BridgeDeps) -> None:
     if config.dev_eid:
         raise BridgeMisconfigured("production mode refuses to mount dev_eid")
     for role, keypair in (("idp", deps.keys.idp), ("sp", deps.keys.sp),
-                          ("sp-encryption", deps.keys.sp_encryption)):
+                          ("sp-encryption", deps.keys.sp_encryption), ("oidc", deps.keys.oidc)):
         if keypair is not None and keypair.is_dev:
             raise BridgeMisconfigured(f"production mode refuses the development {role} key")
     if not config.base_url.startswith("https://"):

@@ -33,6 +33,9 @@ class OneTimeStore(Protocol):
     def take(self, key: str) -> str | None:
         """Return and delete a value, atomically: a second take gets None."""
 
+    def get(self, key: str) -> str | None:
+        """Read a value without using it up (e.g. whether a token is still live)."""
+
 
 class MemoryStore:
     """Process-local store with expiry; for one-process deployments only."""
@@ -73,6 +76,11 @@ class MemoryStore:
             self._items.pop(key, None)
             return item[1] if item else None
 
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            item = self._live(key, self._clock())
+            return item[1] if item else None
+
 
 class RedisStore:
     """Shared store on Redis: SET NX EX for first use, GETDEL for take. A connection error or
@@ -93,6 +101,11 @@ class RedisStore:
     def take(self, key: str) -> str | None:
         with _unavailable_on_redis_errors():
             raw = self._redis.getdel(self._prefix + key)
+        return raw.decode() if raw is not None else None
+
+    def get(self, key: str) -> str | None:
+        with _unavailable_on_redis_errors():
+            raw = self._redis.get(self._prefix + key)
         return raw.decode() if raw is not None else None
 
 
@@ -160,6 +173,9 @@ class FallbackStore:
 
     def take(self, key: str) -> str | None:
         return self._shared.take(key)
+
+    def get(self, key: str) -> str | None:
+        return self._shared.get(key)
 
     def _went_down(self, exc: Exception, now: float) -> None:
         with self._lock:

@@ -263,7 +263,7 @@ class BridgeHarness:
         self.deps = BridgeDeps(
             config=self.config, db=self.db,
             keys=BridgeKeys(idp=keys["idp"], sp=keys["sp"], dev_eid=keys["dev-eid"],
-                            sp_encryption=keys.get("sp-encryption")),
+                            sp_encryption=keys.get("sp-encryption"), oidc=keys.get("oidc")),
             sp_registry=SpRegistry(self.metadata_dir, check_interval=0), store=self.store,
             register=FileRegister(), metadata_dir=self.metadata_dir,
             session_backend=session_backend or ("cachelib", FileSystemCache(str(tmp / "sessions"))),

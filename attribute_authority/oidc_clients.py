@@ -1,0 +1,160 @@
+"""Applications registered as OpenID Connect clients (DESIGN.md "Registration"), kept by
+central administrators: `client_id` is the application code; redirect URIs match exactly; the
+client proves itself with a key of its registered JWKS (or JWKS URI) or a generated secret
+that is shown once and kept only as a hash."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit, authz, catalog, clock
+from .audit import Change, snapshot
+from .errors import InvalidInput
+from .models import Application, OidcClient
+
+SCOPES = ("openid", "profile", "rrn", "capacity", "rights")
+DEFAULT_SCOPES = ("openid", "profile", "capacity", "rights")
+_LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+_SECRET_PREFIX = "sha256:"
+
+
+@dataclass(frozen=True)
+class ClientAuth:
+    """How the client authenticates at the token endpoint: exactly one of the three."""
+
+    jwks: dict[str, Any] | None = None
+    jwks_uri: str | None = None
+    new_secret: bool = False
+
+
+def client_for(session: Session, app_code: str) -> OidcClient | None:
+    return session.scalars(select(OidcClient).join(Application)
+                           .where(Application.code == app_code)).first()
+
+
+def register_oidc_client(session: Session, actor: authz.Actor, code: str, *,
+                         redirect_uris: list[str], auth: ClientAuth | None,
+                         post_logout_redirect_uris: list[str] = (),  # type: ignore[assignment]
+                         backchannel_logout_uri: str | None = None,
+                         scopes: list[str] | None = None, name: str | None = None,
+                         capacity: str | None = None,
+                         on: date | None = None) -> tuple[OidcClient, str | None]:
+    """Register or update CODE as an OIDC client; returns the client and the new secret, if
+    one was made (the only time it is seen). An unknown application is added to the catalog
+    (it needs a name then). `auth` None keeps the current authentication of an update."""
+    authz.require_central(session, actor, on or clock.today())
+    uris = [_checked_uri(u, "redirect URI") for u in redirect_uris]
+    if not uris:
+        raise InvalidInput(detail="een OIDC-client heeft minstens één redirect URI nodig")
+    post_logout = [_checked_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris]
+    backchannel = _checked_uri(backchannel_logout_uri, "back-channel logout URI") \
+        if backchannel_logout_uri else None
+    granted = _checked_scopes(scopes)
+    app = session.scalars(select(Application).where(Application.code == code)).first()
+    if app is None:
+        app = catalog.register_application(session, actor, code, name or "", capacity or "employee", on)
+    elif name is not None or capacity is not None:
+        catalog.update_application(session, actor, code, name=name or app.name,
+                                   capacity=capacity or app.capacity, on=on)
+    client = client_for(session, code)
+    before = _public(client) if client else None
+    if client is None:
+        if auth is None:
+            raise InvalidInput(detail="kies --jwks, --jwks-uri of --new-secret")
+        client = OidcClient(application=app)
+        session.add(client)
+    secret = _authenticate_with(client, auth) if auth is not None else None
+    client.redirect_uris, client.post_logout_redirect_uris = uris, post_logout
+    client.backchannel_logout_uri, client.scopes = backchannel, granted
+    client.updated_at = clock.now()
+    session.flush()
+    after = _public(client) | ({"secret": "new"} if secret else {})
+    audit.record(session, actor.rrn, Change(
+        "oidc_client.registered" if before is None else "oidc_client.changed", "oidc_client",
+        client.id, before=before, after=after))
+    return client, secret
+
+
+def secret_matches(client: OidcClient, presented: str) -> bool:
+    """Constant-time check of a presented client secret against the stored hash."""
+    if not client.secret_hash:
+        return False
+    return hmac.compare_digest(client.secret_hash, _hash(presented))
+
+
+def _authenticate_with(client: OidcClient, auth: ClientAuth) -> str | None:
+    chosen = [auth.jwks is not None, auth.jwks_uri is not None, auth.new_secret]
+    if sum(chosen) != 1:
+        raise InvalidInput(detail="kies precies één van --jwks, --jwks-uri en --new-secret")
+    client.jwks = client.jwks_uri = client.secret_hash = None
+    if auth.jwks is not None:
+        client.jwks = checked_jwks(auth.jwks)
+        return None
+    if auth.jwks_uri is not None:
+        client.jwks_uri = _checked_uri(auth.jwks_uri, "JWKS URI", https_only=True)
+        return None
+    secret = secrets.token_urlsafe(32)  # 256 bits: a fast hash is enough, no guessing
+    client.secret_hash = _hash(secret)
+    return secret
+
+
+def checked_jwks(jwks: Any) -> dict[str, Any]:
+    """A JWKS of public RSA or EC signing keys; a private or symmetric key is refused (a
+    client that sends us its private key has leaked it; `oct` keys would allow HS*)."""
+    if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
+        raise InvalidInput(detail="de JWKS heeft een lijst 'keys' met minstens één sleutel")
+    for key in jwks["keys"]:
+        if not isinstance(key, dict) or key.get("kty") not in ("RSA", "EC"):
+            raise InvalidInput(detail="de JWKS bevat alleen publieke RSA- of EC-sleutels")
+        if "d" in key or "p" in key:
+            raise InvalidInput(detail="de JWKS bevat een private sleutel; registreer alleen de publieke")
+    try:
+        KeySet.import_key_set(cast(Any, jwks))  # its shape is what joserfc checks here
+    except (JoseError, ValueError, TypeError) as exc:
+        raise InvalidInput(detail=f"de JWKS is onleesbaar ({type(exc).__name__})") from None
+    return jwks
+
+
+def _checked_uri(uri: str, what: str, *, https_only: bool = False) -> str:
+    """Absolute, no fragment; https, or http only towards the loopback host (RFC 8252)."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        parts = None
+    loopback = parts is not None and parts.scheme == "http" and parts.netloc.split(":")[0] in _LOOPBACK
+    if parts is None or not parts.netloc or parts.fragment or len(uri) > 500 \
+            or not (parts.scheme == "https" or (loopback and not https_only)):
+        raise InvalidInput(detail=f"{what} '{uri}' moet een absolute https-URL zijn zonder #fragment")
+    return uri
+
+
+def _checked_scopes(scopes: list[str] | None) -> list[str]:
+    chosen = list(dict.fromkeys(["openid", *(scopes if scopes else DEFAULT_SCOPES)]))
+    unknown = [s for s in chosen if s not in SCOPES]
+    if unknown:
+        raise InvalidInput(detail=f"onbekende scope {unknown[0]}; kies uit {', '.join(SCOPES)}")
+    return chosen
+
+
+def _hash(secret: str) -> str:
+    return _SECRET_PREFIX + hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _public(client: OidcClient) -> dict[str, Any]:
+    """What the audit trail keeps: everything but the secret's hash."""
+    data = snapshot(client, "redirect_uris", "post_logout_redirect_uris", "jwks_uri",
+                    "backchannel_logout_uri", "scopes")
+    data["auth"] = "jwks" if client.jwks else "jwks_uri" if client.jwks_uri else "secret"
+    if client.jwks:
+        data["jwks_kids"] = [k.get("kid") for k in client.jwks["keys"]]
+    return data

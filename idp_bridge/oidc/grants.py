@@ -1,0 +1,118 @@
+"""What the provider hands out, kept in the shared one-time store (Redis in production, so
+every worker sees it): authorization codes, access tokens, refresh tokens. Only a hash of each
+token is a key; the token itself is never stored nor logged.
+
+Everything issued from one authorization belongs to one *grant* (`gid`). A code is used once
+(`take`); a second use revokes the grant, so the tokens the first use issued stop working
+(RFC 6749 4.1.2). Logging out of the bridge session revokes the grants of that session: the
+refresh tokens are bound to it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from samlkit.replay import OneTimeStore
+
+CODE_TTL = 60
+ACCESS_TTL = 300
+_CODE, _USED, _ACCESS, _REFRESH, _REVOKED = ("oidc:code:", "oidc:code-used:", "oidc:at:",
+                                             "oidc:rt:", "oidc:revoked:")
+
+
+@dataclass
+class Grant:
+    """One authorization of one client: who (the session's person, as plain data), which
+    scopes, and what binds it (the session, the redirect URI, the nonce, the PKCE challenge)."""
+
+    client_id: str
+    scopes: list[str]
+    gid: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    kind: str = "user"  # "user" (authorization code) or "client" (client_credentials)
+    person: dict[str, Any] | None = None  # SignedInPerson.to_dict()
+    sid: str | None = None  # the bridge session's OIDC session ID
+    redirect_uri: str | None = None
+    nonce: str | None = None
+    code_challenge: str | None = None
+    auth_time: int | None = None
+    expires_at: int | None = None  # access tokens: when they lapse (for introspection)
+    session_ends: int | None = None  # the session's absolute end: refresh tokens lapse then
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Grant:
+        return cls(**json.loads(text))
+
+
+def _h(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Grants:
+    def __init__(self, store: OneTimeStore, *, revoke_ttl: int) -> None:
+        self._store = store
+        self._revoke_ttl = revoke_ttl  # at least as long as any token of a grant lives
+
+    def new_code(self, grant: Grant) -> str:
+        code = secrets.token_urlsafe(32)
+        self._store.put(_CODE + _h(code), grant.to_json(), CODE_TTL)
+        return code
+
+    def redeem_code(self, code: str) -> Grant | None:
+        """The grant of an unused code; None for an unknown or reused one (a reuse revokes
+        what the first use issued)."""
+        raw = self._store.take(_CODE + _h(code))
+        if raw is None:
+            used = self._store.get(_USED + _h(code))
+            if used is not None:
+                self.revoke(used)
+            return None
+        grant = Grant.from_json(raw)
+        self._store.put(_USED + _h(code), grant.gid, self._revoke_ttl)
+        return grant if not self.revoked(grant.gid, grant.sid) else None
+
+    def new_access_token(self, grant: Grant, now: int, ttl: int = ACCESS_TTL) -> str:
+        token = secrets.token_urlsafe(32)
+        grant.expires_at = now + ttl
+        self._store.put(_ACCESS + _h(token), grant.to_json(), ttl)
+        return token
+
+    def access(self, token: str) -> Grant | None:
+        raw = self._store.get(_ACCESS + _h(token)) if token else None
+        if raw is None:
+            return None
+        grant = Grant.from_json(raw)
+        return None if self.revoked(grant.gid, grant.sid) else grant
+
+    def new_refresh_token(self, grant: Grant, now: int) -> str | None:
+        ttl = (grant.session_ends or 0) - now
+        if ttl <= 0:
+            return None
+        token = secrets.token_urlsafe(32)
+        self._store.put(_REFRESH + _h(token), grant.to_json(), ttl)
+        return token
+
+    def redeem_refresh_token(self, token: str) -> Grant | None:
+        """Refresh tokens rotate: each is used once, the answer carries the next."""
+        raw = self._store.take(_REFRESH + _h(token))
+        if raw is None:
+            return None
+        grant = Grant.from_json(raw)
+        return None if self.revoked(grant.gid, grant.sid) else grant
+
+    def revoke(self, gid: str) -> None:
+        self._store.put(_REVOKED + gid, "1", self._revoke_ttl)
+
+    def revoke_session(self, sid: str) -> None:
+        """The bridge session ended: every grant issued in it stops (refresh tokens too)."""
+        self._store.put(_REVOKED + "sid:" + sid, "1", self._revoke_ttl)
+
+    def revoked(self, gid: str, sid: str | None = None) -> bool:
+        if self._store.get(_REVOKED + gid) is not None:
+            return True
+        return sid is not None and self._store.get(_REVOKED + "sid:" + sid) is not None

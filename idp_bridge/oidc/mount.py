@@ -1,0 +1,37 @@
+"""Puts the provider into the bridge app: built from the bridge's own collaborators (its
+database, shared store, clock, pairwise secret and session), so the OIDC side shares the one
+session and sign-in record with the SAML side."""
+from __future__ import annotations
+
+from flask import Flask
+
+from attribute_authority.db import read_only, session_factory
+
+from ..config import BridgeDeps
+from ..pairwise import PairwiseNameIds
+from .clients import ClientDirectory
+from .grants import Grants
+from .provider import Provider
+from .signing import SigningKeys
+from .web import blueprint
+
+
+def provider_for(deps: BridgeDeps) -> Provider:
+    config = deps.config
+    assert deps.keys.oidc is not None
+    issuer = config.url("/oidc")
+    lifetime_s = int(config.lifetime.total_seconds())
+    return Provider(
+        issuer=issuer, keys=SigningKeys(deps.keys.oidc, deps.keys.oidc_next),
+        clients=ClientDirectory(deps.db, deps.store, token_url=issuer + "/token", issuer=issuer,
+                                clock=deps.clock, skew=config.clock_skew),
+        grants=Grants(deps.store, revoke_ttl=lifetime_s),
+        read_db=session_factory(read_only(deps.db.kw["bind"])),
+        name_ids=PairwiseNameIds(config.name_id_secret), clock=deps.clock, lifetime=config.lifetime)
+
+
+def install(app: Flask, deps: BridgeDeps, extra=None) -> Provider:
+    provider = provider_for(deps)
+    app.extensions["idp_bridge.oidc"] = provider
+    app.register_blueprint(blueprint(provider, extra))
+    return provider

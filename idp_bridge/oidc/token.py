@@ -1,0 +1,113 @@
+"""The token endpoint (RFC 6749 section 3.2): client authentication, then one class per
+grant type, Authlib's shape. Every refusal is an OAuth error JSON; answers are `no-store`."""
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from ..person import SignedInPerson
+from .claims import person_claims, subject
+from .clients import Client, require
+from .errors import InvalidGrantError, InvalidScopeError, UnauthorizedClientError, UnsupportedGrantTypeError
+from .grants import ACCESS_TTL, Grant
+from .provider import ID_TOKEN_TTL, Provider
+
+_VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+CLIENT_SCOPES = ("rights", "rrn")  # what a back-end token (client_credentials) may carry
+
+
+def id_token(provider: Provider, grant: Grant, person: SignedInPerson) -> str:
+    now = provider.epoch()
+    sub = subject(provider.name_ids, grant.client_id, person.rrn)
+    with provider.read_db() as db:
+        claims = person_claims(db, person, grant.client_id, grant.scopes, sub, provider.now())
+    claims.update(iss=provider.issuer, aud=grant.client_id, azp=grant.client_id, iat=now,
+                  exp=now + ID_TOKEN_TTL, sid=grant.sid)
+    if grant.nonce:
+        claims["nonce"] = grant.nonce
+    return provider.keys.sign(claims)
+
+
+def _user_tokens(provider: Provider, grant: Grant) -> dict[str, Any]:
+    assert grant.person is not None
+    person = SignedInPerson.from_dict(grant.person)
+    now = provider.epoch()
+    answer = {"access_token": provider.grants.new_access_token(grant, now), "token_type": "Bearer",
+              "expires_in": ACCESS_TTL, "scope": " ".join(grant.scopes),
+              "id_token": id_token(provider, grant, person)}
+    refresh = provider.grants.new_refresh_token(grant, now)
+    if refresh:
+        answer["refresh_token"] = refresh
+    return answer
+
+
+class AuthorizationCodeGrant:
+    grant_type = "authorization_code"
+
+    def __call__(self, provider: Provider, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+        code = require(form, "code")
+        grant = provider.grants.redeem_code(code)
+        if grant is None:
+            raise InvalidGrantError(description="code unknown, expired or already used")
+        if grant.client_id != client.client_id:
+            raise InvalidGrantError(description="code issued to another client")
+        if form.get("redirect_uri") != grant.redirect_uri:
+            raise InvalidGrantError(description="redirect_uri differs from the authorization request")
+        if grant.code_challenge is not None:
+            verifier = form.get("code_verifier") or ""
+            if not _VERIFIER.match(verifier) or not hmac.compare_digest(
+                    create_s256_code_challenge(verifier), grant.code_challenge):
+                raise InvalidGrantError(description="code_verifier does not match the code_challenge")
+        elif form.get("code_verifier"):
+            raise InvalidGrantError(description="code_verifier without a code_challenge")
+        return _user_tokens(provider, grant)
+
+
+class RefreshTokenGrant:
+    grant_type = "refresh_token"
+
+    def __call__(self, provider: Provider, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+        grant = provider.grants.redeem_refresh_token(require(form, "refresh_token"))
+        if grant is None or grant.client_id != client.client_id:
+            raise InvalidGrantError(description="refresh_token unknown, used, revoked or of another client")
+        if form.get("scope"):
+            asked = form["scope"].split()
+            if not set(asked) <= set(grant.scopes):
+                raise InvalidScopeError(description="a refresh cannot widen the scopes")
+            grant.scopes = [s for s in grant.scopes if s in asked]
+        return _user_tokens(provider, grant)
+
+
+class ClientCredentialsGrant:
+    """Back-end calls (`/oidc/rights`): a token of the application itself, no person."""
+
+    grant_type = "client_credentials"
+
+    def __call__(self, provider: Provider, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+        allowed = [s for s in CLIENT_SCOPES if s in client.scopes]
+        asked = form.get("scope", "").split() or allowed
+        if not set(asked) <= set(allowed):
+            raise InvalidScopeError(description="scope not registered for this client")
+        if "rights" not in asked:
+            raise UnauthorizedClientError(description="client_credentials serves the rights scope only")
+        grant = Grant(client_id=client.client_id, scopes=asked, kind="client")
+        return {"access_token": provider.grants.new_access_token(grant, provider.epoch()),
+                "token_type": "Bearer", "expires_in": ACCESS_TTL, "scope": " ".join(asked)}
+
+
+GRANTS = {g.grant_type: g() for g in (AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant)}
+
+
+class TokenEndpoint:
+    def __call__(self, provider: Provider, form: Mapping[str, str],
+                 authorization: str | None) -> dict[str, Any]:
+        grant_type = require(form, "grant_type")
+        handler = GRANTS.get(grant_type)
+        if handler is None:
+            raise UnsupportedGrantTypeError(description="grant_type not supported")
+        client = provider.clients.authenticate(form, authorization)
+        return handler(provider, client, form)
