@@ -67,8 +67,14 @@ def register(op: BridgeHarness, code: str = "demo-app", *, secret: bool = False,
     with unit_of_work(op.db) as session:
         _client, new_secret = oidc_clients.register_oidc_client(
             session, authz.actor_for(session, DINA), code, redirect_uris=kw.pop("redirect_uris", [REDIRECT]),
-            auth=auth, scopes=list(scopes), name=kw.pop("name", code), **kw)
+            auth=auth, scopes=list(scopes), name=kw.pop("name", _new_name(code)), **kw)
     return RelyingParty(op, code, secret=new_secret, key=key)
+
+
+def _new_name(code: str) -> str | None:
+    """A name for a new application; None keeps a catalog application's own (the demo data
+    is shared by the whole test run: renaming demo-app would show in other tests' pages)."""
+    return None if code == "demo-app" else code
 
 
 def random_code() -> str:

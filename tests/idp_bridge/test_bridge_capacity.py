@@ -104,7 +104,7 @@ def test_mismatch_shows_the_switch_page_and_never_mixes(bridge):
     html = page.get_data(as_text=True)
     assert page.status_code == 409
     assert "andere hoedanigheid" in html and "als burger" in html and "wisselen" in html
-    assert "eerst afgemeld" in html and "<li>Demotoepassing</li>" in html  # what the switch ends
+    assert "eerst afgemeld" in html and "<li>Demotoepassing</li>" in html, html  # what the switch ends
     assert "SAMLResponse" not in html
     assert bridge.events()[-1].reason == "capacity_mismatch"
 
