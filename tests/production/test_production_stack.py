@@ -147,7 +147,7 @@ def stack(tmp_path_factory, database_url) -> Iterator[Stack]:
     port = free_port()
     base = f"https://127.0.0.1:{port}"
     certs, metadata = tmp / "certs", tmp / "metadata"
-    for name in ("aa", "aa-encryption", "idp", "sp", "sp-encryption", "admin"):
+    for name in ("aa", "aa-encryption", "idp", "sp", "sp-encryption", "admin", "oidc"):
         provided_key(certs, name, f"lb-idbeheer {name}")
     tls_cert, tls_key = tls_certificate(tmp / "tls")
     app_key = provided_key(tmp / "peers", APP, "production test application")

@@ -15,7 +15,7 @@ XML = "text/xml; charset=utf-8"
 def _production_keys(certs):
     certs.mkdir(parents=True, exist_ok=True)
     # the app mounts the bridge and the admin UI too
-    for name in ("aa", "aa-encryption", "idp", "sp", "sp-encryption", "admin"):
+    for name in ("aa", "aa-encryption", "idp", "sp", "sp-encryption", "admin", "oidc"):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pair = self_signed_keypair(key, f"production {name}", days=30)
         (certs / f"{name}.key").write_bytes(pair.key_pem)
@@ -63,7 +63,7 @@ def test_production_answers_direct_https(production_app, aa_server):
 
 
 def test_production_refuses_development_keys(aa_server, tmp_path):
-    for role in ("idp", "sp", "sp-encryption", "admin"):  # every role's key is a development key here
+    for role in ("idp", "sp", "sp-encryption", "admin", "oidc"):  # every role's key is a development key here
         ensure_dev_keypair(aa_server.settings.certs_dir, role, f"dev {role}")
     settings = from_env({
         "IDBEHEER_MODE": "production", "IDBEHEER_HOME": str(tmp_path),
