@@ -74,7 +74,7 @@ def database(url: str, sample: int) -> list[str]:
 
 def presign(path: Path, count: int, rrns: list[str], entity_id: str, keypair, rng) -> None:
     """`count` distinct signed queries, NUL-separated, for bench/aa.lua."""
-    from aa_support import envelope, query, signed
+    from support.aa import envelope, query, signed
 
     with path.open("wb") as out:
         for _ in range(count):
@@ -248,7 +248,7 @@ def main() -> None:
     if subprocess.run(["which", "wrk"], capture_output=True).returncode:
         raise SystemExit("wrk is missing: apt-get install wrk")
 
-    from aa_support import free_port
+    from support.aa import free_port
 
     from examples.demo_app import ensure_demo_app
     from examples.demo_app.registration import demo_keypair, entity_id

@@ -3,10 +3,10 @@ per request, so nothing can be rolled back afterwards) and an app with only the 
 from __future__ import annotations
 
 import pytest
-from admin_support import Jobs, build_app
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from support import seeded
+from support.admin import Jobs, build_app
 
 from attribute_authority.db import make_engine
 

@@ -4,9 +4,9 @@ refusals."""
 import html
 from datetime import datetime, timedelta, timezone
 
-from admin_support import post, sign_in
 from sqlalchemy import select
 from support import AN, BART, CHRIS, DINA, EMIL, FEMKE, HANNE, MERELBEKE, NAZARETH, actor, counts
+from support.admin import post, sign_in
 
 from attribute_authority import clock, grants, relations
 from attribute_authority.models import Government, SignInEvent, UploadJob

@@ -7,9 +7,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from admin_support import post, sign_in
 from sqlalchemy import func, select
 from support import AN, BART, CHRIS, EMIL, FEMKE, MERELBEKE, NAZARETH, actor, counts
+from support.admin import post, sign_in
 
 from attribute_authority import bulk, clock, grants, people, relations
 from attribute_authority.models import BulkSelection

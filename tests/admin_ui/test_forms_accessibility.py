@@ -5,9 +5,9 @@ import html
 import re
 from collections import Counter
 
-from admin_support import post, sign_in
 from sqlalchemy import select
 from support import AN, DINA, HANNE, MERELBEKE
+from support.admin import post, sign_in
 
 from attribute_authority import clock
 from attribute_authority.models import Government

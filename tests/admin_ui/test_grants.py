@@ -6,8 +6,8 @@ import html
 import io
 from datetime import timedelta
 
-from admin_support import post, sign_in
 from support import AN, BART, CHRIS, MERELBEKE, actor, counts
+from support.admin import post, sign_in
 
 from attribute_authority import clock, grants, relations
 from attribute_authority.states import state_of

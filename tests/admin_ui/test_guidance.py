@@ -4,8 +4,8 @@ import html
 import re
 from datetime import timedelta
 
-from admin_support import post, sign_in
 from support import AN, BART, MERELBEKE, actor
+from support.admin import post, sign_in
 
 from attribute_authority import clock, grants, relations
 from attribute_authority.models import Grant

@@ -3,8 +3,8 @@ administrator's home is not a local dashboard of "vlaanderen"; a single search h
 person."""
 import html
 
-from admin_support import sign_in
 from support import AN, BART, DINA, MERELBEKE
+from support.admin import sign_in
 
 
 def text(response):

@@ -4,9 +4,9 @@ RRN its browser flow signed in with; reason, outcome, method and capacity in pla
 import html
 from datetime import datetime, time
 
-from admin_support import sign_in
 from sqlalchemy import delete
 from support import BART, CHRIS, DINA
+from support.admin import sign_in
 
 from attribute_authority import clock, sign_ins
 from attribute_authority.models import SignInEvent

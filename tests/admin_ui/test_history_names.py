@@ -3,8 +3,8 @@ who made it, shows periods before and after, and filters by person, action and d
 import html
 from datetime import timedelta
 
-from admin_support import post, sign_in
 from support import AN, BART, CHRIS, MERELBEKE
+from support.admin import post, sign_in
 
 from attribute_authority import clock, grants
 

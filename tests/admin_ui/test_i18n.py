@@ -5,8 +5,8 @@ import importlib.util
 import re
 from pathlib import Path
 
-from admin_support import post, sign_in
 from support import AN, MERELBEKE
+from support.admin import post, sign_in
 
 from admin_ui import i18n
 

@@ -6,8 +6,8 @@ trail, and none shows Merelbeke-Melle's person."""
 from datetime import timedelta
 
 import pytest
-from admin_support import post, sign_in
 from support import AN, BART, FEMKE, MERELBEKE, NAZARETH, actor, counts
+from support.admin import post, sign_in
 
 from admin_ui.request_scope import PUBLIC
 from attribute_authority import access_requests, bulk, clock, grants, relations, reviews, uploads
@@ -148,5 +148,5 @@ def test_relating_a_known_person_touches_only_the_acting_government(client, db, 
 
 
 def _token(client):
-    from admin_support import csrf
+    from support.admin import csrf
     return csrf(client, "/admin/signed-out")

@@ -2,9 +2,9 @@
 and relations (add, edit, end only without active or pending grants, R3)."""
 import html
 
-from admin_support import post, sign_in
 from sqlalchemy import select
 from support import AN, BART, EMIL, GEERT, HANNE, MERELBEKE, actor, counts
+from support.admin import post, sign_in
 
 from attribute_authority import people, relations
 from attribute_authority.models import AuditEvent, Person

@@ -4,8 +4,8 @@ administrator, and shows until when; lowering a maximum says longer grants stay 
 import html
 import re
 
-from admin_support import post, sign_in
 from support import AN, BART, DINA, MERELBEKE
+from support.admin import post, sign_in
 
 from attribute_authority import grants
 

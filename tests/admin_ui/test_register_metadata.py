@@ -4,9 +4,9 @@ put a file on the server."""
 import html
 import io
 
-from admin_support import build_app, key_pair, post, sign_in
-from bridge_support import sp_metadata_xml
 from support import DINA
+from support.admin import build_app, key_pair, post, sign_in
+from support.bridge import sp_metadata_xml
 
 
 def text(response):

@@ -5,9 +5,9 @@ import io
 from datetime import timedelta
 
 import pytest
-from admin_support import post, sign_in
 from sqlalchemy import select
 from support import AN, BART, CHRIS, FEMKE, MERELBEKE, NAZARETH, actor
+from support.admin import post, sign_in
 
 from attribute_authority import access_requests, clock, reviews, rights_query
 from attribute_authority.models import AccessRequest, Notice, Person, ReviewItem

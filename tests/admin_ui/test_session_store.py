@@ -6,9 +6,9 @@ import os
 
 import pytest
 import redis
-from admin_support import build_app, post, sign_in
 from cachelib import FileSystemCache
 from support import AN, BART, MERELBEKE
+from support.admin import build_app, post, sign_in
 
 from admin_ui.session_store import COOKIE_NAME, KEY_PREFIX
 

@@ -3,9 +3,9 @@ between governments, sign-out, CSRF on every POST."""
 import time
 
 import pytest
-from admin_support import bridge, build_app, csrf, key_pair, post, sign_in, sign_in_answer
-from sp_support import citizen, employee
 from support import AN, BART, DINA, FEMKE, MERELBEKE, NAZARETH, actor, counts
+from support.admin import bridge, build_app, csrf, key_pair, post, sign_in, sign_in_answer
+from support.sp import citizen, employee
 
 from admin_ui import auth
 from attribute_authority import grants, relations

@@ -3,8 +3,8 @@ import email
 from datetime import timedelta
 
 import pytest
-from mail_support import smtp_server
 from sqlalchemy import select
+from support.mail import smtp_server
 
 from attribute_authority import demo, notices
 from attribute_authority.db import make_engine, session_factory, unit_of_work

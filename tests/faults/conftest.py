@@ -1,2 +1,2 @@
 """Fixtures of the fault tests: private servers that a test may stop and start."""
-from private_servers import private_postgres, private_redis  # noqa: F401
+from support.private_servers import private_postgres, private_redis  # noqa: F401

@@ -7,9 +7,9 @@ import time
 from collections import Counter
 
 import requests
-from aa_support import NS, envelope, query, read, signed, target_app
 from lxml import etree
 from support import BART, free_port, seeded
+from support.aa import NS, envelope, query, read, signed, target_app
 from werkzeug.serving import make_server
 
 from idbeheer.app import create_app

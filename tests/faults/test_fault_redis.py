@@ -7,10 +7,10 @@ again without a restart, and replay IDs are shared again."""
 import time
 
 import requests
-from aa_support import ServerThread, envelope, query, read, signed, target_app
-from bridge_support import TestSp, attributes_of, sign_in_over_http
 from sqlalchemy import func, select
 from support import AN, BART, MERELBEKE, free_port, seeded
+from support.aa import ServerThread, envelope, query, read, signed, target_app
+from support.bridge import TestSp, attributes_of, sign_in_over_http
 
 from attribute_authority.models import SignInEvent
 from idbeheer.app import create_app

@@ -5,9 +5,9 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from admin_support import key_pair
-from bridge_support import answer_logout, form_of, saml_response_of
 from support import AN, BART, EMIL, MERELBEKE, NAZARETH, seeded
+from support.admin import key_pair
+from support.bridge import answer_logout, form_of, saml_response_of
 
 from admin_ui import auth
 from idbeheer.app import create_app
@@ -157,8 +157,8 @@ def test_idle_timeout_signs_in_again_and_returns_to_the_page(browser, monkeypatc
 
 
 def test_switch_between_two_governments_is_a_fresh_sign_in_at_the_bridge(browser, app):
-    from admin_support import post
     from support import FEMKE, actor
+    from support.admin import post
 
     from attribute_authority import grants, relations
     with app.extensions["idbeheer.db"]() as s:
@@ -238,7 +238,7 @@ def _afmelden(browser):
 @pytest.fixture
 def other_sp(app, tmp_path, browser):
     """A second application with a single-logout endpoint (pysaml2), in the catalog."""
-    from bridge_support import TestSp
+    from support.bridge import TestSp
 
     from attribute_authority.models import Application
     with app.extensions["idbeheer.db"]() as s, s.begin():

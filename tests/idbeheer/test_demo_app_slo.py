@@ -7,8 +7,8 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
-from bridge_support import form_of
 from support import AN, BART, MERELBEKE, seeded
+from support.bridge import form_of
 
 from examples.demo_app.registration import demo_keypair
 from idbeheer.app import create_app

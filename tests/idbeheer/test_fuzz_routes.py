@@ -25,12 +25,12 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import lxml.html
 import pytest
-from admin_support import CSRF
-from bridge_support import form_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from support import AN, BART, DINA, EMIL, MERELBEKE, seeded
+from support.admin import CSRF
+from support.bridge import form_of
 from werkzeug.routing import IntegerConverter, Rule
 
 from admin_ui import forms as admin_forms

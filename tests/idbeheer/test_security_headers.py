@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-from admin_support import post
-from bridge_support import form_of
 from support import AN, BART, MERELBEKE, seeded
+from support.admin import post
+from support.bridge import form_of
 
 from idbeheer.app import create_app
 from idbeheer.security_headers import content_security_policy

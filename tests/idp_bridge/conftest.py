@@ -1,8 +1,8 @@
-"""Fixtures of the bridge tests; the vocabulary lives in tests/bridge_support.py."""
+"""Fixtures of the bridge tests; the vocabulary lives in tests/support/bridge.py."""
 from __future__ import annotations
 
 import pytest
-from bridge_support import REDIS_URL, BridgeHarness
+from support.bridge import REDIS_URL, BridgeHarness
 
 from attribute_authority.db import make_engine
 from samlkit.keys import KeyPair, ensure_dev_keypair

@@ -6,8 +6,8 @@ import datetime as dt
 import zlib
 
 import pytest
-from bridge_support import DS, Forger, assert_refused, encode, request_id_of
 from lxml import etree
+from support.bridge import DS, Forger, assert_refused, encode, request_id_of
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"

@@ -2,8 +2,8 @@
 that once gave a 500 (a non-ASCII ACS index or form token) is a clear 4xx refusal."""
 import base64
 
-from bridge_support import BASE, Forger, assert_refused, request_id_of
 from lxml import etree
+from support.bridge import BASE, Forger, assert_refused, request_id_of
 
 from samlkit.samlxml import instant, new_id
 from samlkit.xmlsig import sign

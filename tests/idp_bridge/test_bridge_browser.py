@@ -5,8 +5,8 @@ import threading
 from urllib.parse import parse_qs
 
 import pytest
-from bridge_support import BridgeHarness, TestSp, attributes_of
 from support import BART, MERELBEKE
+from support.bridge import BridgeHarness, TestSp, attributes_of
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser

@@ -5,11 +5,11 @@ import zlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bridge_support import BridgeHarness, answer_logout, attributes_of, form_of, saml_response_of
 from lxml import etree
 from saml2 import BINDING_HTTP_REDIRECT
 from sqlalchemy import select
 from support import BART, CHRIS, EMIL, MERELBEKE, NAZARETH, seeded
+from support.bridge import BridgeHarness, answer_logout, attributes_of, form_of, saml_response_of
 
 from attribute_authority.db import make_engine
 from attribute_authority.models import Application

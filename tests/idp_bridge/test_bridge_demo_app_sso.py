@@ -3,9 +3,9 @@ import importlib.util
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bridge_support import form_of, sp_metadata_xml
 from flask import Flask
 from support import BART, MERELBEKE
+from support.bridge import form_of, sp_metadata_xml
 
 SSO = Path(__file__).resolve().parents[2] / "examples" / "demo_app" / "sso.py"
 

@@ -5,7 +5,9 @@ import base64
 import copy
 
 import pytest
-from bridge_support import (
+from lxml import etree
+from support import BART, MERELBEKE
+from support.bridge import (
     Forger,
     assert_refused,
     attributes_of,
@@ -14,8 +16,6 @@ from bridge_support import (
     request_id_of,
     saml_response_of,
 )
-from lxml import etree
-from support import BART, MERELBEKE
 
 from samlkit.keys import cert_der_b64
 from samlkit.xmlsig import sign
@@ -59,7 +59,7 @@ def test_sp_metadata_publishes_the_encryption_key(bridge, bridge_keys):
 
 def test_encrypted_assertion_of_dev_eid_signs_in(tmp_path, bridge_engine, bridge_keys):
     """The whole journey with dev_eid encrypting, as the federal IdP may."""
-    from bridge_support import BridgeHarness
+    from support.bridge import BridgeHarness
 
     bridge = BridgeHarness(tmp_path, bridge_engine, bridge_keys,
                            config_overrides={"dev_eid_encrypts": True})

@@ -1,8 +1,8 @@
 """The whole journey without a browser: application -> bridge -> dev_eid -> bridge -> capacity
 -> application, with the assertion verified by pysaml2 as the application would."""
 import pytest
-from bridge_support import attributes_of, saml_response_of
 from support import BART, CHRIS, EMIL, MERELBEKE, NAZARETH
+from support.bridge import attributes_of, saml_response_of
 
 P = "urn:lb-idbeheer:attribute:"
 

@@ -6,11 +6,11 @@ import zlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bridge_support import answer_logout, form_of, saml_response_of
 from lxml import etree
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.xmldsig import SIG_RSA_SHA256
 from support import BART, CHRIS, MERELBEKE
+from support.bridge import answer_logout, form_of, saml_response_of
 
 from samlkit.bindings import redirect_url
 from samlkit.logout import NameId, logout_request

@@ -3,10 +3,10 @@ import dataclasses
 from importlib.resources import files
 
 import pytest
-from bridge_support import BASE, BridgeHarness, saml_response_of
 from lxml import etree
 from saml2.xml import schema
 from support import BART, MERELBEKE
+from support.bridge import BASE, BridgeHarness, saml_response_of
 
 from idp_bridge.web import BridgeMisconfigured, create_bridge_app
 from samlkit.keys import self_signed_keypair

@@ -4,11 +4,11 @@ for a Format the bridge does not issue; SLO names the NameID in the Format it wa
 import base64
 from urllib.parse import parse_qs, urlsplit
 
-from bridge_support import attributes_of, saml_response_of
 from lxml import etree
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.samlp import NameIDPolicy
 from support import BART, MERELBEKE
+from support.bridge import attributes_of, saml_response_of
 
 TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"

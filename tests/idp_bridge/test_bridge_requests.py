@@ -5,15 +5,15 @@ import zlib
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
-from bridge_support import sp_metadata_xml
 from lxml import etree
 from saml2 import BINDING_HTTP_POST
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 from support import BART
+from support.bridge import sp_metadata_xml
 
 
 def status_of(answer) -> str:
-    from bridge_support import saml_response_of
+    from support.bridge import saml_response_of
     return base64.b64decode(saml_response_of(answer.data)).decode()
 
 
@@ -69,7 +69,7 @@ def test_rsa_sha1_query_signature_is_refused(bridge):
 
 def test_unsigned_request_is_accepted_when_neither_side_asks_for_signatures(
         tmp_path, bridge_engine, bridge_keys):
-    from bridge_support import BridgeHarness
+    from support.bridge import BridgeHarness
     harness = BridgeHarness(tmp_path, bridge_engine, bridge_keys,
                             config_overrides={"want_authn_requests_signed": False})
     sp = harness.sp("demo-app")
@@ -94,7 +94,7 @@ def _request_xml(sp, **attrs) -> bytes:
 
 
 def test_acs_url_outside_the_metadata_is_refused(tmp_path, bridge_engine, bridge_keys):
-    from bridge_support import BridgeHarness
+    from support.bridge import BridgeHarness
     harness = BridgeHarness(tmp_path, bridge_engine, bridge_keys,
                             config_overrides={"want_authn_requests_signed": False})
     sp = harness.sp("demo-app")

@@ -4,8 +4,8 @@ import base64
 import datetime as dt
 
 import pytest
-from bridge_support import BridgeHarness, saml_response_of
 from support import BART, MERELBEKE
+from support.bridge import BridgeHarness, saml_response_of
 
 
 @pytest.fixture

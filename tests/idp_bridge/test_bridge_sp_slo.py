@@ -5,7 +5,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
-from bridge_support import BASE, DEV_EID
+from support.bridge import BASE, DEV_EID
 
 from samlkit.bindings import redirect_url
 from samlkit.logout import NameId, logout_request

@@ -3,8 +3,8 @@ no more than "sign-in failed": the waiting sign-in stays outstanding, nothing is
 import base64
 
 import pytest
-from bridge_support import ACS, DEV_EID, Forger, request_id_of, saml_response_of
 from lxml import etree
+from support.bridge import ACS, DEV_EID, Forger, request_id_of, saml_response_of
 
 from samlkit.samlxml import instant, new_id
 from samlkit.xmlsig import sign

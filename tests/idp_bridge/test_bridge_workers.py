@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from bridge_support import TestSp, attributes_of, form_of, saml_response_of, sp_metadata_xml
 from support import BART, MERELBEKE
+from support.bridge import TestSp, attributes_of, form_of, saml_response_of, sp_metadata_xml
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -27,9 +27,9 @@ import lxml.etree
 import lxml.html
 import pytest
 import requests
-from aa_support import envelope, query, read, signed
 from sqlalchemy import select
 from support import AN, DINA, MERELBEKE, actor, free_port, seeded
+from support.aa import envelope, query, read, signed
 from werkzeug.serving import make_server
 
 from attribute_authority import catalog, grants

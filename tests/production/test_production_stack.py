@@ -22,18 +22,18 @@ from pathlib import Path
 
 import pytest
 import requests
-from aa_support import SAML, ServerThread, envelope, query, read, signed
-from bridge_support import TestSp, attributes_of, sign_in_over_http, sp_metadata_xml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from flask import Flask
-from mail_support import Inbox, smtp_server
-from private_servers import running_postgres, running_redis
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from support import AN, BART, DINA, MERELBEKE, DatabaseMaker, free_port
+from support.aa import SAML, ServerThread, envelope, query, read, signed
+from support.bridge import TestSp, attributes_of, sign_in_over_http, sp_metadata_xml
+from support.mail import Inbox, smtp_server
+from support.private_servers import running_postgres, running_redis
 
 from attribute_authority.db import make_engine
 from attribute_authority.models import Grant

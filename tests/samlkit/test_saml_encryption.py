@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import xmlsec
 from lxml import etree
-from saml_samples import LIMIT, SAML
+from support.saml_samples import LIMIT, SAML
 
 from samlkit.encryption import (
     CONTENT_CIPHERS,

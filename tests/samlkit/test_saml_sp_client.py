@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from lxml import etree
-from sp_support import P, StubIdp, employee
+from support.sp import P, StubIdp, employee
 
 from samlkit.encryption import encrypt_assertion
 from samlkit.errors import AssertionRefused, SignatureRefused

@@ -7,7 +7,7 @@ import pytest
 import xmlsec
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
-from saml_samples import (
+from support.saml_samples import (
     DS,
     LIMIT,
     SAML,

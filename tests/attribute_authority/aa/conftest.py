@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from aa_support import ServerThread, TargetApp, free_port, target_app
+from support.aa import ServerThread, TargetApp, free_port, target_app
 
 from attribute_authority import demo
 from attribute_authority.aa.keys import AaKeys, load_aa_keys
@@ -85,7 +85,7 @@ def _serve(home: Path, url: str, factory, **env: str) -> Iterator[AaServer]:
 @pytest.fixture(scope="session")
 def demo_sp(aa_server, tmp_path_factory):
     """pysaml2's client side as demo-app."""
-    from aa_pysaml2 import client
+    from support.aa_pysaml2 import client
 
     certs = aa_server.settings.certs_dir
     return client(aa_server.base_url, aa_server.demo.entity_id, certs / "demo-app.key",

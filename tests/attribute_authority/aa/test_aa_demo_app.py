@@ -5,10 +5,10 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
-from aa_support import envelope, query, signed
-from bridge_support import form_of
 from lxml import etree
 from support import BART, CHRIS, MERELBEKE, NAZARETH
+from support.aa import envelope, query, signed
+from support.bridge import form_of
 
 from examples.demo_app import ensure_demo_app
 from examples.demo_app.aa_client import read_aa_metadata, read_answer

@@ -3,8 +3,8 @@ no Flask request work per query, the same request id, access line and metrics as
 import logging
 
 import requests
-from aa_support import envelope, query, read, signed
 from support import BART
+from support.aa import envelope, query, read, signed
 
 from idbeheer.observability import RequestIdFilter
 

@@ -2,8 +2,8 @@
 next query (R8): no cache, no sleep."""
 import uuid
 
-from aa_support import envelope, grant, query, read, register_app, revoke, signed
 from support import AN, BART, CHRIS, MERELBEKE, NAZARETH
+from support.aa import envelope, grant, query, read, register_app, revoke, signed
 
 
 def _ask(server, app, rrn, governments=None):

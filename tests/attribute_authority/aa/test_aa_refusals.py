@@ -6,7 +6,9 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from aa_support import (
+from lxml import etree
+from support import BART, CHRIS, MERELBEKE
+from support.aa import (
     SAML,
     SAMLP,
     SOAP_ENV,
@@ -18,8 +20,6 @@ from aa_support import (
     signed,
     target_app,
 )
-from lxml import etree
-from support import BART, CHRIS, MERELBEKE
 
 DENIED = ["Requester", "RequestDenied"]
 

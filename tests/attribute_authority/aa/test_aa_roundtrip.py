@@ -1,9 +1,9 @@
 """Round trips with pysaml2's client side as the target application, over real HTTP: pysaml2
 builds and signs the query (RSA-SHA256), sends it, and verifies and reads our answer."""
 import pytest
-from aa_pysaml2 import ask, rights
-from aa_support import envelope, query, read, signed
 from support import AN, BART, CHRIS, DINA, EMIL, GEERT, HANNE, MERELBEKE, NAZARETH
+from support.aa import envelope, query, read, signed
+from support.aa_pysaml2 import ask, rights
 
 
 @pytest.mark.parametrize(("rrn", "expected"), [

@@ -4,10 +4,10 @@ from importlib.resources import files
 
 import pytest
 import saml2.data.schemas
-from aa_support import NS, SAML, envelope, query, read, signed
 from lxml import etree
 from saml2.xml.schema import _create_xml_schema_validator
 from support import AN, BART, HANNE
+from support.aa import NS, SAML, envelope, query, read, signed
 
 from attribute_authority.aa.keys import load_aa_keys
 from attribute_authority.aa.metadata import aa_metadata

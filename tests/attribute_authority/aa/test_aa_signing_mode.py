@@ -2,11 +2,11 @@
 it too by default, or not, which saves one RSA signature per answer. Both kinds of answer are
 read by pysaml2 and by demo-app's self-contained client."""
 import pytest
-from aa_pysaml2 import ask, client, rights
-from aa_support import DS, SAML, envelope, query, read, signed
 from lxml import etree
 from saml2.xml.schema import _create_xml_schema_validator
 from support import BART, HANNE
+from support.aa import DS, SAML, envelope, query, read, signed
+from support.aa_pysaml2 import ask, client, rights
 
 from examples.demo_app.aa_client import Authority, read_answer
 from samlkit.xmlsig import verify

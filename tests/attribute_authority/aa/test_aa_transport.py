@@ -1,9 +1,9 @@
 """Production answers over HTTPS only; behind the proxy, X-Forwarded-Proto tells (ProxyFix,
 trusted only when IDBEHEER_TRUSTED_PROXIES says so)."""
 import pytest
-from aa_support import envelope, query, read, signed
 from cryptography.hazmat.primitives.asymmetric import rsa
 from support import BART
+from support.aa import envelope, query, read, signed
 
 from idbeheer.app import create_app
 from idbeheer.settings import from_env

@@ -1,9 +1,9 @@
-"""Fixtures of the OIDC provider tests; the vocabulary lives in tests/oidc_support.py."""
+"""Fixtures of the OIDC provider tests; the vocabulary lives in tests/support/oidc.py."""
 from __future__ import annotations
 
 import pytest
-from bridge_support import BridgeHarness
-from oidc_support import RelyingParty, register
+from support.bridge import BridgeHarness
+from support.oidc import RelyingParty, register
 
 from samlkit.keys import ensure_dev_keypair
 

@@ -8,8 +8,8 @@ import time
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from oidc_support import ISSUER, register
 from support import BART, MERELBEKE
+from support.oidc import ISSUER, register
 
 
 def test_discovery_names_the_contract(op):
@@ -93,7 +93,7 @@ def test_rights_of_another_application_are_not_shown(op):
 
 
 def test_rights_are_live_r8(own_op):
-    from oidc_support import revoke_grant
+    from support.oidc import revoke_grant
 
     rp = register(own_op)
     token = rp.client_token()
@@ -175,7 +175,7 @@ def test_alg_none_and_hs256_with_the_public_key_are_refused(rp):
 
 
 def test_assertion_signed_by_another_key_is_refused(rp):
-    from oidc_support import new_rsa_key
+    from support.oidc import new_rsa_key
 
     rp.key = new_rsa_key()
     answer = rp.token(grant_type="client_credentials")
@@ -219,7 +219,7 @@ def test_introspection_of_a_client_token(rp, op):
 
 
 def test_a_newly_registered_client_works_on_the_next_request(op):
-    from oidc_support import random_code
+    from support.oidc import random_code
 
     code = random_code()
     rp = register(op, code, name="Nieuwe toepassing")

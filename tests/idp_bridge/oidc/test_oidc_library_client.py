@@ -10,9 +10,9 @@ import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
-from bridge_support import BridgeHarness
-from oidc_support import register
 from support import BART, MERELBEKE
+from support.bridge import BridgeHarness
+from support.oidc import register
 from werkzeug.serving import make_server
 
 

@@ -1,5 +1,5 @@
 """Vocabulary of the admin UI tests: a test app with only the admin blueprint, signing in over
-SAML at /admin/acs with a stand-in bridge (tests/sp_support.py: the answer the bridge would
+SAML at /admin/acs with a stand-in bridge (tests/support/sp.py: the answer the bridge would
 sign), and CSRF tokens taken from pages. The whole journey through the real bridge is in
 tests/idbeheer/test_admin_sso.py."""
 from __future__ import annotations
@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from sp_support import StubIdp, employee
 
 from admin_ui import AdminConfig, create_blueprint
 from attribute_authority.db import make_engine, session_factory
 from samlkit.keys import KeyPair, self_signed_keypair
 from samlkit.replay import MemoryStore
+from support.sp import StubIdp, employee
 
 _KEYS: dict[str, KeyPair] = {}
 

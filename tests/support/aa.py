@@ -11,7 +11,6 @@ from pathlib import Path
 
 import xmlsec
 from lxml import etree
-from support import DINA, actor
 from werkzeug.serving import make_server
 
 from attribute_authority import catalog, grants
@@ -20,6 +19,7 @@ from examples.demo_app.aa_client import sign_enveloped
 from samlkit.encryption import encrypt_name_id
 from samlkit.keys import KeyPair, cert_der_b64, ensure_dev_keypair
 from samlkit.xmlsig import sign
+from support import DINA, actor
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"

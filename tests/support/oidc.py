@@ -7,13 +7,13 @@ import secrets
 import time
 import uuid
 
-from bridge_support import BridgeHarness
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from support import DINA
 
 from attribute_authority import authz, oidc_clients
 from attribute_authority.db import unit_of_work
+from support import DINA
+from support.bridge import BridgeHarness
 
 REDIRECT = "https://rp.example.test/callback"
 ISSUER = "http://localhost/oidc"
@@ -84,11 +84,11 @@ def random_code() -> str:
 def revoke_grant(op, rrn: str, right_code: str) -> None:
     """An administrator revokes the person's grant of the right (R7), committed."""
     from sqlalchemy import select
-    from support import AN
 
     from attribute_authority import authz, grants
     from attribute_authority.db import unit_of_work
     from attribute_authority.models import Grant, Person, Relation, Right
+    from support import AN
 
     with unit_of_work(op.db) as session:
         grant_id = session.scalar(
