@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
-from support import DatabaseMaker, seeded
+from support import DatabaseMaker, migrated, seeded
 
 from attribute_authority import clock
-from attribute_authority.db import make_engine, upgrade
+from attribute_authority.db import make_engine
 from attribute_authority.national_register import FileRegister
 
 SERVER_URL = os.environ.get("IDBEHEER_TEST_DATABASE_URL", "")
@@ -88,9 +88,7 @@ def session(demo_engine) -> Iterator[Session]:
 @pytest.fixture
 def fresh_url(databases) -> str:
     """An empty, migrated database of the test's own."""
-    url = databases.new()
-    upgrade(url)
-    return url
+    return migrated(databases.new())
 
 
 @pytest.fixture

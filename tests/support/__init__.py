@@ -1,6 +1,9 @@
 """Shared vocabulary of the rights store tests: the demo people and their actors."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -8,7 +11,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from attribute_authority import authz, demo
+from attribute_authority import authz, clock, demo
 from attribute_authority.db import make_engine, session_factory, upgrade
 from attribute_authority.models import AuditEvent, Grant, Relation
 
@@ -34,13 +37,100 @@ def counts(session: Session) -> tuple[int, int, int]:
 
 
 def seeded(url: str, register) -> str:
-    """Migrate the database at url and load the demo data; returns url."""
+    """Migrate the database at url and load the demo data; returns url.
+
+    Migrating and seeding take most of a test's set-up time, so the first call for a day and
+    register builds a template database and every later call copies it (a file copy on
+    SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL). A test that moved the clock seeds
+    from scratch: the demo data is dated from the clock."""
+    if clock.now is not _REAL_NOW or clock.today is not _REAL_TODAY:
+        return _seed(url, register)
+    key = (make_url(url).set(database="").render_as_string(hide_password=False),
+           id(register), clock.today())
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = _TEMPLATES[key] = _seed(_sibling(url, "tmpl"), register)
+    return copy_database(template, url)
+
+
+def migrated(url: str) -> str:
+    """Migrate the (new, empty) database at url to head; copied from a template like seeded."""
+    key = (make_url(url).set(database="").render_as_string(hide_password=False), "migrated")
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = _sibling(url, "tmpl")
+        upgrade(template)
+        _TEMPLATES[key] = template
+    return copy_database(template, url)
+
+
+def _seed(url: str, register) -> str:
     upgrade(url)
     engine = make_engine(url)
     with session_factory(engine)() as session, session.begin():
         demo.seed(session, register)
     engine.dispose()
     return url
+
+
+_REAL_NOW, _REAL_TODAY = clock.now, clock.today
+_TEMPLATES: dict[tuple, str] = {}
+
+
+def _sibling(url: str, tag: str) -> str:
+    """A new database next to url's (same SQLite folder, or same PostgreSQL server)."""
+    parsed = make_url(url)
+    name = f"idbeheer_{tag}_{uuid.uuid4().hex[:10]}"
+    if parsed.get_backend_name() == "sqlite":
+        folder = Path(parsed.database or ".").parent
+        return f"sqlite:///{folder / (name + '.db')}"
+    admin = create_engine(_maintenance(parsed), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    _PG_TEMPLATES.append(parsed.set(database=name).render_as_string(hide_password=False))
+    return _PG_TEMPLATES[-1]
+
+
+def copy_database(template: str, url: str) -> str:
+    """Make the database at url (new, unused) a copy of the template; returns url."""
+    source, target = make_url(template), make_url(url)
+    if target.get_backend_name() == "sqlite":
+        shutil.copyfile(str(source.database), str(target.database))
+        return url
+    admin = create_engine(_maintenance(target), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}" TEMPLATE "{source.database}"'))
+    admin.dispose()
+    return url
+
+
+_PG_TEMPLATES: list[str] = []
+
+
+def _maintenance(url):
+    """The database to connect to for CREATE/DROP DATABASE on url's server: the one named by
+    IDBEHEER_TEST_DATABASE_URL when that is the same server, else `postgres`."""
+    given = os.environ.get("IDBEHEER_TEST_DATABASE_URL", "")
+    if given.startswith("postgresql"):
+        server = make_url(given)
+        if (server.host, server.port) == (url.host, url.port):
+            return server
+    return url.set(database="postgres")
+
+
+@atexit.register
+def _drop_templates() -> None:
+    for url in _PG_TEMPLATES:
+        parsed = make_url(url)
+        try:
+            admin = create_engine(_maintenance(parsed), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+            admin.dispose()
+        except Exception:  # the server may be gone at exit (fault tests stop their own)
+            pass
 
 
 def free_port() -> int:
