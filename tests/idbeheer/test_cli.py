@@ -6,36 +6,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from support import AN, BART, DINA, EMIL, FEMKE, MERELBEKE, NAZARETH
-
-from idbeheer.cli import main
+from support.cli import refused
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
-
-
-@pytest.fixture
-def cli(fresh_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("IDBEHEER_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("IDBEHEER_DATABASE_URL", fresh_url)
-    monkeypatch.setenv("IDBEHEER_METADATA_DIR", str(tmp_path / "metadata"))
-    runner = CliRunner()
-
-    def run(*args: str, ok: bool = True):
-        result = runner.invoke(main, list(args), catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.stderr
-        return result
-
-    run("seed-demo")
-    return run
-
-
-def refused(result) -> str:
-    assert result.exit_code == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("idbeheer: "), result.stderr
-    return lines[0]
 
 
 def grants_json(cli, *args):
@@ -141,6 +115,7 @@ def test_local_admin_appointment_via_cli(cli, register):
     assert "local administrator of 44021" in out
 
 
+@pytest.mark.slow  # one `idbeheer … --help` process per contract command
 def test_contract_check_finds_every_cli_command():
     idbeheer = Path(sys.executable).parent / "idbeheer"
     result = subprocess.run([sys.executable, str(SHARED / "contract_check.py"), "--cli", str(idbeheer)],
@@ -148,12 +123,12 @@ def test_contract_check_finds_every_cli_command():
     assert result.returncode == 0, result.stdout
 
 
-def test_reviews_close_revokes_and_mails_once(cli, fresh_url, tmp_path, today):
+def test_reviews_close_revokes_and_mails_once(cli, cli_url, tmp_path, today):
     from attribute_authority import reviews
     from attribute_authority.authz import actor_for
     from attribute_authority.db import make_engine, session_factory
 
-    engine = make_engine(fresh_url)
+    engine = make_engine(cli_url)
     with session_factory(engine)() as session, session.begin():
         review = reviews.start(session, actor_for(session, AN), MERELBEKE,
                                today + timedelta(days=7), True, on=today)
@@ -173,7 +148,7 @@ def test_reviews_close_revokes_and_mails_once(cli, fresh_url, tmp_path, today):
     assert revoked, f"review {review_id} revoked nothing"
 
 
-def test_grants_at_a_reference_date_before_an_extension(cli, fresh_url, monkeypatch, today):
+def test_grants_at_a_reference_date_before_an_extension(cli, cli_url, monkeypatch, today):
     """Issue 13 point 2: `grants --at` reads the period that held on that day, not the
     extension's new start."""
     from datetime import datetime, timezone
@@ -184,7 +159,7 @@ def test_grants_at_a_reference_date_before_an_extension(cli, fresh_url, monkeypa
     from attribute_authority import clock, grants
     from attribute_authority.db import make_engine
 
-    engine = make_engine(fresh_url)
+    engine = make_engine(cli_url)
     real_now = datetime.now(timezone.utc)
     with Session(engine) as s:
         g = grants.add(s, actor(s, AN), BART, MERELBEKE, "demo-app-admin")

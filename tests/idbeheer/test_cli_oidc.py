@@ -3,39 +3,12 @@ is printed once and stored hashed; refusals are one line on stderr and change no
 import json
 
 import pytest
-from click.testing import CliRunner
 from joserfc.jwk import RSAKey
 from sqlalchemy import select
 from support import BART, DINA
+from support.cli import refused
 
-from attribute_authority.db import make_engine, session_factory
 from attribute_authority.models import AuditEvent, OidcClient
-from idbeheer.cli import main
-
-
-@pytest.fixture
-def cli(fresh_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("IDBEHEER_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("IDBEHEER_DATABASE_URL", fresh_url)
-    monkeypatch.setenv("IDBEHEER_METADATA_DIR", str(tmp_path / "metadata"))
-    runner = CliRunner()
-
-    def run(*args: str, ok: bool = True):
-        result = runner.invoke(main, list(args), catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.stderr
-        return result
-
-    run("seed-demo")
-    run.db = session_factory(make_engine(fresh_url))
-    return run
-
-
-def refused(result) -> str:
-    assert result.exit_code == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("idbeheer: "), result.stderr
-    return lines[0]
 
 
 def test_new_secret_is_shown_once_and_stored_hashed(cli):
