@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
-from support import DatabaseMaker, migrated, seeded
+from support import DatabaseMaker
 
 from attribute_authority import clock
 from attribute_authority.db import make_engine
@@ -62,7 +62,7 @@ def register() -> FileRegister:
 @pytest.fixture(scope="session")
 def demo_url(databases, register) -> str:
     """A migrated database with the demo data, shared read-mostly by the session fixture."""
-    return seeded(databases.new(), register)
+    return databases.seeded(register)
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +88,7 @@ def session(demo_engine) -> Iterator[Session]:
 @pytest.fixture
 def fresh_url(databases) -> str:
     """An empty, migrated database of the test's own."""
-    return migrated(databases.new())
+    return databases.migrated()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
-from support import seeded
 from support.admin import Jobs, build_app
 
 from attribute_authority.db import make_engine
@@ -14,7 +13,7 @@ from attribute_authority.db import make_engine
 @pytest.fixture
 def seeded_url(databases, register):
     """A migrated database of the test's own with the demo data."""
-    return seeded(databases.new(), register)
+    return databases.seeded(register)
 
 
 @pytest.fixture

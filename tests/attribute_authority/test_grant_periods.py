@@ -80,12 +80,11 @@ def test_migration_rebuilds_the_periods_from_the_audit_trail(databases, register
 
     from alembic import command
     from sqlalchemy.orm import Session
-    from support import seeded
 
     from attribute_authority import clock
     from attribute_authority.db import alembic_config, make_engine, upgrade
 
-    url = seeded(databases.new(), register)
+    url = databases.seeded(register)
     engine = make_engine(url)
     real_now = datetime.now(timezone.utc)
     with Session(engine) as s:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from support import AN, BART, DINA, EMIL, MERELBEKE, seeded
+from support import AN, BART, DINA, EMIL, MERELBEKE
 from werkzeug.serving import make_server
 
 from attribute_authority import clock
@@ -30,7 +30,7 @@ def server(databases, register, tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     home = tmp_path_factory.mktemp("e2e-home")
     settings = from_env({"IDBEHEER_HOME": str(home / "var"), "IDBEHEER_BASE_URL": base,
-                         "IDBEHEER_DATABASE_URL": seeded(databases.new(), register),
+                         "IDBEHEER_DATABASE_URL": databases.seeded(register),
                          "IDBEHEER_METADATA_DIR": str(home / "metadata"),
                          "IDBEHEER_CERTS_DIR": str(home / "certs")})
     httpd = make_server("127.0.0.1", port, create_app(settings), threaded=True)

@@ -8,7 +8,7 @@ import time
 
 import requests
 from sqlalchemy import func, select
-from support import AN, BART, MERELBEKE, free_port, seeded
+from support import AN, BART, MERELBEKE, free_port
 from support.aa import ServerThread, envelope, query, read, signed, target_app
 from support.bridge import TestSp, attributes_of, sign_in_over_http
 
@@ -22,7 +22,7 @@ def test_redis_outage_and_recovery(private_redis, databases, register, tmp_path)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = from_env({
-        "IDBEHEER_HOME": str(tmp_path), "IDBEHEER_DATABASE_URL": seeded(databases.new(), register),
+        "IDBEHEER_HOME": str(tmp_path), "IDBEHEER_DATABASE_URL": databases.seeded(register),
         "IDBEHEER_REDIS_URL": private_redis.url, "IDBEHEER_BASE_URL": base,
         "IDBEHEER_CERTS_DIR": str(tmp_path / "certs"),
         "IDBEHEER_METADATA_DIR": str(tmp_path / "metadata")})

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from support import seeded
 
 from attribute_authority.db import make_engine, session_factory
 from idbeheer.cli import main
@@ -12,7 +11,7 @@ from idbeheer.cli import main
 @pytest.fixture
 def cli_url(databases, register) -> str:
     """The CLI tests' database: migrated, with the demo data (what `seed-demo` loads)."""
-    return seeded(databases.new(), register)
+    return databases.seeded(register)
 
 
 @pytest.fixture
@@ -34,4 +33,3 @@ def cli(cli_url, tmp_path, monkeypatch):
     run.db = session_factory(engine)
     yield run
     engine.dispose()
-

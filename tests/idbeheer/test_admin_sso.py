@@ -5,7 +5,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from support import AN, BART, EMIL, MERELBEKE, NAZARETH, seeded
+from support import AN, BART, EMIL, MERELBEKE, NAZARETH
 from support.admin import key_pair
 from support.bridge import answer_logout, form_of, saml_response_of
 
@@ -77,7 +77,7 @@ class Journey:
 
 @pytest.fixture
 def app(databases, register, tmp_path):
-    url = seeded(databases.new(), register)
+    url = databases.seeded(register)
     settings = from_env({"IDBEHEER_HOME": str(tmp_path / "var"), "IDBEHEER_DATABASE_URL": url,
                          "IDBEHEER_BASE_URL": "http://localhost",
                          "IDBEHEER_METADATA_DIR": str(tmp_path / "metadata"),

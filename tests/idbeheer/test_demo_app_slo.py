@@ -7,7 +7,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
-from support import AN, BART, MERELBEKE, seeded
+from support import AN, BART, MERELBEKE
 from support.bridge import form_of
 
 from examples.demo_app.registration import demo_keypair
@@ -39,7 +39,7 @@ def _follow(client, response, stop_at: str = ""):
 
 @pytest.fixture
 def app(databases, register, tmp_path):
-    url = seeded(databases.new(), register)
+    url = databases.seeded(register)
     return create_app(from_env({
         "IDBEHEER_HOME": str(tmp_path / "var"), "IDBEHEER_DATABASE_URL": url,
         "IDBEHEER_BASE_URL": "http://localhost", "IDBEHEER_METADATA_DIR": str(tmp_path / "metadata"),

@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from support import AN, BART, DINA, EMIL, MERELBEKE, seeded
+from support import AN, BART, DINA, EMIL, MERELBEKE
 from support.admin import CSRF
 from support.bridge import form_of
 from werkzeug.routing import IntegerConverter, Rule
@@ -245,7 +245,7 @@ def crawl(site: "Site") -> None:
 @pytest.fixture(scope="module")
 def site(databases, register, tmp_path_factory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("fuzz")
-    url = seeded(databases.new(), register)
+    url = databases.seeded(register)
     app = create_app(from_env({
         "IDBEHEER_HOME": str(tmp / "var"), "IDBEHEER_DATABASE_URL": url,
         "IDBEHEER_BASE_URL": "http://localhost", "IDBEHEER_METADATA_DIR": str(tmp / "metadata"),

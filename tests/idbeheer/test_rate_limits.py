@@ -8,7 +8,6 @@ import os
 import uuid
 
 import pytest
-from support import seeded
 
 from idbeheer.app import create_app
 from idbeheer.settings import from_env
@@ -26,7 +25,7 @@ def _settings(tmp_path, url, **env):
 
 @pytest.fixture(scope="module")
 def url(databases, register):
-    return seeded(databases.new(), register)
+    return databases.seeded(register)
 
 
 @pytest.fixture(scope="module")

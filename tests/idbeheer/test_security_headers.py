@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-from support import AN, BART, MERELBEKE, seeded
+from support import AN, BART, MERELBEKE
 from support.admin import post
 from support.bridge import form_of
 
@@ -21,7 +21,7 @@ from samlkit.bindings import AUTO_SUBMIT_SCRIPT, post_form
 @pytest.fixture
 def app(databases, register, tmp_path):
     settings = from_env({"IDBEHEER_HOME": str(tmp_path / "var"),
-                         "IDBEHEER_DATABASE_URL": seeded(databases.new(), register),
+                         "IDBEHEER_DATABASE_URL": databases.seeded(register),
                          "IDBEHEER_BASE_URL": "http://localhost",
                          "IDBEHEER_METADATA_DIR": str(tmp_path / "metadata"),
                          "IDBEHEER_CERTS_DIR": str(tmp_path / "certs")})

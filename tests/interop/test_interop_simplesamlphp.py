@@ -28,7 +28,7 @@ import lxml.html
 import pytest
 import requests
 from sqlalchemy import select
-from support import AN, DINA, MERELBEKE, actor, free_port, seeded
+from support import AN, DINA, MERELBEKE, actor, free_port
 from support.aa import envelope, query, read, signed
 from werkzeug.serving import make_server
 
@@ -312,7 +312,7 @@ class Bridge:
 @pytest.fixture
 def bridge(databases, register, tmp_path) -> Iterator[Bridge]:
     home = tmp_path / "idbeheer"
-    url = seeded(databases.new(), register)
+    url = databases.seeded(register)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = from_env({

@@ -27,11 +27,10 @@ def rp(op) -> RelyingParty:
 @pytest.fixture
 def own_op(tmp_path, databases, register, oidc_keys):
     """A bridge on a demo database of the test's own: for tests that change rights."""
-    from support import seeded
 
     from attribute_authority.db import make_engine
 
-    engine = make_engine(seeded(databases.new(), register))
+    engine = make_engine(databases.seeded(register))
     yield BridgeHarness(tmp_path, engine, oidc_keys)
     engine.dispose()
 
