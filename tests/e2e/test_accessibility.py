@@ -88,6 +88,7 @@ LOCAL_PAGES = [
     "/admin/switch",
     "/admin/central/catalog",  # refused: a local administrator is not a central one
     "/admin/people/12345678901",  # not a valid number: an error page
+    "/admin/no-such-page",  # the admin UI's own 404
 ]
 CENTRAL_PAGES = [
     "/admin/",
@@ -167,6 +168,9 @@ def test_sign_in_pages_of_the_bridge_and_dev_eid(open_page, script):
     page.check(f"input[name=capacity][value='{MERELBEKE}']")
     page.get_by_role("button", name="Verder").click()
     page.wait_for_url("**/admin/")
+    page.goto("/idp/capacity")
+    assert page.get_by_role("heading", name="U bent aangemeld").is_visible()
+    assert_accessible(page, script)  # the bridge's status page: who, in which capacity
     page.goto("/idp/slo")
     assert_accessible(page, script)  # the bridge asks before signing out everywhere
 
