@@ -2,41 +2,21 @@
 of this folder (each module gets its own server and database)."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from support import free_port
-from support.browser import chromium
-from werkzeug.serving import make_server
-
-from idbeheer.app import create_app
-from idbeheer.settings import from_env
+from support.browser import chromium, serving
 
 
 @pytest.fixture(scope="module")
 def server(databases, register, tmp_path_factory):
     """The all-in-one app (bridge, dev_eid, admin UI, demo-app) on a database of its own."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    home = tmp_path_factory.mktemp("e2e-home")
-    settings = from_env({"IDBEHEER_HOME": str(home / "var"), "IDBEHEER_BASE_URL": base,
-                         "IDBEHEER_DATABASE_URL": databases.seeded(register),
-                         "IDBEHEER_METADATA_DIR": str(home / "metadata"),
-                         "IDBEHEER_CERTS_DIR": str(home / "certs")})
-    httpd = make_server("127.0.0.1", port, create_app(settings), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    httpd.shutdown()
+    with serving(databases.seeded(register), tmp_path_factory.mktemp("e2e-home")) as (base, _):
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        with chromium() as b:
-            yield b
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture

@@ -122,6 +122,7 @@ def test_4_a_future_start_moves_the_end_and_a_shorter_period_is_said(page):
 def test_5_without_a_relation_the_capacity_page_explains_instead_of_looping(page):
     page.goto("/demo-app/login")
     sign_in(page, EMIL, None, start=None)  # Emil: in the national register, no government's
+    expect(page.get_by_role("heading", level=1)).to_have_text("No access as an employee")
     notice = page.locator("#no-relation")
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("local administrator")  # his PrefLanguage is English

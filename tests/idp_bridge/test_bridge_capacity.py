@@ -317,6 +317,7 @@ def test_without_a_relation_an_employee_application_offers_the_request_page_and_
     page = browser.get("/idp/capacity")
     html = page.get_data(as_text=True)
     assert 'name="capacity"' not in html  # Emil's PrefLanguage is English
+    assert "<h1>No access as an employee</h1>" in html
     assert "Demotoepassing is for employees of a government only" in html
     assert 'href="/account/request?app=demo-app">Request access to Demotoepassing' in html
     action, fields = form_of(page.data)
