@@ -62,13 +62,17 @@ def ask():
                     "ze op %(day)s.", right=done.right.name, government=done.government.name,
                     day=day(done.expires_on)))
             return redirect(url_for("account.home"))
+    # What the request will be (new right, extension, to be added) is shown when the link
+    # fixed right and government: with a choice on the page it would change without JavaScript.
+    fixed_right = found.right or (found.rights[0] if len(found.rights) == 1 else None)
     plan = None
-    if form.right.data and form.government.data and message is None:
-        plan, message = attempt(account.draft, g.db, g.rrn, form.government.data,
-                                form.right.data, today())
+    if fixed_right and found.government and message is None:
+        plan, message = attempt(account.draft, g.db, g.rrn, found.government.code,
+                                fixed_right.code, today())
     related = {r.government.code for r in _open_relations()}
     needs_email = form.government.data not in related or not related
     return render_template("account/request.html", form=form, found=found, plan=plan,
+                           fixed_right=fixed_right,
                            needs_email=needs_email, message=message, kind_labels=KIND_LABELS), \
         status_of(message or (form.errors if request.method == "POST" else None))
 
