@@ -249,3 +249,19 @@ def test_the_account_pages_need_a_sign_in_and_show_only_the_signed_in_person(cli
                  f"{LINK}&rrn={BART}", f"/account/request?app=demo-app&person={bart}"):
         page = text(client.get(path))
         assert "Claes" not in page and "Bart zijn reden" not in page, path
+
+
+def test_after_the_idle_timeout_signing_in_again_returns_to_the_account_page(client, monkeypatch):
+    import time
+
+    from admin_ui import auth
+
+    sign_in(client, BART, MERELBEKE)
+    assert client.get(LINK).status_code == 200
+    later = time.time() + 31 * 60
+    monkeypatch.setattr(auth, "now", lambda: later)
+    expired = client.get(LINK)
+    assert expired.status_code == 302 and "/idp/sso?" in expired.location
+    assert sign_in(client, BART, MERELBEKE, path=LINK).location.endswith(LINK)
+    switched = post(client, "/admin/language", {"language": "en", "next": LINK})
+    assert switched.status_code == 302 and switched.location.endswith(LINK)
