@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import authz, clock, governments
-from .grants import GrantFilter, search_statement
+from .grants import GrantFilter, count_in_government, search_statement
 from .models import AuditEvent, Government, Grant, Relation
 from .states import active_on, state_condition
 
@@ -27,8 +27,7 @@ class Overview:
 
 
 def _count_grants(session: Session, government_id: int, condition) -> int:
-    return session.scalar(select(func.count(Grant.id)).join(Grant.relation).where(
-        Relation.government_id == government_id, condition)) or 0
+    return session.scalar(count_in_government(government_id, condition)) or 0
 
 
 def of_government(session: Session, actor: authz.Actor, government_code: str,
@@ -36,10 +35,12 @@ def of_government(session: Session, actor: authz.Actor, government_code: str,
     on = on or clock.today()
     government = governments.administered(session, actor, government_code, on)
     scope = authz.Scope(False, frozenset({government.id}))
-    ending = (search_statement(scope, GrantFilter(government=government.code, state="active"), on)
+    ending = (search_statement(scope, GrantFilter(government=government.code, state="active"), on,
+                               government.id)
               .where(Grant.end <= on + timedelta(days=ENDING_WITHIN_DAYS))
               .order_by(None).order_by(Grant.end, Grant.id).limit(limit))
-    pending = (search_statement(scope, GrantFilter(government=government.code, state="pending"), on)
+    pending = (search_statement(scope, GrantFilter(government=government.code, state="pending"), on,
+                                government.id)
                .order_by(None).order_by(Grant.start, Grant.id).limit(limit))
     recent = (select(AuditEvent).where(AuditEvent.government_id == government.id)
               .order_by(AuditEvent.id.desc()).limit(limit))
