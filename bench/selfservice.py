@@ -12,7 +12,8 @@ TEMPLATE on PostgreSQL), dropped afterwards, in which:
   * --requests people of Antwerpen ask for demo-app-admin (access_requests.submit: the inbox);
   * Emil starts an access review of Antwerpen (every active grant of it: the review page).
 gunicorn serves the all-in-one app with deploy/gunicorn.conf.py (sync workers, one per core),
-rate limits off; the client signs in through dev_eid and the bridge like a browser.
+rate limits off, sessions in Redis (IDBEHEER_BENCH_REDIS_URL, default
+redis://127.0.0.1:6379/14); the client signs in through dev_eid and the bridge like a browser.
 
     PYTHONPATH=. .venv/bin/python bench/selfservice.py                      # 20 000 people
     PYTHONPATH=. .venv/bin/python bench/selfservice.py --persons 100000 --grants 1000000
@@ -267,6 +268,9 @@ def main(argv: list[str] | None = None) -> None:
         env = {"IDBEHEER_HOME": str(work), "IDBEHEER_DATABASE_URL": url,
                "IDBEHEER_CERTS_DIR": str(work / "certs"),
                "IDBEHEER_METADATA_DIR": str(work / "metadata"), "IDBEHEER_BASE_URL": base,
+               # sessions and dev_eid's pending sign-ins shared by the workers, as in production
+               "IDBEHEER_REDIS_URL": os.environ.get("IDBEHEER_BENCH_REDIS_URL",
+                                                    "redis://127.0.0.1:6379/14"),
                **{f"IDBEHEER_RATE_LIMIT_{name.upper()}": "off" for name in RATE_LIMITS},
                "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics")}
         (work / "metrics").mkdir()
@@ -293,6 +297,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{page:<18} {got['p50'] * 1000:8.1f} {got['p99'] * 1000:8.1f} "
                   f"{got['max'] * 1000:8.1f} {got['bytes'] / 1024:6.0f}")
         before = worker_memory(proc.pid)
+        measure_csv(browser, f"{base}/admin/report.csv", args.workers)  # each worker once
+        once = worker_memory(proc.pid)
         got = measure_csv(browser, f"{base}/admin/report.csv", args.csv_samples)
         after = worker_memory(proc.pid)
         print(f"\nreport.csv ({got['rows']} rows, {got['bytes'] / 1024:.0f} KiB), "
@@ -300,8 +306,9 @@ def main(argv: list[str] | None = None) -> None:
               f"p99 {got['first_p99'] * 1000:.1f} ms; whole file p50 "
               f"{got['total_p50'] * 1000:.0f} ms, p99 {got['total_p99'] * 1000:.0f} ms")
         print(f"workers' memory (RSS, summed): {before[0] / 1024:.0f} MiB before the downloads, "
-              f"{after[0] / 1024:.0f} MiB after; peak {before[1] / 1024:.0f} -> "
-              f"{after[1] / 1024:.0f} MiB")
+              f"{once[0] / 1024:.0f} MiB after one per worker, {after[0] / 1024:.0f} MiB after "
+              f"{args.csv_samples} more (peak {before[1] / 1024:.0f} -> {once[1] / 1024:.0f} -> "
+              f"{after[1] / 1024:.0f} MiB)")
         got = measure_csv(browser, f"{base}/admin/reviews/{setup['review_id']}/report.csv",
                           args.csv_samples)
         print(f"review report CSV ({got['rows']} rows): first byte p50 "
