@@ -18,8 +18,9 @@ COLUMNS = (("rrn", _l("Rijksregisternummer")), ("name", _l("Naam")), ("right", _
 def page():
     on = today()
     active = grants.report_page(g.db, g.actor, g.government, on, page=page_number())
-    return render_template("admin/report.html", page=active,
-                           overview=overview.of_government(g.db, g.actor, g.government, on),
+    government, ending = overview.ending_soon(g.db, g.actor, g.government, on)
+    return render_template("admin/report.html", page=active, government=government,
+                           ending_soon=ending,
                            ending_within=overview.ENDING_WITHIN_DAYS,
                            state_of=lambda grant: state_of(grant, on))
 
