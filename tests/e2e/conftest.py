@@ -15,8 +15,11 @@ def server(databases, register, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with chromium() as b:
-        yield b
+    try:
+        with chromium() as b:
+            yield b
+    except RuntimeError as exc:  # chromium is missing: say so as a failure, never a skip
+        pytest.fail(str(exc))
 
 
 @pytest.fixture

@@ -303,6 +303,7 @@ def test_a_person_without_any_relation_is_told_why_and_what_to_do(bridge):
     # In Emil's language: Dutch by default, English when his PrefLanguage says so.
     assert ("Geen enkel bestuur heeft u geregistreerd als medewerker" in page
             and "lokale beheerder" in page) or "local administrator" in page
+    assert 'href="/account/request?app=demo-app"' in page  # R15: ask to be added
     bart = bridge.browser()
     bart.upstream_sign_in(bridge.sp("demo-app"), BART)
     assert 'id="no-relation"' not in bart.get("/idp/capacity").get_data(as_text=True)
