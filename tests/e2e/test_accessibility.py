@@ -1,7 +1,8 @@
 """Every main page passes axe-core's WCAG 2.1 A/AA and best-practice rules without a serious or
 critical violation (#13.16; nor a moderate one, see support/axe.py): the admin UI as local and
 central administrator (lists, forms, each step of the grant wizard, error pages), the bridge's
-and dev_eid's sign-in pages, the no-relation page and demo-app.
+and dev_eid's sign-in pages, the no-relation page, a civil servant's own pages (/account/) and
+demo-app.
 
 axe runs in JavaScript: people sign in without it (as the pages need none), then each page is
 opened in a JavaScript context that carries the signed-in cookies (`storage_state`) and lets
@@ -27,11 +28,11 @@ def script() -> str:
         pytest.fail(str(exc))
 
 
-def _signed_in(browser, server, rrn: str, government: str) -> dict:
+def _signed_in(browser, server, rrn: str, government: str, start: str = "/admin/") -> dict:
     context = browser.new_context(base_url=server, java_script_enabled=False)
     page = context.new_page()
-    sign_in(page, rrn, government)
-    page.wait_for_url("**/admin/**")
+    sign_in(page, rrn, government, start=start)
+    page.wait_for_url(f"**{start}**")
     state = context.storage_state()
     context.close()
     return state
@@ -45,6 +46,12 @@ def local_admin(browser, server) -> dict:
 @pytest.fixture(scope="module")
 def central_admin(browser, server) -> dict:
     return _signed_in(browser, server, DINA, "vlaanderen")
+
+
+@pytest.fixture(scope="module")
+def civil_servant(browser, server) -> dict:
+    """Bart on his own page (/account/), no administrator."""
+    return _signed_in(browser, server, BART, MERELBEKE, start="/account/")
 
 
 @pytest.fixture
@@ -99,6 +106,23 @@ CENTRAL_PAGES = [
     "/admin/helpdesk/sign-ins",
     f"/admin/helpdesk/sign-ins?rrn={BART}",
 ]
+
+
+ACCOUNT_PAGES = [
+    "/account/",
+    f"/account/request?app=demo-app&government={MERELBEKE}",
+    "/account/request?app=demo-app&right=demo-app-admin",
+    "/account/request?app=geen-toepassing",  # refused: no such application
+    "/admin/",  # refused: he is no administrator
+]
+
+
+@pytest.mark.parametrize("path", ACCOUNT_PAGES)
+def test_a_civil_servant_s_own_pages(open_page, civil_servant, script, path):
+    page = open_page(civil_servant)
+    page.goto(path)
+    assert "/dev-eid/" not in page.url
+    assert_accessible(page, script)
 
 
 @pytest.mark.parametrize("path", LOCAL_PAGES)
@@ -183,8 +207,15 @@ def test_the_no_relation_page_and_demo_app(open_page, script):
     sign_in(page, EMIL, None, start=None, javascript=True)  # no government registered him
     assert page.locator("#no-relation").is_visible()
     assert_accessible(page, script)
+    request_page = page.locator("#no-relation a").get_attribute("href")
     page.locator("button[value=cancel]").click()  # back to demo-app, which was refused
     page.wait_for_url("**/demo-app/acs")
+    assert_accessible(page, script)
+    page.goto(request_page)  # the request page, as a citizen
+    page.wait_for_url("**/idp/capacity")
+    page.check("input[name=capacity][value=citizen]")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/account/request?app=demo-app")
     assert_accessible(page, script)
     page = open_page()  # Emil's bridge session lives on in the other browser
     page.goto("/demo-app/login")

@@ -130,6 +130,17 @@ def test_5_without_a_relation_the_capacity_page_explains_instead_of_looping(page
         "href", "/account/request?app=demo-app")
     assert page.locator("input[name=capacity]").count() == 0  # no choice that loops
     shot(page, "walk-5-no-relation")
+    # The link leads to the request page (R15): his own page takes a citizen, so the bridge
+    # asks for that capacity, and he asks to be added by a government of his choice.
+    notice.get_by_role("link").click()
+    page.wait_for_url("**/idp/capacity")
+    page.check("input[name=capacity][value=citizen]")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Verder").click()  # the hand-over to the request page
+    page.wait_for_url("**/account/request?app=demo-app")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Demotoepassing")
+    expect(page.locator("select[name=government]")).to_be_visible()
+    shot(page, "walk-5-request-page")
 
 
 def test_6_extension_guidance_says_what_to_do(page):
