@@ -224,6 +224,18 @@ def test_the_no_relation_page_and_demo_app(open_page, script):
     assert_accessible(page, script)
 
 
+def test_the_capacity_mismatch_page(open_page, script):
+    """Bart on his own page as a citizen, then demo-app, which takes employees only (R13)."""
+    page = open_page()
+    page.goto("/account/")
+    sign_in(page, BART, "citizen", start=None, javascript=True)
+    page.wait_for_url("**/account/")
+    page.goto("/demo-app/login")
+    page.wait_for_url("**/idp/capacity")
+    assert page.get_by_role("heading", name="Deze toepassing vraagt een andere hoedanigheid").is_visible()
+    assert_accessible(page, script)
+
+
 def test_error_and_signed_out_pages(open_page, script):
     page = open_page()
     for path in ("/idp/sso", "/idp/slo", "/admin/signed-out"):
