@@ -165,6 +165,19 @@ def test_the_forms_reached_from_a_person(open_page, local_admin, script):
     assert_accessible(page, script)  # the summary to confirm
 
 
+def test_the_bulk_grant_steps(open_page, local_admin, script):
+    page = open_page(local_admin)
+    page.goto("/admin/bulk/grant")
+    page.get_by_label("Gebruikersrecht").select_option("demo-app-admin")
+    page.get_by_role("button", name="Toon de personen").click()
+    assert_accessible(page, script)  # the people to tick
+    page.get_by_label("Peeters", exact=False).check()
+    page.get_by_role("button", name="Volgende", exact=True).click()
+    assert_accessible(page, script)  # the ticked list
+    page.get_by_role("button", name="Volgende", exact=True).click()
+    assert_accessible(page, script)  # the period and reason for all, to confirm
+
+
 def test_adding_a_person_and_a_relation(open_page, local_admin, script):
     page = open_page(local_admin)
     page.goto("/admin/people/new")
