@@ -141,6 +141,19 @@ def test_central_administrator_and_helpdesk_pages(open_page, central_admin, scri
     assert_accessible(page, script)
 
 
+def test_pages_in_english(browser, server, open_page, script):
+    """The language switch: the same pages in English, `lang` and all (a session of its own,
+    so the other tests keep Dutch)."""
+    state = _signed_in(browser, server, AN, MERELBEKE)
+    page = open_page(state)
+    page.goto("/admin/people")
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    for path in ("/admin/", f"/admin/people/{BART}", "/admin/grants", "/admin/history"):
+        page.goto(path)
+        assert_accessible(page, script)
+
+
 def test_the_forms_reached_from_a_person(open_page, local_admin, script):
     """The relation form, extension, revocation and every step of the grant wizard."""
     page = open_page(local_admin)
