@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from flask import Blueprint
 from sqlalchemy.orm import Session, sessionmaker
 
+import uikit
 from attribute_authority.mail import Mailer
 from attribute_authority.national_register import NationalRegister
 
@@ -61,8 +62,8 @@ def create_blueprint(*, session_factory: sessionmaker[Session],
 
     run_job runs server-side jobs (bulk upload); default a small thread pool. Tests pass their
     own to run a job at a moment they choose."""
-    bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static",
-                   static_url_path="/static")
+    bp = Blueprint("admin", __name__, template_folder="templates", static_folder=str(uikit.STATIC),
+                   static_url_path="/static")  # the look shared with the bridge's pages
     deps = Dependencies(session_factory, national_register, config,
                         run_job or _background_runner(), mailer)
 

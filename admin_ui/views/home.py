@@ -7,6 +7,7 @@ from flask import Blueprint, g, redirect, render_template, url_for
 
 from attribute_authority import access_requests, authz, governments, history, overview, people
 
+from ..i18n import gettext as _
 from ._common import today
 
 
@@ -35,6 +36,15 @@ def header() -> dict:
     return {"signed_in": signed_in}
 
 
+def unknown_page(path: str):
+    """An address under the admin UI that is no page: a 404 in the admin UI's look, with the
+    way back, rather than the framework's bare page (every real route matches first)."""
+    return render_template("admin/refused.html", status=404,
+                           message=_("Deze pagina bestaat niet. Controleer het adres of ga terug "
+                                     "naar de startpagina.")), 404
+
+
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/", view_func=home)
+    bp.add_url_rule("/<path:path>", view_func=unknown_page)
     bp.context_processor(header)

@@ -29,9 +29,9 @@ from .sso import register_sso, signed_in_user
 _PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>demo-app</title>
 <style>body{{font-family:sans-serif;max-width:46em;margin:2em auto}}label{{display:block;margin:.5em 0}}
 code{{background:#eee;padding:0 .2em}}</style></head><body>
-<h1>demo-app</h1>
+<main><h1>demo-app</h1>
 {body}
-</body></html>"""
+</main></body></html>"""
 _ANONYMOUS = """<p>Meld u eerst aan: demo-app vraagt de attribuutautoriteit alleen naar de rechten
 van wie aangemeld is.</p>
 <p><a href="login">Aanmelden via lb-idbeheer (eID of federaal token)</a></p>"""

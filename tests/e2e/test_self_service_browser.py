@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from support import AN, BART, MERELBEKE
-from support.browser import chromium, serving, shot, sign_in_at_dev_eid
+from support.browser import chromium, serving, shot, sign_in
 
 from attribute_authority import clock
 from attribute_authority.db import make_engine
@@ -56,7 +56,7 @@ def test_bart_asks_an_approves_bart_has_the_right_and_a_review_is_closed_by_the_
     # Bart, in demo-app, has no access to its administration: the page links to the request.
     bart = _person(browser, base)
     bart.goto("/demo-app/login")
-    sign_in_at_dev_eid(bart, BART, MERELBEKE)
+    sign_in(bart, BART, MERELBEKE, start=None)
     bart.wait_for_url("**/demo-app/me")
     bart.goto("/demo-app/beheer")
     assert "Geen toegang" in bart.content()
@@ -78,7 +78,7 @@ def test_bart_asks_an_approves_bart_has_the_right_and_a_review_is_closed_by_the_
     # An Peeters sees it in her inbox and approves it, the form prefilled from the request.
     an = _person(browser, base)
     an.goto("/admin/")
-    sign_in_at_dev_eid(an, AN, MERELBEKE)
+    sign_in(an, AN, MERELBEKE, start=None)
     an.wait_for_url("**/admin/")
     an.get_by_role("link", name="1 aanvraag wacht op u").click()
     an.wait_for_url("**/admin/requests")
@@ -97,7 +97,7 @@ def test_bart_asks_an_approves_bart_has_the_right_and_a_review_is_closed_by_the_
     bart.context.close()
     bart = _person(browser, base)
     bart.goto("/demo-app/login")
-    sign_in_at_dev_eid(bart, BART, MERELBEKE)
+    sign_in(bart, BART, MERELBEKE, start=None)
     bart.wait_for_url("**/demo-app/me")
     assert f"demo-app-admin@{MERELBEKE}" in bart.content()
     bart.goto("/demo-app/beheer")

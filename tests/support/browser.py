@@ -1,7 +1,5 @@
-"""Vocabulary of the browser tests: the all-in-one app served on a loopback port of its own,
-Debian's chromium through Playwright (JavaScript off: no page needs it), screenshots under
-IDBEHEER_ARTIFACTS (default test-artifacts/), and signing in through dev_eid and the bridge
-as a person does."""
+"""Browser tests' shared parts: Debian's chromium through Playwright, the artifacts folder for
+screenshots, and signing in through the bridge as a person does."""
 from __future__ import annotations
 
 import os
@@ -10,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from werkzeug.serving import make_server
 
 from idbeheer.app import create_app
@@ -19,12 +16,13 @@ from idbeheer.settings import Settings, from_env
 from . import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def artifacts() -> Path:
-    folder = Path(os.environ.get("IDBEHEER_ARTIFACTS")
-                  or Path(__file__).resolve().parents[2] / "test-artifacts")
+    """Where screenshots go: IDBEHEER_ARTIFACTS, default var/test-artifacts (CI keeps it)."""
+    folder = Path(os.environ.get("IDBEHEER_ARTIFACTS") or ROOT / "var" / "test-artifacts")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -48,33 +46,48 @@ def serving(database_url: str, home: Path) -> Iterator[tuple[str, Settings]]:
         httpd.shutdown()
 
 
+def shot(page, name: str) -> Path:
+    path = artifacts() / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
 @contextmanager
-def chromium():
+def chromium() -> Iterator[object]:
     if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: apt-get install -y chromium "
-                    "(scripts/dev.sh test installs it)")
+        raise RuntimeError("Debian's chromium is missing: apt-get install -y chromium "
+                           "(scripts/dev.sh test installs it)")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             yield browser
         finally:
             browser.close()
 
 
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(artifacts() / f"{name}.png"), full_page=True)
-
-
-def sign_in_at_dev_eid(page, rrn: str, capacity: str) -> None:
-    """From dev_eid's page on: the person, eID card, the capacity; without JavaScript the two
-    hand-over pages (to the bridge, to the application) need one click each."""
+def sign_in(page, rrn: str, government: str | None, start: str | None = "/admin/",
+            name: str | None = None, method: str = "eid", javascript: bool = False) -> None:
+    """Through the bridge, as a person does: dev_eid's page, the capacity page. Without
+    JavaScript the two hand-over pages (to the bridge, to the application) need one click;
+    with it (`javascript=True`, as the page's context has it) they submit themselves.
+    government None: stop on the capacity page."""
+    if start:
+        page.goto(start)
     page.wait_for_url("**/dev-eid/**")
+    if name:
+        shot(page, f"{name}-1-dev-eid")
     page.select_option("select[name=rrn]", rrn)
-    page.check("input[name=method][value=eid]")
+    page.check(f"input[name=method][value={method}]")
     page.get_by_role("button", name="Aanmelden").click()
-    page.get_by_role("button", name="Verder").click()  # the hand-over to the bridge
+    if not javascript:
+        page.get_by_role("button", name="Verder").click()  # the hand-over to the bridge
     page.wait_for_url("**/idp/capacity")
-    page.check(f"input[name=capacity][value='{capacity}']")
+    if name:
+        shot(page, f"{name}-2-capacity")
+    if government is None:
+        return
+    page.check(f"input[name=capacity][value='{government}']")
     page.get_by_role("button", name="Verder").click()
-    page.get_by_role("button", name="Verder").click()  # the hand-over to the application
+    if not javascript:
+        page.get_by_role("button", name="Verder").click()  # the hand-over to the application
