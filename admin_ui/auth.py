@@ -160,16 +160,24 @@ def require_sign_in() -> Response | None:
     """None when a valid session is present; otherwise the response that starts signing in.
     Sets `g.rrn` and `g.government` (None as citizen) for every signed-in person, `g.actor`
     (None without an employee capacity the service knows) and `g.roles`."""
-    state = session.get(_KEY)
-    if not state or _expired(state):
+    if not recognise():
         session.pop(_KEY, None)
         return start_sign_in(_return_point())
-    state["seen"] = now()
+    session[_KEY]["seen"] = now()
     session.modified = True
+    return None
+
+
+def recognise() -> bool:
+    """Whether a valid session is present, and if so its person in `g` as require_sign_in
+    sets it; asks nobody to sign in (a public page that still names who is signed in)."""
+    state = session.get(_KEY)
+    if not state or _expired(state):
+        return False
     g.rrn, g.government, g.signed_in_name = state["rrn"], state.get("government"), state.get("name")
     g.actor = _actor(g.rrn, g.government)
     g.roles = _roles(g.actor)
-    return None
+    return True
 
 
 def require_administrator() -> Response | tuple[str, int] | None:
