@@ -65,14 +65,15 @@ def ask():
     # What the request will be (new right, extension, to be added) is shown when the link
     # fixed right and government: with a choice on the page it would change without JavaScript.
     fixed_right = found.right or (found.rights[0] if len(found.rights) == 1 else None)
-    plan = None
+    plan, refused = None, None
     if fixed_right and found.government and message is None:
-        plan, message = attempt(account.draft, g.db, g.rrn, found.government.code,
+        plan, refused = attempt(account.draft, g.db, g.rrn, found.government.code,
                                 fixed_right.code, today())
+        message = refused
     related = {r.government.code for r in _open_relations()}
     needs_email = form.government.data not in related or not related
     return render_template("account/request.html", form=form, found=found, plan=plan,
-                           fixed_right=fixed_right,
+                           fixed_right=fixed_right, refused=refused,
                            needs_email=needs_email, message=message, kind_labels=KIND_LABELS), \
         status_of(message or (form.errors if request.method == "POST" else None))
 

@@ -94,6 +94,9 @@ def test_a_duplicate_open_request_is_refused_with_a_clear_message(client, db):
     assert "al een aanvraag voor Beheerder bij Merelbeke-Melle ingediend die nog openstaat" \
         in text(again)
     assert len(requests_of(db, BART)) == 1
+    # opening the link again says so at once, before a motivation is written
+    shown = client.get(LINK)
+    assert "die nog openstaat" in text(shown) and 'name="motivation"' not in text(shown)
 
 
 def test_a_right_one_holds_is_asked_as_an_extension(client, db):
