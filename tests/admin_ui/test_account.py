@@ -268,3 +268,11 @@ def test_after_the_idle_timeout_signing_in_again_returns_to_the_account_page(cli
     assert sign_in(client, BART, MERELBEKE, path=LINK).location.endswith(LINK)
     switched = post(client, "/admin/language", {"language": "en", "next": LINK})
     assert switched.status_code == 302 and switched.location.endswith(LINK)
+
+
+def test_the_central_administrator_sees_her_rights_and_no_local_administrators(client):
+    from support import DINA
+    sign_in(client, DINA, "vlaanderen", path="/account/")
+    page = text(client.get("/account/"))
+    assert "Centrale beheerder" in page and "Uw lokale beheerders" not in page
+    assert 'href="/admin/central/governments"' in page  # her menu stays
