@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from attribute_authority import authz, clock
+from attribute_authority import authz, clock, people
 from attribute_authority.errors import NotAdministratorOf, NotFound
 from samlkit.logout import NameId
 from samlkit.samlxml import ATTRIBUTE
@@ -189,4 +189,8 @@ def require_administrator() -> Response | tuple[str, int] | None:
     if g.roles.any:
         return None
     g.refused = True
-    return render_template("admin/refused.html", status=403, no_role=True), 403
+    # Someone who administers a government in another capacity may switch to it (R13).
+    person = people.find(g.db, g.rrn)
+    administers = authz.capacities(g.db, person.id, clock.today()) if person else []
+    return render_template("admin/refused.html", status=403, no_role=True,
+                           administers=administers), 403

@@ -84,13 +84,15 @@ def _open_relations():
 
 
 def switch():
-    """Look at one's rights in another government of one's own: that is another capacity, so
-    the bridge asks for a fresh sign-in (R13), as the admin UI's switch does."""
+    """Act as employee of another government of one's own, to see one's rights there or (from
+    the admin UI's 403 page) to administer it: another capacity, so the bridge asks for a
+    fresh sign-in (R13), as the admin UI's switch does."""
     form = AccountSwitchForm()
     own = {r.government.code for r in _open_relations()}
     if not form.validate_on_submit() or form.government.data not in own:
         raise NotFound(what=_("Bestuur"), key=form.government.data or "—")
-    return auth.start_sign_in(url_for("account.home"), government=form.government.data)
+    return auth.start_sign_in(form.next.data or url_for("account.home"),
+                              government=form.government.data)
 
 
 def create_blueprint() -> Blueprint:

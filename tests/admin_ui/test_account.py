@@ -276,3 +276,25 @@ def test_the_central_administrator_sees_her_rights_and_no_local_administrators(c
     page = text(client.get("/account/"))
     assert "Centrale beheerder" in page and "Uw lokale beheerders" not in page
     assert 'href="/admin/central/governments"' in page  # her menu stays
+
+
+def test_an_administrator_signed_in_as_citizen_is_offered_to_switch_to_her_government(client):
+    sign_in_answer(client, AN, MERELBEKE, attributes=citizen(AN))
+    refused = client.get("/admin/")
+    assert refused.status_code == 403
+    assert "Beheer als medewerker van Merelbeke-Melle" in text(refused)
+    to_bridge = post(client, "/account/switch", {"government": MERELBEKE, "next": "/admin/"})
+    request = bridge().request_of(to_bridge.location)
+    assert request.findtext(f"{{{SAMLP}}}Extensions/{CAPACITY_EXTENSION}") == MERELBEKE
+    landed = client.post("/admin/acs", data=bridge().answer(to_bridge.location,
+                                                            employee(AN, MERELBEKE)))
+    assert landed.status_code == 303 and landed.location.endswith("/admin/")
+    assert client.get("/admin/").status_code == 200
+    # a next that leaves the service is ignored
+    away = post(client, "/account/switch", {"government": MERELBEKE, "next": "https://evil.example/"})
+    assert away.status_code == 302 and "evil" not in away.location
+
+
+def test_someone_without_any_role_is_offered_no_switch(client):
+    sign_in(client, BART, MERELBEKE)
+    assert "Beheer als medewerker" not in text(client.get("/admin/"))
