@@ -43,12 +43,12 @@ def ask():
     if found.government is not None and found.government not in offered:
         offered.insert(0, found.government)
     form.government.choices = [(gov.code, gov.name) for gov in offered]
+    related = {r.government.code for r in _open_relations()}
     if request.method == "GET":
         form.right.data = found.right.code if found.right else (
             found.rights[0].code if len(found.rights) == 1 else None)
-        own = {r.government.code for r in _open_relations()}
         form.government.data = (found.government.code if found.government else
-                                g.government if g.government in own else
+                                g.government if g.government in related else
                                 offered[0].code if len(offered) == 1 else None)
     message = None
     if request.method == "POST" and form.validate_on_submit():
@@ -70,8 +70,8 @@ def ask():
         plan, refused = attempt(account.draft, g.db, g.rrn, found.government.code,
                                 fixed_right.code, today())
         message = refused
-    related = {r.government.code for r in _open_relations()}
-    needs_email = form.government.data not in related or not related
+    # a request to be added needs the address the answer (and later notices) go to
+    needs_email = form.government.data not in related
     return render_template("account/request.html", form=form, found=found, plan=plan,
                            fixed_right=fixed_right, refused=refused,
                            needs_email=needs_email, message=message, kind_labels=KIND_LABELS), \
