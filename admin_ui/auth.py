@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from attribute_authority import authz, clock
+from attribute_authority import authz, clock, people
 from attribute_authority.errors import NotAdministratorOf, NotFound
 from samlkit.logout import NameId
 from samlkit.samlxml import ATTRIBUTE
@@ -160,16 +160,24 @@ def require_sign_in() -> Response | None:
     """None when a valid session is present; otherwise the response that starts signing in.
     Sets `g.rrn` and `g.government` (None as citizen) for every signed-in person, `g.actor`
     (None without an employee capacity the service knows) and `g.roles`."""
-    state = session.get(_KEY)
-    if not state or _expired(state):
+    if not recognise():
         session.pop(_KEY, None)
         return start_sign_in(_return_point())
-    state["seen"] = now()
+    session[_KEY]["seen"] = now()
     session.modified = True
+    return None
+
+
+def recognise() -> bool:
+    """Whether a valid session is present, and if so its person in `g` as require_sign_in
+    sets it; asks nobody to sign in (a public page that still names who is signed in)."""
+    state = session.get(_KEY)
+    if not state or _expired(state):
+        return False
     g.rrn, g.government, g.signed_in_name = state["rrn"], state.get("government"), state.get("name")
     g.actor = _actor(g.rrn, g.government)
     g.roles = _roles(g.actor)
-    return None
+    return True
 
 
 def require_administrator() -> Response | tuple[str, int] | None:
@@ -181,4 +189,8 @@ def require_administrator() -> Response | tuple[str, int] | None:
     if g.roles.any:
         return None
     g.refused = True
-    return render_template("admin/refused.html", status=403, no_role=True), 403
+    # Someone who administers a government in another capacity may switch to it (R13).
+    person = people.find(g.db, g.rrn)
+    administers = authz.capacities(g.db, person.id, clock.today()) if person else []
+    return render_template("admin/refused.html", status=403, no_role=True,
+                           administers=administers), 403

@@ -290,3 +290,4 @@ class AccountRequestForm(FlaskForm):
 
 class AccountSwitchForm(FlaskForm):
     government = HiddenField(validators=[REQUIRED])
+    next = HiddenField()

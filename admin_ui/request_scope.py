@@ -20,8 +20,9 @@ from attribute_authority.errors import (
 from . import auth, formatting, i18n, session_store
 
 # Signing out needs no live session: after an idle timeout "Afmelden" still ends the bridge's.
+# An address that is no page is a 404 for anyone, without a sign-in first (it shows nothing).
 PUBLIC = {"admin.sign_in", "admin.metadata", "admin.acs", "admin.language", "admin.static",
-          "admin.signed_out", "admin.sign_out", "admin.slo"}
+          "admin.signed_out", "admin.sign_out", "admin.slo", "admin.unknown_page"}
 # The bridge's answer is a cross-application POST without our form token; what protects it is
 # the signed assertion answering a request this browser's session made (sso.py).
 NO_CSRF = {"admin.acs"}

@@ -116,12 +116,9 @@ def submit(session: Session, person_id: int, government_code: str, right_code: s
     address = plan.email or (email or "").strip()
     if plan.kind == "relation":
         relations.validate("employee", "standard", address, None)
-    open_one = session.scalars(select(AccessRequest).where(
-        AccessRequest.person_id == person_id, AccessRequest.government_id == plan.government.id,
-        AccessRequest.right_id == plan.right.id, AccessRequest.status == "open")).first()
+    open_one = open_for(session, person_id, plan.government, plan.right)
     if open_one is not None:
-        raise DuplicateRequest(right=plan.right.name, government=plan.government.name,
-                               created=f"{open_one.created_at:%d-%m-%Y}")
+        raise duplicate(open_one)
     request = AccessRequest(person=person, government=plan.government, right=plan.right,
                             kind=plan.kind, grant=plan.grant, motivation=motivation, email=address,
                             status="open", created_at=clock.now(),
@@ -135,6 +132,19 @@ def submit(session: Session, person_id: int, government_code: str, right_code: s
                "expires_on": request.expires_on.isoformat()}))
     _mail_admins(session, request, on)
     return request
+
+
+def open_for(session: Session, person_id: int, government: Government,
+             right: Right) -> AccessRequest | None:
+    """The person's open request for this right in this government, if any (one at most)."""
+    return session.scalars(select(AccessRequest).where(
+        AccessRequest.person_id == person_id, AccessRequest.government_id == government.id,
+        AccessRequest.right_id == right.id, AccessRequest.status == "open")).first()
+
+
+def duplicate(open_one: AccessRequest) -> DuplicateRequest:
+    return DuplicateRequest(right=open_one.right.name, government=open_one.government.name,
+                            created=f"{open_one.created_at:%d-%m-%Y}")
 
 
 def _mail_admins(session: Session, request: AccessRequest, on: date) -> None:

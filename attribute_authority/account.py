@@ -142,10 +142,16 @@ def choices(session: Session, rrn: str, app_code: str, right_code: str | None,
 def draft(session: Session, rrn: str, government_code: str, right_code: str,
           on: date | None = None) -> access_requests.Draft:
     """What the request would be: a new right, an extension, or to be added (always, for a
-    person the service does not know yet)."""
+    person the service does not know yet). A request of the same that is still open is
+    refused here already (DuplicateRequest), before the person writes a motivation."""
     person = people.find(session, rrn)
-    return access_requests.draft(session, person.id if person else None, government_code,
+    plan = access_requests.draft(session, person.id if person else None, government_code,
                                  right_code, on)
+    open_one = access_requests.open_for(session, person.id, plan.government, plan.right) \
+        if person else None
+    if open_one is not None:
+        raise access_requests.duplicate(open_one)
+    return plan
 
 
 def submit(session: Session, register: NationalRegister, rrn: str, app_code: str,

@@ -90,10 +90,12 @@ class Progress:
     total: int
     confirmed: int
     revoked: int
+    unreviewed: int = 0
+    """left undecided at the deadline (closed reviews only; revoked then if the review said so)"""
 
     @property
     def open(self) -> int:
-        return self.total - self.confirmed - self.revoked
+        return self.total - self.confirmed - self.revoked - self.unreviewed
 
 
 def progress(session: Session, review: AccessReview) -> Progress:
@@ -101,7 +103,8 @@ def progress(session: Session, review: AccessReview) -> Progress:
                                 .where(ReviewItem.review_id == review.id)
                                 .group_by(ReviewItem.decision)).all())
     total = sum(rows.values())
-    return Progress(total, rows.get("confirmed", 0), rows.get("revoked", 0))
+    return Progress(total, rows.get("confirmed", 0), rows.get("revoked", 0),
+                    rows.get("unreviewed", 0))
 
 
 @dataclass(frozen=True)

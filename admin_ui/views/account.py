@@ -43,12 +43,12 @@ def ask():
     if found.government is not None and found.government not in offered:
         offered.insert(0, found.government)
     form.government.choices = [(gov.code, gov.name) for gov in offered]
+    related = {r.government.code for r in _open_relations()}
     if request.method == "GET":
         form.right.data = found.right.code if found.right else (
             found.rights[0].code if len(found.rights) == 1 else None)
-        own = {r.government.code for r in _open_relations()}
         form.government.data = (found.government.code if found.government else
-                                g.government if g.government in own else
+                                g.government if g.government in related else
                                 offered[0].code if len(offered) == 1 else None)
     message = None
     if request.method == "POST" and form.validate_on_submit():
@@ -65,14 +65,15 @@ def ask():
     # What the request will be (new right, extension, to be added) is shown when the link
     # fixed right and government: with a choice on the page it would change without JavaScript.
     fixed_right = found.right or (found.rights[0] if len(found.rights) == 1 else None)
-    plan = None
+    plan, refused = None, None
     if fixed_right and found.government and message is None:
-        plan, message = attempt(account.draft, g.db, g.rrn, found.government.code,
+        plan, refused = attempt(account.draft, g.db, g.rrn, found.government.code,
                                 fixed_right.code, today())
-    related = {r.government.code for r in _open_relations()}
-    needs_email = form.government.data not in related or not related
+        message = refused
+    # a request to be added needs the address the answer (and later notices) go to
+    needs_email = form.government.data not in related
     return render_template("account/request.html", form=form, found=found, plan=plan,
-                           fixed_right=fixed_right,
+                           fixed_right=fixed_right, refused=refused,
                            needs_email=needs_email, message=message, kind_labels=KIND_LABELS), \
         status_of(message or (form.errors if request.method == "POST" else None))
 
@@ -83,13 +84,15 @@ def _open_relations():
 
 
 def switch():
-    """Look at one's rights in another government of one's own: that is another capacity, so
-    the bridge asks for a fresh sign-in (R13), as the admin UI's switch does."""
+    """Act as employee of another government of one's own, to see one's rights there or (from
+    the admin UI's 403 page) to administer it: another capacity, so the bridge asks for a
+    fresh sign-in (R13), as the admin UI's switch does."""
     form = AccountSwitchForm()
     own = {r.government.code for r in _open_relations()}
     if not form.validate_on_submit() or form.government.data not in own:
         raise NotFound(what=_("Bestuur"), key=form.government.data or "—")
-    return auth.start_sign_in(url_for("account.home"), government=form.government.data)
+    return auth.start_sign_in(form.next.data or url_for("account.home"),
+                              government=form.government.data)
 
 
 def create_blueprint() -> Blueprint:

@@ -7,6 +7,7 @@ from flask import Blueprint, g, redirect, render_template, url_for
 
 from attribute_authority import access_requests, authz, governments, history, overview, people
 
+from .. import auth
 from ..i18n import gettext as _
 from ._common import today
 
@@ -38,7 +39,9 @@ def header() -> dict:
 
 def unknown_page(path: str):
     """An address under the admin UI that is no page: a 404 in the admin UI's look, with the
-    way back, rather than the framework's bare page (every real route matches first)."""
+    way back, rather than the framework's bare page (every real route matches first). Public:
+    no sign-in first, though the header and the way back follow a session that is there."""
+    auth.recognise()
     return render_template("admin/refused.html", status=404,
                            message=_("Deze pagina bestaat niet. Controleer het adres of ga terug "
                                      "naar de startpagina.")), 404

@@ -94,6 +94,9 @@ def test_a_duplicate_open_request_is_refused_with_a_clear_message(client, db):
     assert "al een aanvraag voor Beheerder bij Merelbeke-Melle ingediend die nog openstaat" \
         in text(again)
     assert len(requests_of(db, BART)) == 1
+    # opening the link again says so at once, before a motivation is written
+    shown = client.get(LINK)
+    assert "die nog openstaat" in text(shown) and 'name="motivation"' not in text(shown)
 
 
 def test_a_right_one_holds_is_asked_as_an_extension(client, db):
@@ -265,3 +268,33 @@ def test_after_the_idle_timeout_signing_in_again_returns_to_the_account_page(cli
     assert sign_in(client, BART, MERELBEKE, path=LINK).location.endswith(LINK)
     switched = post(client, "/admin/language", {"language": "en", "next": LINK})
     assert switched.status_code == 302 and switched.location.endswith(LINK)
+
+
+def test_the_central_administrator_sees_her_rights_and_no_local_administrators(client):
+    from support import DINA
+    sign_in(client, DINA, "vlaanderen", path="/account/")
+    page = text(client.get("/account/"))
+    assert "Centrale beheerder" in page and "Uw lokale beheerders" not in page
+    assert 'href="/admin/central/governments"' in page  # her menu stays
+
+
+def test_an_administrator_signed_in_as_citizen_is_offered_to_switch_to_her_government(client):
+    sign_in_answer(client, AN, MERELBEKE, attributes=citizen(AN))
+    refused = client.get("/admin/")
+    assert refused.status_code == 403
+    assert "Beheer als medewerker van Merelbeke-Melle" in text(refused)
+    to_bridge = post(client, "/account/switch", {"government": MERELBEKE, "next": "/admin/"})
+    request = bridge().request_of(to_bridge.location)
+    assert request.findtext(f"{{{SAMLP}}}Extensions/{CAPACITY_EXTENSION}") == MERELBEKE
+    landed = client.post("/admin/acs", data=bridge().answer(to_bridge.location,
+                                                            employee(AN, MERELBEKE)))
+    assert landed.status_code == 303 and landed.location.endswith("/admin/")
+    assert client.get("/admin/").status_code == 200
+    # a next that leaves the service is ignored
+    away = post(client, "/account/switch", {"government": MERELBEKE, "next": "https://evil.example/"})
+    assert away.status_code == 302 and "evil" not in away.location
+
+
+def test_someone_without_any_role_is_offered_no_switch(client):
+    sign_in(client, BART, MERELBEKE)
+    assert "Beheer als medewerker" not in text(client.get("/admin/"))

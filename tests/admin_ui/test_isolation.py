@@ -47,6 +47,8 @@ def _url(rule, ids) -> str:
     for arg in rule.arguments:
         if arg == "code":
             values[arg] = "demo-app-admin" if "right" in rule.endpoint else MERELBEKE
+        elif arg == "path":  # the admin UI's own 404 page for an address that is no page
+            values[arg] = f"people/{BART}/nothing-here"
         else:
             values[arg] = ids[arg]
     return rule.build(values)[1]

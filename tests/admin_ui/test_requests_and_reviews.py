@@ -100,6 +100,10 @@ def test_a_review_started_half_confirmed_and_closed(client, db):
     assert exported.status_code == 200
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
     assert rows[0][0] == "Rijksregisternummer" and "niet beoordeeld" in {r[7] for r in rows[1:]}
+    closed = client.get(f"/admin/reviews/{review_id}").get_data(as_text=True)
+    assert f"{len(keep)} bevestigd, 0 herroepen, 1 niet beoordeeld van {len(items)}" in closed
+    assert "Wat niet beoordeeld was, is herroepen." in closed and "Afgesloten op" in closed
+    assert "1 niet beoordeeld" in client.get("/admin/reviews").get_data(as_text=True)
 
 
 def test_a_single_row_can_be_revoked_with_its_own_button(client, db):

@@ -276,3 +276,45 @@ def test_the_check_itself_finds_violations(open_page, script):
                      '<p style="color:#aaa;background:#bbb">faint</p></main></body></html>')
     rules = {v.rule for v in axe.failing(axe.scan(page, script))}
     assert {"label", "color-contrast", "html-has-lang"} <= rules
+
+
+ACCOUNT_PAGES = [
+    "/account/",
+    f"/account/request?app=demo-app&right=demo-app-admin&government={MERELBEKE}",
+    f"/account/request?app=demo-app&right=demo-app-reader&government={MERELBEKE}",  # extension
+    "/account/request?app=demo-app",  # right and government to choose
+    "/account/request?app=nope",  # a wrong link: an error page
+    "/admin/",  # no administrator: the 403 page that leads to Mijn rechten
+]
+
+
+@pytest.fixture(scope="module")
+def civil_servant(browser, server) -> dict:
+    """Bart, no administrator: the admin UI's sign-in lands him on Mijn rechten."""
+    context = browser.new_context(base_url=server, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, BART, MERELBEKE, start="/account/")
+    page.wait_for_url("**/account/")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.mark.parametrize("path", ACCOUNT_PAGES)
+def test_a_civil_servants_own_pages(open_page, civil_servant, script, path):
+    page = open_page(civil_servant)
+    page.goto(path)
+    assert "/dev-eid/" not in page.url
+    assert_accessible(page, script)
+
+
+def test_the_request_form_refused_and_my_rights_with_a_request(open_page, civil_servant, script):
+    page = open_page(civil_servant)
+    page.goto(f"/account/request?app=demo-app&right=demo-app-admin&government={MERELBEKE}")
+    page.get_by_role("button", name="Verstuur de aanvraag").click()  # no motivation
+    assert page.get_by_role("alert").count() or page.locator("#motivation-error").is_visible()
+    assert_accessible(page, script)
+    page.get_by_label("Waarom heeft u dit recht nodig?").fill("Voor de test van de toegankelijkheid.")
+    page.get_by_role("button", name="Verstuur de aanvraag").click()
+    page.wait_for_url("**/account/")
+    assert_accessible(page, script)  # with the open request and the confirmation
