@@ -29,6 +29,7 @@ from samlkit.logout import NameId
 from samlkit.samlxml import ATTRIBUTE
 
 from . import session_store, sso
+from .refusal import Refusal, refuse
 
 RRN_ATTRIBUTE = ATTRIBUTE + "rrn"
 CAPACITY_ATTRIBUTE = ATTRIBUTE + "capacity"
@@ -180,5 +181,5 @@ def require_administrator() -> Response | tuple[str, int] | None:
         return refused
     if g.roles.any:
         return None
-    g.refused = True
+    refuse(Refusal(403, "no_role"))
     return render_template("admin/refused.html", status=403, no_role=True), 403
