@@ -29,6 +29,7 @@ from samlkit.logout import NameId
 from samlkit.samlxml import ATTRIBUTE
 
 from . import session_store, sso
+from .refusal import Refusal, refuse
 
 RRN_ATTRIBUTE = ATTRIBUTE + "rrn"
 CAPACITY_ATTRIBUTE = ATTRIBUTE + "capacity"
@@ -188,7 +189,7 @@ def require_administrator() -> Response | tuple[str, int] | None:
         return refused
     if g.roles.any:
         return None
-    g.refused = True
+    refuse(Refusal(403, "no_role"))
     # Someone who administers a government in another capacity may switch to it (R13).
     person = people.find(g.db, g.rrn)
     administers = authz.capacities(g.db, person.id, clock.today()) if person else []

@@ -18,6 +18,7 @@ from attribute_authority.errors import (
 )
 
 from . import auth, formatting, i18n, session_store
+from .refusal import Refusal, refuse
 
 # Signing out needs no live session: after an idle timeout "Afmelden" still ends the bridge's.
 # An address that is no page is a 404 for anyone, without a sign-in first (it shows nothing).
@@ -63,7 +64,7 @@ def _refuse_nul():
     driver refuses it with an error): one clear 400 for any request that carries one."""
     values = (*request.args.items(multi=True), *request.form.items(multi=True))
     if any("\x00" in key or "\x00" in value for key, value in values):
-        g.refused = True
+        refuse(Refusal(400, "nul_character"))
         return render_template("admin/refused.html", status=400, message=i18n.gettext(
             "Het formulier bevat een ongeldig teken (NUL). Verbeter de invoer en probeer "
             "opnieuw.")), 400
@@ -110,14 +111,14 @@ def _close(_exc) -> None:
 
 
 def _refused(refusal: DomainError):
-    g.refused = True
+    refuse(refusal)
     status = 404 if isinstance(refusal, NotFound) else 403 if isinstance(refusal, FORBIDDEN) else 422
     return render_template("admin/refused.html", message=refusal.message(i18n.language()),
                            status=status), status
 
 
-def _csrf_refused(_problem: CSRFError):
-    g.refused = True
+def _csrf_refused(problem: CSRFError):
+    refuse(problem)
     return render_template("admin/refused.html", status=400, message=i18n.gettext(
         "Het formulier is verlopen of niet afkomstig van deze site. Laad de pagina opnieuw "
         "en probeer het nog eens.")), 400
@@ -138,5 +139,5 @@ def attempt(fn, *args, **kwargs):
         raise
     except DomainError as refusal:
         g.db.rollback()
-        g.refused = refusal
+        refuse(refusal)
         return None, refusal.message(i18n.language())

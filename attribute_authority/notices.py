@@ -98,7 +98,7 @@ def record_due(session: Session, on: date, account_url: str | None = None) -> in
         added += 1
     waiting = _open_requests(session, list(fresh))
     for government_id, items in fresh.items():
-        government = session.get(Government, government_id)
+        government = session.get_one(Government, government_id)
         subject, body = _digest_text(government, items, on, waiting.get(government_id, 0))
         for admin in delegation.active_local_admins(session, government_id, on):
             address = _admin_address(session, admin.id, government_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, Select, and_, bindparam, literal_column, select, union_all
+from sqlalchemy import BindParameter, Connection, Select, and_, bindparam, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from .models import Application, Government, Grant, GrantPeriod, Person, Relation, Right
@@ -57,7 +57,9 @@ class QueryAnswer:
 
 
 def _answer_statement(scoped: bool):
-    rrn, app, on = bindparam("rrn"), bindparam("app"), bindparam("on")
+    rrn: BindParameter[str] = bindparam("rrn")
+    app: BindParameter[str] = bindparam("app")
+    on: BindParameter[date] = bindparam("on")
     return union_all(
         select(_tag("a"), Application.code, Application.code).where(Application.code == app),
         select(_tag("p"), Person.rrn, Person.rrn).where(Person.rrn == rrn),

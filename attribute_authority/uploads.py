@@ -131,9 +131,12 @@ def _check_line(session: Session, register: NationalRegister, government_id: int
         seen.add(rrn)
         person = people.find(session, rrn)
         record = None if person else register.lookup(rrn)
-        if person is None and record is None:
+        if person is not None:
+            name = person.full_name
+        elif record is not None:
+            name = f"{record.given_name} {record.surname}"
+        else:
             raise UnknownInNationalRegister(rrn=rrn)
-        name = person.full_name if person else f"{record.given_name} {record.surname}"
         relations.validate(v.get("category", ""), v.get("type", ""), v.get("email", ""),
                            v.get("phone") or None)
         if person and relations.open_relation(session, person.id, government_id):

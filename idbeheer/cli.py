@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from sqlalchemy import inspect, select
@@ -61,7 +62,7 @@ class Context:
         return FileRegister()
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"idbeheer: {message}", err=True)
     sys.exit(1)
 

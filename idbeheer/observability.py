@@ -28,7 +28,7 @@ _access = logging.getLogger("idbeheer.access")
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, object] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
                   + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
@@ -46,12 +46,13 @@ class JsonFormatter(logging.Formatter):
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
-        if record.request_id is None:
+        request_id = _request_id.get()
+        if request_id is None:
             try:
-                record.request_id = getattr(g, "request_id", None)
+                request_id = getattr(g, "request_id", None)
             except RuntimeError:  # outside a Flask request
                 pass
+        record.__dict__["request_id"] = request_id  # what logging's `extra=` does
         return True
 
 

@@ -32,7 +32,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, request
-from flask.sessions import SessionInterface
+from flask.sessions import SessionInterface, SessionMixin
 from flask_session import Session as FlaskSession
 
 from .errors import OUTAGES
@@ -44,7 +44,8 @@ _OUTAGE = "idp_bridge.session_outage"
 
 
 def configure(app: Flask, backend: tuple[str, Any], *, cookie_name: str, secure: bool,
-              idle_timeout: dt.timedelta) -> None:
+              idle_timeout: dt.timedelta) -> _OutageAware:
+    """Install the server-side session on `app`; returns its interface (for `regenerate`)."""
     kind, client = backend
     app.config.update(
         SESSION_TYPE=kind,
@@ -61,13 +62,16 @@ def configure(app: Flask, backend: tuple[str, Any], *, cookie_name: str, secure:
         SESSION_COOKIE_SAMESITE="None" if secure else "Lax",
     )
     FlaskSession(app)
-    app.session_interface = _OutageAware(app.session_interface)
+    interface = _OutageAware(app.session_interface)
+    app.session_interface = interface
 
     @app.before_request
     def _session_store_down() -> None:
         outage = request.environ.get(_OUTAGE)
         if outage is not None:
             raise outage  # to the bridge's 503 page
+
+    return interface
 
 
 def touch_interval(idle_timeout: dt.timedelta) -> dt.timedelta:
@@ -80,8 +84,8 @@ class _OutageAware(SessionInterface):
     a null session plus a flag, raised again from `before_request` so that the bridge's error
     handler answers (raised inside Flask's request set-up it would only be a bare 500)."""
 
-    def __init__(self, inner: SessionInterface) -> None:
-        self.inner = inner
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner  # flask-session's ServerSideSessionInterface (it ships no types)
 
     def open_session(self, app, request):
         try:
@@ -93,7 +97,11 @@ class _OutageAware(SessionInterface):
     def save_session(self, app, session, response) -> None:
         self.inner.save_session(app, session, response)
 
-    def __getattr__(self, name: str):  # regenerate() and the rest of flask-session's API
+    def regenerate(self, session: SessionMixin) -> None:
+        """A new session ID for the same data, the old one deleted from the store."""
+        self.inner.regenerate(session)
+
+    def __getattr__(self, name: str):  # the rest of flask-session's API
         return getattr(self.inner, name)
 
 

@@ -110,10 +110,10 @@ def create_bridge_app(deps: BridgeDeps, blueprints: Iterable[Blueprint] = ()) ->
     app = Flask("idp_bridge", template_folder=str(Path(__file__).parent / "templates"),
                 static_folder=str(uikit.STATIC), static_url_path="/idp/static")
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_message_bytes * 2)
-    sessions.configure(app, deps.session_backend, cookie_name=config.session_cookie,
-                       secure=config.secure_cookies, idle_timeout=config.idle_timeout)
+    interface = sessions.configure(app, deps.session_backend, cookie_name=config.session_cookie,
+                                   secure=config.secure_cookies, idle_timeout=config.idle_timeout)
     i18n.install(app)  # after the session: the language may come from it
-    bridge = Bridge(deps, rotate=lambda: app.session_interface.regenerate(session))
+    bridge = Bridge(deps, rotate=lambda: interface.regenerate(session))
     app.extensions["idp_bridge"] = bridge
     _routes(app, bridge, config.max_message_bytes)
     for blueprint in blueprints:

@@ -23,6 +23,7 @@ XENC11 = "http://www.w3.org/2009/xmlenc11#"
 IDB = "urn:lb-idbeheer:protocol"  # our own protocol extensions (samlp:Extensions/idb:Capacity)
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XS = "http://www.w3.org/2001/XMLSchema"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"  # SAML's SOAP binding (AttributeQuery)
 NSMAP = {"samlp": SAMLP, "saml": SAML}
 
 STATUS = "urn:oasis:names:tc:SAML:2.0:status:"

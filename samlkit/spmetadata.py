@@ -24,7 +24,9 @@ from types import MappingProxyType
 from cryptography import x509
 from lxml import etree
 
+from . import folder_watch
 from .errors import MetadataRefused, SamlSecurityError
+from .folder_watch import Fingerprint
 from .keys import certificate_from_b64
 from .samlxml import DS, MD, SAMLP
 from .xmlparse import parse_xml
@@ -116,7 +118,7 @@ class IdpMetadata:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    fingerprint: tuple[tuple[str, int, int], ...] = ()
+    fingerprint: Fingerprint = ()
     by_code: Mapping[str, SpMetadata] = field(default_factory=dict)
     by_entity_id: Mapping[str, SpMetadata] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
@@ -180,21 +182,10 @@ class SpRegistry:
             self._snapshot = self._load(fingerprint)
         self._checked_at = self._clock()
 
-    def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
-        try:
-            files = sorted(self.sp_dir.glob("*.xml"))
-        except OSError:
-            return ()
-        stamps = []
-        for path in files:
-            try:
-                stat = path.stat()
-            except OSError:
-                continue  # removed while we looked
-            stamps.append((path.name, stat.st_mtime_ns, stat.st_size))
-        return tuple(stamps)
+    def _fingerprint(self) -> Fingerprint:
+        return folder_watch.fingerprint(self.sp_dir)
 
-    def _load(self, fingerprint: tuple[tuple[str, int, int], ...]) -> _Snapshot:
+    def _load(self, fingerprint: Fingerprint) -> _Snapshot:
         parsed: list[SpMetadata] = []
         errors: dict[str, str] = {}
         for name, _, _ in fingerprint:

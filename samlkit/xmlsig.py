@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import xmlsec
 from cryptography import x509
@@ -25,6 +26,9 @@ from lxml import etree
 from .errors import SignatureRefused
 from .keys import KeyPair, cert_der_b64, certificate_from_b64, same_public_key
 from .samlxml import DS, DS11, MD, SAML, SAMLP
+
+if TYPE_CHECKING:  # the type of xmlsec.constants.Transform*, named only in xmlsec's stubs
+    from xmlsec.constants import __Transform as Transform
 
 __all__ = ["NS", "sign", "verify"]
 
@@ -193,7 +197,7 @@ def _check_signature_shape(signature: etree._Element) -> etree._Element:
     return signature[0]
 
 
-def _check_signed_info(signed_info: etree._Element, element_id: str) -> int:
+def _check_signed_info(signed_info: etree._Element, element_id: str) -> Transform:
     """Check SignedInfo against the allow-lists; return the xmlsec signature transform."""
     names = [_ds_name(child) for child in signed_info]
     if names[:2] != ["CanonicalizationMethod", "SignatureMethod"] or any(
@@ -251,7 +255,7 @@ def _hint_certificate(b64: str) -> x509.Certificate:
 
 
 def _verify_with(
-    element: etree._Element, signature: etree._Element, method: int, key: xmlsec.Key
+    element: etree._Element, signature: etree._Element, method: Transform, key: xmlsec.Key
 ) -> bool:
     ctx = xmlsec.SignatureContext()
     # Second fence behind the allow-lists above: xmlsec itself refuses anything else.

@@ -19,6 +19,7 @@ from ..forms import (
 )
 from ..i18n import gettext as _
 from ..i18n import ngettext
+from ..refusal import Refusal, refuse
 from ..request_scope import attempt
 from ._common import deps, page_number, status_of, today
 
@@ -179,7 +180,7 @@ def right_max_days(code: str):
 def _form_message(form) -> str | None:
     if not form.errors:
         return None
-    g.refused = True
+    refuse(Refusal(422, "form_errors"))
     return _("Het formulier is niet volledig of niet juist ingevuld; zie de velden hieronder.")
 
 

@@ -11,6 +11,7 @@ from samlkit.sp_client import SignInDeclined
 
 from .. import auth, i18n, sso
 from ..forms import LanguageForm, SwitchForm
+from ..refusal import Refusal, refuse
 from ._common import status_of, today
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def acs():
 
 
 def _refused(status: int, message: str, reason: str | None = None):
-    g.refused = True
+    refuse(Refusal(status, reason or "sign_in_refused"))
     return render_template("admin/refused.html", status=status, message=message,
                            sign_in=True, reason=reason), status
 

@@ -13,11 +13,10 @@ from samlkit.samlxml import (  # noqa: F401  (re-exported: the AA's modules impo
     RESPONDER,
     SAML,
     SAMLP,
+    SOAP_ENV,
     STATUS,
     SUCCESS,
 )
-
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 BINDING_SOAP = "urn:oasis:names:tc:SAML:2.0:bindings:SOAP"
 NAMEID_ENTITY = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"

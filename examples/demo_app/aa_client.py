@@ -21,20 +21,14 @@ from lxml import etree
 from samlkit import xmlsig
 from samlkit.errors import AssertionRefused, SamlSecurityError
 from samlkit.keys import certificate_from_b64
-from samlkit.samlxml import issuer_of, parse_instant
+from samlkit.samlxml import DS, MD, SAML, SAMLP, SOAP_ENV, STATUS, issuer_of, parse_instant
 from samlkit.sp_client import check_conditions
 from samlkit.xmlparse import parse_xml
 
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
-SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
-MD = "urn:oasis:names:tc:SAML:2.0:metadata"
-DS = "http://www.w3.org/2000/09/xmldsig#"
 RIGHT = "urn:lb-idbeheer:attribute:right"
 GOVERNMENT = "urn:lb-idbeheer:attribute:government"
 URI_FORMAT = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
 UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
-STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
 SENDER_VOUCHES = "urn:oasis:names:tc:SAML:2.0:cm:sender-vouches"
 NS = {"soap": SOAP_ENV, "samlp": SAMLP, "saml": SAML, "md": MD, "ds": DS}
 MAX_ANSWER_BYTES = 1 << 20

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from samlkit.errors import MetadataRefused, SamlSecurityError
+from samlkit.folder_watch import Fingerprint, fingerprint
 from samlkit.spmetadata import IdpMetadata, read_idp_metadata
 
 from ..errors import BridgeRefusal
@@ -26,11 +27,11 @@ class UpstreamPeer:
         self.upstream_dir = Path(upstream_dir)
         self.entity_id = entity_id
         self._lock = threading.Lock()
-        self._stamp: tuple = ()
+        self._stamp: Fingerprint = ()
         self._current: IdpMetadata | None = None
 
     def current(self) -> IdpMetadata:
-        stamp = self._fingerprint()
+        stamp = fingerprint(self.upstream_dir)
         if stamp != self._stamp:
             with self._lock:
                 if stamp != self._stamp:
@@ -39,13 +40,6 @@ class UpstreamPeer:
         if self._current is None:
             raise UpstreamUnavailable("no_upstream", f"no usable IdP metadata in {self.upstream_dir}")
         return self._current
-
-    def _fingerprint(self) -> tuple:
-        try:
-            return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                         for p in sorted(self.upstream_dir.glob("*.xml")))
-        except OSError:
-            return ()
 
     def _load(self) -> IdpMetadata | None:
         found: list[IdpMetadata] = []

@@ -37,6 +37,8 @@ def test_the_metadata_registers_the_admin_ui_as_a_signing_sp(client):
 
 
 def test_the_stand_in_sign_in_page_is_gone(client):
+    # Under /admin/ every unknown address asks to sign in first, then is the admin UI's 404.
+    sign_in(client, AN, MERELBEKE)
     assert client.get("/admin/sign-in/dev").status_code == 404
 
 

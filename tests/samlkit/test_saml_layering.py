@@ -41,3 +41,36 @@ def test_no_product_module_imports_pysaml2(package):
                                      "i18nkit", "uikit", "examples"])
 def test_nothing_imports_the_composition_root(package):
     assert "idbeheer" not in _imports(package)
+
+
+def _namespace_uris() -> dict[str, str]:
+    from samlkit import samlxml
+    names = ("SAML", "SAMLP", "MD", "DS", "DS11", "XENC", "XENC11", "XSI", "XS", "SOAP_ENV")
+    return {getattr(samlxml, name): name for name in names}
+
+
+@pytest.mark.parametrize("package", ["attribute_authority", "idp_bridge", "admin_ui", "samlkit",
+                                     "i18nkit", "uikit", "examples", "idbeheer"])
+def test_one_definition_of_the_namespaces(package):
+    """#10.2: the XML namespaces are written once, in samlkit/samlxml.py; everyone imports them."""
+    uris = _namespace_uris()
+    for path in (ROOT / package).rglob("*.py"):
+        if path == ROOT / "samlkit" / "samlxml.py" or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in uris:
+                raise AssertionError(f"{path.relative_to(ROOT)}:{node.lineno} spells out "
+                                     f"{uris[node.value]}: import it from samlkit.samlxml")
+
+
+@pytest.mark.parametrize("package", ["attribute_authority", "idp_bridge", "admin_ui", "samlkit",
+                                     "examples", "idbeheer"])
+def test_one_reload_on_change_helper(package):
+    """#10.2: only samlkit/folder_watch.py looks at files' mtimes to notice a change."""
+    for path in (ROOT / package).rglob("*.py"):
+        if path == ROOT / "samlkit" / "folder_watch.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("st_mtime"):
+                raise AssertionError(f"{path.relative_to(ROOT)}:{node.lineno} reads {node.attr}: "
+                                     "use samlkit.folder_watch.fingerprint")

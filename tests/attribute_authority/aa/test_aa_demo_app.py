@@ -1,6 +1,7 @@
 """demo-app, mounted at /demo-app in demo mode, asks the AA over real HTTP and shows rights:
 only for the person signed in to it, about themselves; and its client (aa_client.py, the code
 application owners copy) trusts only what the AA signed (issue 10.15)."""
+import copy
 from urllib.parse import urljoin
 
 import pytest
@@ -14,6 +15,9 @@ from examples.demo_app import ensure_demo_app
 from examples.demo_app.aa_client import read_aa_metadata, read_answer
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
 def _signed_in(base: str, rrn: str, government: str) -> requests.Session:
@@ -97,6 +101,40 @@ def test_an_answer_signed_by_another_key_is_refused(aa_server, aa_server_one_sig
     with pytest.raises(ValueError, match="bad_signature|untrusted_key"):
         read_answer(data, query_id, aa_server_one_signature.demo.entity_id,
                     trusted.__class__(_authority(aa_server_one_signature).entity_id, trusted.signing_certs))
+
+
+def _changed(data: bytes, change) -> bytes:
+    root = etree.fromstring(data)
+    change(root, root.find(f"{{{SOAP}}}Body/{{{SAMLP}}}Response/{{{SAML}}}Assertion"))
+    return etree.tostring(root)
+
+
+def _duplicate_id(root, assertion):
+    """A second element with the signed Assertion's ID, in the SOAP Header: wrapping."""
+    header = etree.Element(f"{{{SOAP}}}Header")
+    header.append(copy.deepcopy(assertion))
+    root.insert(0, header)
+
+
+def _sha1(root, assertion):
+    method = assertion.find(f"{{{DS}}}Signature/{{{DS}}}SignedInfo/{{{DS}}}SignatureMethod")
+    method.set("Algorithm", "http://www.w3.org/2000/09/xmldsig#rsa-sha1")
+
+
+def _more_rights(root, assertion):
+    value = assertion.find(f".//{{{SAML}}}AttributeValue")
+    value.text = "demo-app-admin@44088"
+
+
+@pytest.mark.parametrize("change, reason", [(_duplicate_id, "wrapping"), (_sha1, "weak_algorithm"),
+                                            (_more_rights, "bad_signature")])
+def test_the_client_checks_as_the_product_does(aa_server, change, reason):
+    """aa_client verifies with the product's xmlsig: document-unique IDs, the algorithm
+    allow-lists, and a signature over exactly what it reads (#10.15)."""
+    query_id, data = _answer(aa_server)
+    assert read_answer(data, query_id, aa_server.demo.entity_id, _authority(aa_server)).rights
+    with pytest.raises(ValueError, match=reason):
+        read_answer(_changed(data, change), query_id, aa_server.demo.entity_id, _authority(aa_server))
 
 
 def test_demo_app_metadata_is_its_registration(aa_server):

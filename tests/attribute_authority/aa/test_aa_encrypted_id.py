@@ -116,8 +116,9 @@ def _ask(aa_server, q: etree._Element):
     return read(response.content)
 
 
-def test_gcm_is_answered(aa_server):
-    answer = _ask(aa_server, _encrypted_query(aa_server, cipher="aes128-gcm"))
+@pytest.mark.parametrize("cipher", ["aes128-gcm", "aes256-gcm"])
+def test_gcm_is_answered(aa_server, cipher):
+    answer = _ask(aa_server, _encrypted_query(aa_server, cipher=cipher))
     assert answer.statuses == ["Success"]
     assert answer.rights == ["demo-app-reader@44088"]
 
