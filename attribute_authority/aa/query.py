@@ -101,13 +101,9 @@ class QueryReader:
 
         if not issuer:
             raise refuse("no_issuer", "the query names no Issuer")
-        # A just registered application, or a just replaced key, is served at once: look at the
-        # metadata folder again (a listing and a stat per file, about what parsing the query
-        # cost; files are parsed again only when one changed).
+        # A just registered application is served at once: the registry compares its version
+        # on an unknown issuer (one indexed read; a reload only when it moved).
         sp = self._registry.by_entity_id(issuer)
-        if sp is None:
-            self._registry.refresh()
-            sp = self._registry.by_entity_id(issuer)
         if sp is None:
             raise refuse("unknown_issuer", "the Issuer is not a registered application")
         try:

@@ -1,0 +1,173 @@
+"""Target applications' SAML metadata in the database: the SP registry's source of truth.
+
+Every change goes through here and bumps the one-row `registry_version` in its own
+transaction: `idbeheer app register` and the admin UI's catalog pages (`register_metadata`, a
+central administrator), and a new or changed `metadata/sp/<code>.xml` file (`import_file`, at
+start and on change, by each running server). Each worker's registry (`DatabaseSource` behind
+`samlkit.spmetadata.SpRegistry`) compares that version with one indexed read, so a change is
+served on the very next request by every worker of every node.
+
+A file only overwrites a copy that is older than the file (by its modification time): the
+folders of several nodes need not agree, and an old file left on one node never undoes a
+registration made elsewhere. Removing a file unregisters nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from cryptography.hazmat.primitives.hashes import SHA256
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from samlkit.errors import SamlSecurityError
+from samlkit.spmetadata import SpMetadata, parse_sp_metadata
+from samlkit.watched import Fingerprint, WatchedFiles
+
+from . import audit, authz, clock
+from .audit import Change
+from .catalog import MetadataRefused, application_by_code
+from .errors import CatalogConflict
+from .models import Application, ApplicationMetadata, RegistryVersion
+
+__all__ = ["DatabaseSource", "import_file", "register_metadata", "registry_version"]
+
+log = logging.getLogger(__name__)
+
+
+def register_metadata(session: Session, actor: authz.Actor, app_code: str, xml: bytes, *,
+                      reason: str | None = None, on: date | None = None) -> SpMetadata:
+    """Register or replace an application's metadata (central administrators), checked with
+    the reader the server uses; audited; the registry's version moves in this transaction."""
+    authz.require_central(session, actor, on or clock.today())
+    application = application_by_code(session, app_code)
+    try:
+        sp = parse_sp_metadata(xml, application.code)
+    except SamlSecurityError as refused:
+        raise MetadataRefused(app=application.code, why=refused.message) from None
+    _refuse_taken_entity_id(session, sp)
+    _store(session, actor.rrn, sp, xml, "register", reason)
+    return sp
+
+
+def import_file(session: Session, path: Path, xml: bytes, modified_at: datetime) -> bool:
+    """Import metadata/sp/<code>.xml when it differs from the registered copy and is newer
+    than it; True when it changed the registry. Refused files are logged and left out."""
+    try:
+        sp = parse_sp_metadata(xml, path.stem)
+    except SamlSecurityError as refused:
+        log.warning("SP metadata %s not imported: %s", path, refused)
+        return False
+    row = session.get(ApplicationMetadata, sp.app_code)
+    if row is not None and row.xml == xml:
+        return False
+    if row is not None and _utc(row.updated_at) >= _utc(modified_at):
+        log.warning("SP metadata %s not imported: the registered copy (%s, %s) is newer",
+                    path, row.source, row.updated_at.isoformat())
+        return False
+    try:
+        _refuse_taken_entity_id(session, sp)
+    except CatalogConflict as taken:
+        log.warning("SP metadata %s not imported: %s", path, taken.detail)
+        return False
+    _store(session, None, sp, xml, "file", f"{path.name} changed")
+    return True
+
+
+def registry_version(session: Session) -> int:
+    return session.scalar(select(RegistryVersion.version).where(RegistryVersion.id == 1)) or 0
+
+
+def _refuse_taken_entity_id(session: Session, sp: SpMetadata) -> None:
+    owner = session.scalar(select(ApplicationMetadata.app_code)
+                           .where(ApplicationMetadata.entity_id == sp.entity_id))
+    if owner is not None and owner != sp.app_code:
+        raise CatalogConflict(detail=f"entityID {sp.entity_id} is al van toepassing {owner}")
+
+
+def _store(session: Session, actor_rrn: str | None, sp: SpMetadata, xml: bytes, source: str,
+           reason: str | None) -> None:
+    row = session.get(ApplicationMetadata, sp.app_code)
+    before = _summary(row.entity_id, row.xml, row.source) if row is not None else None
+    if row is None:
+        row = ApplicationMetadata(app_code=sp.app_code)
+        session.add(row)
+    row.entity_id, row.xml, row.source, row.updated_at = sp.entity_id, xml, source, clock.now()
+    _bump(session)
+    application = session.scalar(select(Application.id).where(Application.code == sp.app_code))
+    audit.record(session, actor_rrn, Change(
+        "application.metadata", "application", application, before=before,
+        after=_summary(sp.entity_id, xml, source, sp), reason=reason))
+    session.flush()
+
+
+def _summary(entity_id: str, xml: bytes, source: str, sp: SpMetadata | None = None) -> dict:
+    """What the audit trail keeps of a metadata document: enough to tell versions apart and
+    see a key change, not the whole XML."""
+    summary = {"entity_id": entity_id, "sha256": hashlib.sha256(xml).hexdigest(),
+               "source": source}
+    if sp is not None:
+        summary["signing_certs"] = [c.fingerprint(SHA256()).hex() for c in sp.signing_certs]
+    return summary
+
+
+def _bump(session: Session) -> None:
+    bumped = session.execute(update(RegistryVersion).where(RegistryVersion.id == 1)
+                             .values(version=RegistryVersion.version + 1))
+    if bumped.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(insert(RegistryVersion).values(id=1, version=1))
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+
+
+class DatabaseSource:
+    """The SP registry's source in the server: the metadata rows and their version, plus the
+    import of `<metadata_dir>/sp/*.xml` whenever the registry polls (at most once a second)."""
+
+    def __init__(self, db: sessionmaker[Session], metadata_dir: Path | None = None) -> None:
+        self._db = db
+        self._files = WatchedFiles(Path(metadata_dir) / "sp") if metadata_dir else None
+        self._imported: Fingerprint | None = None
+
+    def version(self) -> int:
+        with self._db() as session:
+            return registry_version(session)
+
+    def poll(self) -> int:
+        self.import_files()
+        return self.version()
+
+    def import_files(self) -> int:
+        """Import the files that changed since the last look; how many changed the registry."""
+        if self._files is None:
+            return 0
+        fingerprint = self._files.fingerprint()
+        if fingerprint == self._imported:
+            return 0
+        changed = 0
+        for path in self._files.paths(fingerprint):
+            try:
+                xml = path.read_bytes()
+                modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+            except OSError:
+                continue
+            try:
+                with self._db() as session, session.begin():
+                    changed += import_file(session, path, xml, modified)
+            except SQLAlchemyError:  # another worker imported it at the same moment
+                log.info("SP metadata %s: imported by another worker meanwhile", path)
+        self._imported = fingerprint
+        return changed
+
+    def documents(self) -> Iterator[tuple[str, str, bytes, Path | None]]:
+        with self._db() as session:
+            rows = session.execute(select(ApplicationMetadata.app_code, ApplicationMetadata.xml)
+                                   .order_by(ApplicationMetadata.app_code)).all()
+        for code, xml in rows:
+            yield f"{code} (database)", code, xml, None
