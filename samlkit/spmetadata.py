@@ -183,6 +183,15 @@ class SpRegistry:
             self._current()  # a folder is read at once; a database at the first request
 
     @property
+    def check_interval(self) -> float:
+        """Seconds between two polls of the source while every entity asked for is known."""
+        return self._snapshot.every
+
+    @check_interval.setter
+    def check_interval(self, seconds: float) -> None:
+        self._snapshot.every = seconds
+
+    @property
     def loads(self) -> int:
         """How often the metadata was (re)loaded."""
         return self._snapshot.builds
@@ -219,6 +228,12 @@ class SpRegistry:
         except Exception:  # a source that is down leaves the applications we know served
             log.exception("SP metadata: source not readable, serving what was loaded")
             return self._last
+
+    def renewed(self, sp: SpMetadata) -> SpMetadata | None:
+        """The SP's metadata if it changed since `sp` was read (a just replaced key), else None:
+        one version read, for a caller whose signature check failed."""
+        fresh = self.refresh().by_entity_id.get(sp.entity_id)
+        return fresh if fresh is not None and fresh is not sp else None
 
     def _current(self) -> _Snapshot:
         try:

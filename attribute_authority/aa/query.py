@@ -109,11 +109,8 @@ class QueryReader:
         try:
             query = self._verify(root, query, sp.signing_certs)
         except SignatureRefused as exc:
-            if exc.reason in _MAYBE_NEW_KEY:
-                self._registry.refresh()
-                fresh = self._registry.by_entity_id(issuer)
-                if fresh is not None and fresh is not sp:
-                    return self.read(root, query, now)
+            if exc.reason in _MAYBE_NEW_KEY and self._registry.renewed(sp) is not None:
+                return self.read(root, query, now)
             raise refuse(f"signature_{exc.reason}", exc.message) from None
 
         if query.get("Version") != "2.0":
