@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from cryptography.hazmat.primitives.hashes import SHA256
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from samlkit.errors import SamlSecurityError
@@ -134,6 +135,7 @@ class DatabaseSource:
         self._db = db
         self._files = WatchedFiles(Path(metadata_dir) / "sp") if metadata_dir else None
         self._imported: Fingerprint | None = None
+        self._importing = threading.Lock()
 
     def version(self) -> int:
         with self._db() as session:
@@ -145,13 +147,19 @@ class DatabaseSource:
 
     def import_files(self) -> int:
         """Import the files that changed since the last look; how many changed the registry."""
-        if self._files is None:
-            return 0
-        fingerprint = self._files.fingerprint()
+        if self._files is None or not self._importing.acquire(blocking=False):
+            return 0  # another thread of this worker is importing them right now
+        try:
+            return self._import_changed(self._files)
+        finally:
+            self._importing.release()
+
+    def _import_changed(self, files: WatchedFiles) -> int:
+        fingerprint = files.fingerprint()
         if fingerprint == self._imported:
             return 0
         changed = 0
-        for path in self._files.paths(fingerprint):
+        for path in files.paths(fingerprint):
             try:
                 xml = path.read_bytes()
                 modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
@@ -160,7 +168,7 @@ class DatabaseSource:
             try:
                 with self._db() as session, session.begin():
                     changed += import_file(session, path, xml, modified)
-            except SQLAlchemyError:  # another worker imported it at the same moment
+            except IntegrityError:  # another worker imported it at the same moment
                 log.info("SP metadata %s: imported by another worker meanwhile", path)
         self._imported = fingerprint
         return changed
