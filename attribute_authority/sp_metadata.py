@@ -73,7 +73,7 @@ def import_file(session: Session, path: Path, xml: bytes, modified_at: datetime)
     try:
         _refuse_taken_entity_id(session, sp)
     except CatalogConflict as taken:
-        log.warning("SP metadata %s not imported: %s", path, taken.detail)
+        log.warning("SP metadata %s not imported: %s", path, taken.message("en"))
         return False
     _store(session, None, sp, xml, "file", f"{path.name} changed")
     return True
@@ -106,10 +106,11 @@ def _store(session: Session, actor_rrn: str | None, sp: SpMetadata, xml: bytes, 
     session.flush()
 
 
-def _summary(entity_id: str, xml: bytes, source: str, sp: SpMetadata | None = None) -> dict:
+def _summary(entity_id: str, xml: bytes, source: str,
+             sp: SpMetadata | None = None) -> dict[str, object]:
     """What the audit trail keeps of a metadata document: enough to tell versions apart and
     see a key change, not the whole XML."""
-    summary = {"entity_id": entity_id, "sha256": hashlib.sha256(xml).hexdigest(),
+    summary: dict[str, object] = {"entity_id": entity_id, "sha256": hashlib.sha256(xml).hexdigest(),
                "source": source}
     if sp is not None:
         summary["signing_certs"] = [c.fingerprint(SHA256()).hex() for c in sp.signing_certs]
