@@ -113,7 +113,8 @@ class MetadataRefused(InvalidInput):
 
 
 def store_metadata(session: Session, actor: authz.Actor, app_code: str, xml: bytes,
-                   metadata_dir: Path, on: date | None = None) -> Path:
+                   metadata_dir: Path, on: date | None = None, *,
+                   reason: str | None = None) -> Path:
     """Register an application's SAML metadata (attribute_authority.sp_metadata: checked,
     audited, served on the next request) and keep a copy as metadata/sp/<code>.xml for the
     operator; the copy is not what the server reads."""
@@ -121,7 +122,7 @@ def store_metadata(session: Session, actor: authz.Actor, app_code: str, xml: byt
 
     from . import sp_metadata
 
-    sp = sp_metadata.register_metadata(session, actor, app_code, xml, on=on)
+    sp = sp_metadata.register_metadata(session, actor, app_code, xml, reason=reason, on=on)
     target = metadata_dir / "sp" / f"{sp.app_code}.xml"
     write_if_changed(target, xml)
     return target

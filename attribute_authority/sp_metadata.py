@@ -35,7 +35,7 @@ from .catalog import MetadataRefused, application_by_code
 from .errors import CatalogConflict
 from .models import Application, ApplicationMetadata, RegistryVersion
 
-__all__ = ["DatabaseSource", "import_file", "register_metadata", "registry_version"]
+__all__ = ["DatabaseSource", "import_file", "register_metadata", "registered", "registry_version"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,15 @@ def import_file(session: Session, path: Path, xml: bytes, modified_at: datetime)
         return False
     _store(session, None, sp, xml, "file", f"{path.name} changed")
     return True
+
+
+def registered(session: Session, app_codes: list[str]) -> dict[str, ApplicationMetadata]:
+    """The registered metadata of these applications (those that have any), by code."""
+    if not app_codes:
+        return {}
+    rows = session.scalars(select(ApplicationMetadata)
+                           .where(ApplicationMetadata.app_code.in_(app_codes)))
+    return {row.app_code: row for row in rows}
 
 
 def registry_version(session: Session) -> int:
