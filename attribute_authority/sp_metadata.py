@@ -163,12 +163,12 @@ class DatabaseSource:
 
     def import_files(self) -> int:
         """Import the files that changed since the last look; how many changed the registry."""
-        if self._files is None or not self._importing.acquire(blocking=False):
-            return 0  # another thread of this worker is importing them right now
-        try:
+        if self._files is None:
+            return 0
+        # One thread of the worker imports; the others wait for it rather than read a version
+        # that does not count the files yet (at start: every application unknown for a moment).
+        with self._importing:
             return self._import_changed(self._files)
-        finally:
-            self._importing.release()
 
     def _import_changed(self, files: WatchedFiles) -> int:
         fingerprint = files.fingerprint()
