@@ -176,6 +176,26 @@ def app_register(ctx: Context, code: str, name: str, metadata_file: str, capacit
     click.echo(f"application {code} registered; metadata in {target}")
 
 
+@app.command("metadata")
+@click.argument("code")
+@click.option("--metadata", "metadata_file", required=True,
+              type=click.Path(exists=True, dir_okay=False))
+@click.option("--reason")
+@ACTOR
+@pass_ctx
+@refusals
+def app_metadata(ctx: Context, code: str, metadata_file: str, reason: str | None,
+                 actor_rrn: str) -> None:
+    """Replace a registered application's SAML metadata (a new key, new endpoints): served by
+    every server from the next request on."""
+    xml = Path(metadata_file).read_bytes()
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        target = catalog.store_metadata(session, actor, code, xml, ctx.settings.metadata_dir,
+                                        reason=reason)
+    click.echo(f"metadata of {code} replaced; copy in {target}")
+
+
 @app.command("oidc")
 @click.argument("code")
 @click.option("--redirect-uri", "redirect_uris", multiple=True, required=True,
