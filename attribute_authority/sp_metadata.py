@@ -175,12 +175,13 @@ class DatabaseSource:
         if fingerprint == self._imported:
             return 0
         changed = 0
-        for path in files.paths(fingerprint):
+        for name, mtime_ns, _size in fingerprint:
+            path = files.folder / name
             try:
                 xml = path.read_bytes()
-                modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
             except OSError:
-                continue
+                continue  # removed since the look
+            modified = datetime.fromtimestamp(mtime_ns / 1e9, timezone.utc)
             try:
                 with self._db() as session, session.begin():
                     changed += import_file(session, path, xml, modified)
