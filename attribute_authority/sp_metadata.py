@@ -105,7 +105,8 @@ def _refuse_taken_entity_id(session: Session, sp: SpMetadata) -> None:
 def _store(session: Session, actor_rrn: str | None, sp: SpMetadata, xml: bytes, source: str,
            reason: str | None) -> None:
     row = session.get(ApplicationMetadata, sp.app_code)
-    before = _summary(row.entity_id, row.xml, row.source) if row is not None else None
+    before = (_summary(row.app_code, row.entity_id, row.xml, row.source)
+              if row is not None else None)
     if row is None:
         row = ApplicationMetadata(app_code=sp.app_code)
         session.add(row)
@@ -114,19 +115,19 @@ def _store(session: Session, actor_rrn: str | None, sp: SpMetadata, xml: bytes, 
     application = session.scalar(select(Application.id).where(Application.code == sp.app_code))
     audit.record(session, actor_rrn, Change(
         "application.metadata", "application", application, before=before,
-        after=_summary(sp.entity_id, xml, source, sp), reason=reason))
+        after=_summary(sp.app_code, sp.entity_id, xml, source), reason=reason))
     session.flush()
 
 
-def _summary(entity_id: str, xml: bytes, source: str,
-             sp: SpMetadata | None = None) -> dict[str, object]:
+def _summary(app_code: str, entity_id: str, xml: bytes, source: str) -> dict[str, object]:
     """What the audit trail keeps of a metadata document: enough to tell versions apart and
     see a key change, not the whole XML."""
-    summary: dict[str, object] = {"entity_id": entity_id, "sha256": hashlib.sha256(xml).hexdigest(),
-               "source": source}
-    if sp is not None:
-        summary["signing_certs"] = [c.fingerprint(SHA256()).hex() for c in sp.signing_certs]
-    return summary
+    try:
+        certs = parse_sp_metadata(xml, app_code).signing_certs
+    except SamlSecurityError:  # a copy stored by an older reader: its digest still tells
+        certs = ()
+    return {"entity_id": entity_id, "sha256": hashlib.sha256(xml).hexdigest(), "source": source,
+            "signing_certs": [c.fingerprint(SHA256()).hex() for c in certs]}
 
 
 def _bump(session: Session) -> None:

@@ -141,6 +141,7 @@ def test_replaced_metadata_with_a_new_key_is_used_at_once_by_the_other_node(
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "application.metadata")
                                 .order_by(AuditEvent.id.desc())).first()
         assert event.reason == "sleutelwissel" and event.before["sha256"] != event.after["sha256"]
+        assert event.before["signing_certs"] != event.after["signing_certs"]
 
 
 def test_a_changed_file_is_imported_and_an_older_file_does_not_overwrite(
