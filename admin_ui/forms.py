@@ -206,6 +206,16 @@ class ApplicationForm(FlaskForm):
     metadata_xml = TextAreaField(_l("of plak de SAML-metadata"), [Length(max=500_000)])
 
 
+class MetadataForm(FlaskForm):
+    """New SAML metadata for a registered application (a new key, new endpoints)."""
+
+    metadata_file = FileField(_l("Nieuwe SAML-metadata (XML-bestand)"),
+                              description=_l("Het bestand dat de toepassing nu publiceert; of "
+                                             "plak de XML hieronder."))
+    metadata_xml = TextAreaField(_l("of plak de SAML-metadata"), [Length(max=500_000)])
+    reason = StringField(_l("Reden (optioneel)"), [Length(max=500)])
+
+
 class RightForm(FlaskForm):
     application = SelectField(_l("Toepassing"), choices=[])
     code = StringField(_l("Rechtcode"), [REQUIRED, Length(max=100)])

@@ -113,26 +113,18 @@ class MetadataRefused(InvalidInput):
 
 
 def store_metadata(session: Session, actor: authz.Actor, app_code: str, xml: bytes,
-                   metadata_dir: Path, on: date | None = None) -> Path:
-    """Check an application's SAML metadata with the reader the server uses, then store it as
-    metadata/sp/<code>.xml (picked up without a restart). One small function on purpose: when
-    the catalog keeps metadata in the database (`register_metadata`), only this changes."""
-    from samlkit.errors import SamlSecurityError
-    from samlkit.spmetadata import parse_sp_metadata
+                   metadata_dir: Path, on: date | None = None, *,
+                   reason: str | None = None) -> Path:
+    """Register an application's SAML metadata (attribute_authority.sp_metadata: checked,
+    audited, served on the next request) and keep a copy as metadata/sp/<code>.xml for the
+    operator; the copy is not what the server reads."""
+    from samlkit.spmetadata import write_if_changed
 
-    authz.require_central(session, actor, on or clock.today())
-    application = application_by_code(session, app_code)
-    try:
-        parse_sp_metadata(xml, application.code)
-    except SamlSecurityError as refused:
-        raise MetadataRefused(app=application.code, why=refused.message) from None
-    target = metadata_dir / "sp" / f"{application.code}.xml"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".xml.tmp")
-    partial.write_bytes(xml)
-    partial.replace(target)
-    audit.record(session, actor.rrn, Change("application.metadata", "application",
-                                            application.id, after={"file": target.name}))
+    from . import sp_metadata
+
+    sp = sp_metadata.register_metadata(session, actor, app_code, xml, reason=reason, on=on)
+    target = metadata_dir / "sp" / f"{sp.app_code}.xml"
+    write_if_changed(target, xml)
     return target
 
 

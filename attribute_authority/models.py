@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -167,6 +168,31 @@ class OidcClient(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     application: Mapped[Application] = relationship()
+
+
+class ApplicationMetadata(Base):
+    """A target application's SAML metadata as registered: the SP registry's source of truth.
+
+    `app register`, the catalog pages and the import of metadata/sp/<code>.xml write it
+    (attribute_authority.sp_metadata), each bumping `RegistryVersion`. Keyed by application
+    code like the files, with the entityID unique; a file may arrive before its catalog row,
+    so there is no foreign key (the AA answers only applications with one)."""
+
+    __tablename__ = "application_metadata"
+    app_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(1024), unique=True)
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(String(10))  # "register" (CLI, admin UI) or "file"
+
+
+class RegistryVersion(Base):
+    """One row (id 1): bumped in the transaction of every metadata change, read by each
+    worker's SP registry to know, with one indexed read, whether its copy is current."""
+
+    __tablename__ = "registry_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
 
 
 class Right(Base):

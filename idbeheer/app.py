@@ -17,6 +17,7 @@ from admin_ui.auth import APPLICATION as ADMIN_APPLICATION
 from admin_ui.sso import registration_metadata
 from attribute_authority.db import make_engine, query_engine, session_factory
 from attribute_authority.national_register import FileRegister
+from attribute_authority.sp_metadata import DatabaseSource
 from idp_bridge.dev_eid.web import for_bridge as dev_eid_for
 from idp_bridge.mount import mount
 from idp_bridge.pairwise import PairwiseNameIds
@@ -50,7 +51,9 @@ def create_app(settings: Settings) -> Flask:
         from examples.demo_app import ensure_demo_app
 
         ensure_demo_app(settings.metadata_dir, settings.certs_dir, settings.base_url)
-    registry = SpRegistry(settings.metadata_dir)
+    # The database is the registry's source of truth (every worker, every node); the files of
+    # metadata/sp/ are imported into it at the first request and whenever one changes.
+    registry = SpRegistry(DatabaseSource(db, settings.metadata_dir))
     app.extensions["idbeheer.sp_registry"] = registry
     store = one_time_store(settings, shared)
     bridge = bridge_deps(settings, db, registry, store, shared)

@@ -8,7 +8,6 @@ import dataclasses
 import functools
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -168,21 +167,34 @@ def app() -> None:
 @refusals
 def app_register(ctx: Context, code: str, name: str, metadata_file: str, capacity: str,
                  actor_rrn: str) -> None:
-    """Register an application and copy its SAML metadata to metadata/sp/CODE.xml."""
-    from samlkit.errors import SamlSecurityError
-    from samlkit.spmetadata import parse_sp_metadata
-
-    try:  # the same reader the running server uses, so what passes here is served
-        parse_sp_metadata(Path(metadata_file).read_bytes(), code)
-    except SamlSecurityError as refused:
-        _fail(f"metadata {metadata_file} geweigerd: {refused.message} ({refused.reason})")
-    target = ctx.settings.metadata_dir / "sp" / f"{code}.xml"
+    """Register an application with its SAML metadata (served at once by every server; a copy
+    goes to metadata/sp/CODE.xml)."""
+    xml = Path(metadata_file).read_bytes()
     with ctx.work() as session:
         actor = authz.actor_for(session, actor_rrn)
         catalog.register_application(session, actor, code, name, capacity)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(metadata_file, target)
+        target = catalog.store_metadata(session, actor, code, xml, ctx.settings.metadata_dir)
     click.echo(f"application {code} registered; metadata in {target}")
+
+
+@app.command("metadata")
+@click.argument("code")
+@click.option("--metadata", "metadata_file", required=True,
+              type=click.Path(exists=True, dir_okay=False))
+@click.option("--reason")
+@ACTOR
+@pass_ctx
+@refusals
+def app_metadata(ctx: Context, code: str, metadata_file: str, reason: str | None,
+                 actor_rrn: str) -> None:
+    """Replace a registered application's SAML metadata (a new key, new endpoints): served by
+    every server from the next request on."""
+    xml = Path(metadata_file).read_bytes()
+    with ctx.work() as session:
+        actor = authz.actor_for(session, actor_rrn)
+        target = catalog.store_metadata(session, actor, code, xml, ctx.settings.metadata_dir,
+                                        reason=reason)
+    click.echo(f"metadata of {code} replaced; copy in {target}")
 
 
 @app.command("oidc")

@@ -1,34 +1,32 @@
-"""SAML metadata of our peers: target applications (`metadata/sp/<app-code>.xml`) and the
-upstream IdP (`metadata/upstream/`).
+"""SAML metadata of our peers: target applications and the upstream IdP
+(`metadata/upstream/`).
 
-A target application is registered by dropping its metadata file in place, so the registry
-notices new, changed and removed files by itself (a cheap look at names and mtimes, at most
-every `check_interval` seconds), and `reload()` serves an explicit admin action. Each gunicorn
-worker holds its own registry; all of them converge within one interval. A broken file is
-reported and skipped; it never takes the other applications down with it. Metadata is read as
-real SPs publish it: KeyDescriptors without `use`, md:Extensions, bindings we do not speak.
-"""
+`SpRegistry` holds the target applications in each worker's memory and follows its source
+without restarts: the server's source is the database (attribute_authority.sp_metadata, into
+which `metadata/sp/<app-code>.xml` files are imported), tools and tests may read the folder
+itself (`FolderSource`). A broken document is reported and skipped; it never takes the other
+applications down with it. Metadata is read as real SPs publish it: KeyDescriptors without
+`use`, md:Extensions, bindings we do not speak."""
 
 from __future__ import annotations
 
 import logging
 import re
 import secrets
-import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Protocol
 
 from cryptography import x509
 from lxml import etree
 
-from . import folder_watch
 from .errors import MetadataRefused, SamlSecurityError
-from .folder_watch import Fingerprint
 from .keys import certificate_from_b64
 from .samlxml import DS, MD, SAMLP
+from .watched import Fingerprint, Reloading, WatchedFiles
 from .xmlparse import parse_xml
 
 __all__ = [
@@ -36,8 +34,10 @@ __all__ = [
     "BINDING_HTTP_REDIRECT",
     "BINDING_SOAP",
     "Endpoint",
+    "FolderSource",
     "IdpMetadata",
     "SpMetadata",
+    "RegistrySource",
     "SpRegistry",
     "parse_idp_metadata",
     "parse_sp_metadata",
@@ -118,32 +118,87 @@ class IdpMetadata:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    fingerprint: Fingerprint = ()
     by_code: Mapping[str, SpMetadata] = field(default_factory=dict)
     by_entity_id: Mapping[str, SpMetadata] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
 
 
+class RegistrySource(Protocol):
+    """Where the registry's metadata documents come from, and their version."""
+
+    def version(self) -> Hashable:
+        """Cheap (one indexed read): asked on every entity the registry does not know."""
+
+    def poll(self) -> Hashable:
+        """The version, after looking for outside changes (files): at most every interval."""
+
+    def documents(self) -> Iterable[tuple[str, str, bytes, Path | None]]:
+        """(label for errors, application code, metadata XML, file or None) of every SP."""
+
+
+class FolderSource:
+    """The files `<metadata_dir>/sp/<app-code>.xml` themselves (tools and tests; the server
+    reads the database, into which it imports these files)."""
+
+    def __init__(self, metadata_dir: str | Path) -> None:
+        self.files = WatchedFiles(Path(metadata_dir) / "sp")
+
+    def version(self) -> Fingerprint:
+        return self.files.fingerprint()
+
+    poll = version
+
+    def documents(self) -> Iterator[tuple[str, str, bytes, Path | None]]:
+        for path in self.files.paths(self.files.fingerprint()):
+            try:
+                yield path.name, path.stem, path.read_bytes(), path
+            except OSError:
+                continue  # removed while we looked
+
+
 class SpRegistry:
-    """The target applications of `<metadata_dir>/sp/*.xml`, kept current without restarts."""
+    """The target applications, kept current without restarts, in each worker's memory.
+
+    Known entities are served from memory; the source's version is polled at most every
+    `check_interval` seconds. An unknown entity costs one `source.version()` (for the database:
+    one indexed one-row read, no lock, no folder scan) and a reload only when that version
+    moved, so a registration is served on the very next request while junk with made-up
+    issuers reloads nothing.
+    """
 
     def __init__(
         self,
-        metadata_dir: str | Path,
+        source: RegistrySource | str | Path,
         *,
-        check_interval: float = 5.0,
+        check_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.sp_dir = Path(metadata_dir) / "sp"
-        self.check_interval = check_interval
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._snapshot = _Snapshot()
-        self._checked_at = float("-inf")
-        self.reload()
+        self.source: RegistrySource = (
+            FolderSource(source) if isinstance(source, (str, Path)) else source
+        )
+        self._last = _Snapshot()
+        self._snapshot = Reloading(self._load, self.source.poll, every=check_interval,
+                                   clock=clock)
+        if isinstance(source, (str, Path)):
+            self._current()  # a folder is read at once; a database at the first request
+
+    @property
+    def check_interval(self) -> float:
+        """Seconds between two polls of the source while every entity asked for is known."""
+        return self._snapshot.every
+
+    @check_interval.setter
+    def check_interval(self, seconds: float) -> None:
+        self._snapshot.every = seconds
+
+    @property
+    def loads(self) -> int:
+        """How often the metadata was (re)loaded."""
+        return self._snapshot.builds
 
     def by_entity_id(self, entity_id: str) -> SpMetadata | None:
-        return self._current().by_entity_id.get(entity_id)
+        sp = self._current().by_entity_id.get(entity_id)
+        return sp if sp is not None else self.refresh().by_entity_id.get(entity_id)
 
     def by_app_code(self, app_code: str) -> SpMetadata | None:
         return self._current().by_code.get(app_code)
@@ -154,46 +209,47 @@ class SpRegistry:
 
     @property
     def errors(self) -> Mapping[str, str]:
-        """File name -> `reason: message` for each file that was skipped."""
+        """Document (file) name -> `reason: message` for each one that was skipped."""
         return self._current().errors
 
     def reload(self) -> None:
-        """Read every file again now (an admin action, or after a change was seen)."""
-        with self._lock:
-            self._snapshot = self._load(self._fingerprint())
-            self._checked_at = self._clock()
+        """Poll the source and read everything again now (an explicit admin action)."""
+        self._snapshot.forget()
+        self._current()
 
-    def refresh(self) -> None:
-        """Look for new, changed or removed files now (names and mtimes only) and reload if
-        there are any: for a caller that meets an entity it does not know yet."""
-        with self._lock:
-            self._check()
+    def refresh(self) -> _Snapshot:
+        """Compare the source's version now and reload only if it moved: for a caller that
+        meets an entity or a key it does not know."""
+        try:
+            stamp = self.source.version()
+            if self._snapshot.is_current(stamp):
+                return self._last
+            return self._snapshot.check(stamp)
+        except Exception:  # a source that is down leaves the applications we know served
+            log.exception("SP metadata: source not readable, serving what was loaded")
+            return self._last
+
+    def renewed(self, sp: SpMetadata) -> SpMetadata | None:
+        """The SP's metadata if it changed since `sp` was read (a just replaced key), else None:
+        one version read, for a caller whose signature check failed."""
+        fresh = self.refresh().by_entity_id.get(sp.entity_id)
+        return fresh if fresh is not None and fresh is not sp else None
 
     def _current(self) -> _Snapshot:
-        if self._clock() - self._checked_at >= self.check_interval:
-            with self._lock:
-                if self._clock() - self._checked_at >= self.check_interval:
-                    self._check()
-        return self._snapshot
+        try:
+            return self._snapshot.get()
+        except Exception:
+            log.exception("SP metadata: source not readable, serving what was loaded")
+            return self._last
 
-    def _check(self) -> None:
-        fingerprint = self._fingerprint()
-        if fingerprint != self._snapshot.fingerprint:
-            self._snapshot = self._load(fingerprint)
-        self._checked_at = self._clock()
-
-    def _fingerprint(self) -> Fingerprint:
-        return folder_watch.fingerprint(self.sp_dir)
-
-    def _load(self, fingerprint: Fingerprint) -> _Snapshot:
+    def _load(self, _stamp: object) -> _Snapshot:
         parsed: list[SpMetadata] = []
         errors: dict[str, str] = {}
-        for name, _, _ in fingerprint:
-            path = self.sp_dir / name
+        for label, app_code, data, path in self.source.documents():
             try:
-                parsed.append(parse_sp_metadata(path.read_bytes(), path.stem, path=path))
-            except (SamlSecurityError, OSError) as exc:
-                errors[name] = str(exc)
+                parsed.append(parse_sp_metadata(data, app_code, path=path))
+            except SamlSecurityError as exc:
+                errors[label] = str(exc)
         by_code: dict[str, SpMetadata] = {}
         by_entity_id: dict[str, SpMetadata] = {}
         for sp in parsed:
@@ -206,14 +262,14 @@ class SpRegistry:
                 continue
             by_code[sp.app_code] = by_entity_id[sp.entity_id] = sp
         for name, message in errors.items():
-            log.warning("SP metadata %s skipped: %s", self.sp_dir / name, message)
+            log.warning("SP metadata %s skipped: %s", name, message)
         log.info("SP metadata loaded: %d applications, %d refused", len(by_code), len(errors))
-        return _Snapshot(
-            fingerprint,
+        self._last = _Snapshot(
             MappingProxyType(by_code),
             MappingProxyType(by_entity_id),
             MappingProxyType(errors),
         )
+        return self._last
 
     def _keeps_entity_id(self, sp: SpMetadata) -> bool:
         """Of several files claiming one entityID, only the one already serving it stays.
@@ -221,7 +277,7 @@ class SpRegistry:
         Otherwise a new file could take over an application's identity; when none served
         it before, all claimants are refused.
         """
-        current = self._snapshot.by_entity_id.get(sp.entity_id)
+        current = self._last.by_entity_id.get(sp.entity_id)
         return current is not None and current.app_code == sp.app_code
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
-from attribute_authority import catalog, delegation, governments
+from attribute_authority import catalog, delegation, governments, sp_metadata
 
 from ..formatting import day
 from ..forms import (
@@ -14,6 +14,7 @@ from ..forms import (
     GovernmentForm,
     GovernmentSearchForm,
     MaxDaysForm,
+    MetadataForm,
     RegistrationForm,
     RightForm,
 )
@@ -101,9 +102,11 @@ def _catalog_page(app_form=None, right_form=None, message=None):
     apps = catalog.applications_page(g.db, g.actor, today(), page=page_number())
     right_form = right_form or RightForm(formdata=None)
     right_form.application.choices = [(a.code, a.code) for a in catalog.applications(g.db)]
-    return render_template("admin/central/catalog.html", page=apps,
+    metadata = sp_metadata.registered(g.db, [a.code for a in apps.items])
+    return render_template("admin/central/catalog.html", page=apps, metadata=metadata,
                            app_form=app_form or ApplicationForm(formdata=None),
                            right_form=right_form, max_form=MaxDaysForm(formdata=None),
+                           metadata_form=MetadataForm(formdata=None),
                            message=message), status_of(message)
 
 
@@ -130,6 +133,20 @@ def application_new():
                         "toe voor ze kan aanmelden.", code=app.code), "warning")
             return redirect(url_for("admin.catalog"))
     return _catalog_page(app_form=form, message=message or _form_message(form))
+
+
+def application_metadata(code: str):
+    """Replace a registered application's metadata: served from the next request on."""
+    form = MetadataForm()
+    message = None
+    if form.validate_on_submit():
+        _stored, message = attempt(catalog.store_metadata, g.db, g.actor, code,
+                                   _metadata_of(form) or b"", deps().config.metadata_dir, today(),
+                                   reason=(form.reason.data or "").strip() or None)
+        if message is None:
+            flash(_("De metadata van %(code)s zijn vervangen: ze gelden meteen.", code=code))
+            return redirect(url_for("admin.catalog"))
+    return _catalog_page(message=message or _form_message(form))
 
 
 def _metadata_of(form) -> bytes | None:
@@ -196,6 +213,9 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/central/catalog", view_func=catalog_view, endpoint="catalog")
     bp.add_url_rule("/central/catalog/applications", view_func=application_new,
                     endpoint="application_new", methods=["POST"])
+    bp.add_url_rule("/central/catalog/applications/<code>/metadata",
+                    view_func=application_metadata, endpoint="application_metadata",
+                    methods=["POST"])
     bp.add_url_rule("/central/catalog/rights", view_func=right_new, endpoint="right_new",
                     methods=["POST"])
     bp.add_url_rule("/central/catalog/rights/<code>/max-days", view_func=right_max_days,

@@ -101,23 +101,16 @@ class QueryReader:
 
         if not issuer:
             raise refuse("no_issuer", "the query names no Issuer")
-        # A just registered application, or a just replaced key, is served at once: look at the
-        # metadata folder again (a listing and a stat per file, about what parsing the query
-        # cost; files are parsed again only when one changed).
+        # A just registered application is served at once: the registry compares its version
+        # on an unknown issuer (one indexed read; a reload only when it moved).
         sp = self._registry.by_entity_id(issuer)
-        if sp is None:
-            self._registry.refresh()
-            sp = self._registry.by_entity_id(issuer)
         if sp is None:
             raise refuse("unknown_issuer", "the Issuer is not a registered application")
         try:
             query = self._verify(root, query, sp.signing_certs)
         except SignatureRefused as exc:
-            if exc.reason in _MAYBE_NEW_KEY:
-                self._registry.refresh()
-                fresh = self._registry.by_entity_id(issuer)
-                if fresh is not None and fresh is not sp:
-                    return self.read(root, query, now)
+            if exc.reason in _MAYBE_NEW_KEY and self._registry.renewed(sp) is not None:
+                return self.read(root, query, now)
             raise refuse(f"signature_{exc.reason}", exc.message) from None
 
         if query.get("Version") != "2.0":

@@ -90,7 +90,11 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
     try:
         _check_signature(message, sp, require_signature or sp.authn_requests_signed)
     except SamlSecurityError as exc:
-        raise AnswerableRefusal(reason_of(exc), exc.message, pending) from None
+        if registry.renewed(sp) is None:  # else: a key replaced a moment ago, check again
+            raise AnswerableRefusal(reason_of(exc), exc.message, pending) from None
+        return check_authn_request(message, registry, sso_url=sso_url,
+                                   require_signature=require_signature, now=now,
+                                   max_age=max_age, skew=skew)
     destination = root.get("Destination")
     if destination is not None and destination != sso_url:
         raise AnswerableRefusal("wrong_destination", f"Destination {destination!r}", pending)

@@ -5,12 +5,11 @@ running bridge follows without restart. With several files, `entity_id` picks th
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from samlkit.errors import MetadataRefused, SamlSecurityError
-from samlkit.folder_watch import Fingerprint, fingerprint
 from samlkit.spmetadata import IdpMetadata, read_idp_metadata
+from samlkit.watched import Reloading, WatchedFiles
 
 from ..errors import BridgeRefusal
 from ..i18n import lazy_gettext as _l
@@ -26,20 +25,15 @@ class UpstreamPeer:
     def __init__(self, upstream_dir: Path, entity_id: str | None = None) -> None:
         self.upstream_dir = Path(upstream_dir)
         self.entity_id = entity_id
-        self._lock = threading.Lock()
-        self._stamp: Fingerprint = ()
-        self._current: IdpMetadata | None = None
+        self._files = WatchedFiles(self.upstream_dir)
+        self._metadata: Reloading[IdpMetadata | None] = Reloading(
+            lambda _stamp: self._load(), self._files.fingerprint)
 
     def current(self) -> IdpMetadata:
-        stamp = fingerprint(self.upstream_dir)
-        if stamp != self._stamp:
-            with self._lock:
-                if stamp != self._stamp:
-                    self._current = self._load()
-                    self._stamp = stamp
-        if self._current is None:
+        current = self._metadata.get()
+        if current is None:
             raise UpstreamUnavailable("no_upstream", f"no usable IdP metadata in {self.upstream_dir}")
-        return self._current
+        return current
 
     def _load(self) -> IdpMetadata | None:
         found: list[IdpMetadata] = []

@@ -100,6 +100,42 @@ def test_catalog_commands_register_app_and_right(cli, tmp_path):
     assert grants_json(cli, BART, "--right", "payroll-clerk")[0]["end"]
 
 
+def test_app_register_and_metadata_write_the_registry_and_bump_its_version(cli, tmp_path):
+    from attribute_authority import sp_metadata
+    from attribute_authority.models import ApplicationMetadata
+
+    def state():
+        with cli.db() as session:
+            row = session.get(ApplicationMetadata, "payroll")
+            return sp_metadata.registry_version(session), row and (row.entity_id, row.source)
+
+    first, second = tmp_path / "one.xml", tmp_path / "two.xml"
+    first.write_text(_PAYROLL.format(acs="acs"))
+    second.write_text(_PAYROLL.format(acs="acs2"))
+    version, _ = state()
+    cli("app", "register", "payroll", "--name", "Loon", "--metadata", str(first), "--as", DINA)
+    assert state() == (version + 1, ("https://payroll.example.be/sp", "register"))
+    out = cli("app", "metadata", "payroll", "--metadata", str(second), "--reason", "nieuwe ACS",
+              "--as", DINA).stdout
+    assert "replaced" in out and state()[0] == version + 2
+    assert (tmp_path / "metadata" / "sp" / "payroll.xml").read_bytes() == second.read_bytes()
+    junk = tmp_path / "junk.xml"
+    junk.write_text("<x/>")
+    assert "geweigerd" in refused(cli("app", "metadata", "payroll", "--metadata", str(junk),
+                                      "--as", DINA, ok=False))
+    assert "centrale beheerder" in refused(cli("app", "metadata", "payroll", "--metadata",
+                                               str(first), "--as", AN, ok=False))
+    assert state()[0] == version + 2
+
+
+_PAYROLL = ('<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+            'entityID="https://payroll.example.be/sp"><md:SPSSODescriptor '
+            'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+            '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+            'Location="https://payroll.example.be/{acs}" index="0"/></md:SPSSODescriptor>'
+            '</md:EntityDescriptor>')
+
+
 def test_register_refuses_metadata_with_doctype(cli, tmp_path):
     bad = tmp_path / "bad.xml"
     bad.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]><x/>')

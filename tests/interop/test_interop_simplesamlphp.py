@@ -383,7 +383,7 @@ def registered(bridge, simplesamlphp) -> SimpleSamlPhp:
         catalog.register_application(session, dina, "ssp", "SimpleSAMLphp interop", capacity="employee")
         catalog.add_right(session, dina, "ssp-user", "ssp", "SimpleSAMLphp user", max_days=365)
         grants.add(session, dina, AN, MERELBEKE, "ssp-user", reason="interop test")
-    bridge.registry.reload()  # the admin action after registering (otherwise: within 5 s)
+    bridge.registry.reload()  # the admin action after registering (otherwise: within 1 s)
     assert bridge.registry.by_app_code("ssp") is not None, dict(bridge.registry.errors)
     return simplesamlphp
 

@@ -66,11 +66,11 @@ def test_one_definition_of_the_namespaces(package):
 @pytest.mark.parametrize("package", ["attribute_authority", "idp_bridge", "admin_ui", "samlkit",
                                      "examples", "idbeheer"])
 def test_one_reload_on_change_helper(package):
-    """#10.2: only samlkit/folder_watch.py looks at files' mtimes to notice a change."""
+    """#10.2: only samlkit/watched.py looks at files' mtimes to notice a change."""
     for path in (ROOT / package).rglob("*.py"):
-        if path == ROOT / "samlkit" / "folder_watch.py":
+        if path == ROOT / "samlkit" / "watched.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr.startswith("st_mtime"):
                 raise AssertionError(f"{path.relative_to(ROOT)}:{node.lineno} reads {node.attr}: "
-                                     "use samlkit.folder_watch.fingerprint")
+                                     "use samlkit.watched.WatchedFiles")

@@ -205,3 +205,64 @@ def test_upstream_idp_metadata(tmp_path, sample, keypair, other_keypair):
     with pytest.raises(MetadataRefused) as info:
         read_idp_metadata(path, "https://other.example.be/sp")
     assert info.value.reason == "not_idp"
+
+
+class CountingSource:
+    """A registry source as the database is one: documents and a version counter."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, bytes] = {}
+        self.counter = 0
+        self.versions = self.polls = 0
+        self.down = False
+
+    def version(self):
+        self.versions += 1
+        if self.down:
+            raise ConnectionError("database down")
+        return self.counter
+
+    def poll(self):
+        self.polls += 1
+        return self.version()
+
+    def documents(self):
+        if self.down:
+            raise ConnectionError("database down")
+        return [(f"{code} (database)", code, data, None) for code, data in self.docs.items()]
+
+
+def test_an_unknown_entity_costs_one_version_read_and_a_reload_only_when_it_moved(sample):
+    clock, source = Clock(), CountingSource()
+    registry = SpRegistry(source, check_interval=1.0, clock=clock)
+    assert registry.by_entity_id(SHIBBOLETH_ID) is None and registry.loads == 1
+    reads = source.versions
+    for i in range(20):
+        assert registry.by_entity_id(f"https://junk{i}.example") is None
+    assert registry.loads == 1 and source.versions == reads + 20 and source.polls == 1
+    source.docs["personeel"] = sample("shibboleth-sp.xml")
+    source.counter += 1  # a registration: the next request sees it, no interval to wait
+    assert registry.by_entity_id(SHIBBOLETH_ID).app_code == "personeel" and registry.loads == 2
+    reads = source.versions
+    for _ in range(20):  # a known entity: from memory, the version polled once per interval
+        assert registry.by_entity_id(SHIBBOLETH_ID) is not None
+    assert source.versions == reads
+    clock.now += 1.0
+    registry.by_entity_id(SHIBBOLETH_ID)
+    assert source.polls == 2 and registry.loads == 2
+
+
+def test_a_source_that_is_down_leaves_the_known_applications_served(sample):
+    clock, source = Clock(), CountingSource()
+    source.docs["personeel"] = sample("shibboleth-sp.xml")
+    registry = SpRegistry(source, clock=clock)
+    assert registry.by_entity_id(SHIBBOLETH_ID) is not None
+    source.down = True
+    clock.now += 5
+    assert registry.by_entity_id(SHIBBOLETH_ID) is not None
+    assert registry.by_entity_id("https://new.example") is None
+    source.down = False
+    source.counter += 1
+    source.docs.clear()
+    assert registry.by_entity_id("https://new.example") is None and registry.loads == 2
+    assert registry.by_app_code("personeel") is None

@@ -172,16 +172,20 @@ def soon(seconds: int) -> datetime:
 
 def register_app(server, code: str, *, key: KeyPair | None = None,
                  catalog_row: bool = True) -> TargetApp:
-    """Register a new application the way `idbeheer app register` does: its metadata file in
-    metadata/sp and its catalog row (with one right `<code>-user`), both committed."""
+    """Register a new application the way `idbeheer app register` does: its catalog row (with
+    one right `<code>-user`) and its metadata, committed; without `catalog_row` only its
+    metadata file is dropped in metadata/sp (and imported at the server's next look)."""
 
     app = target_app(server.settings.certs_dir, server.base_url, code)
-    if catalog_row:
-        with unit_of_work(server.db) as session:
-            dina = actor(session, DINA)
-            catalog.register_application(session, dina, code, f"Test {code}")
-            catalog.add_right(session, dina, f"{code}-user", code, "User", 30)
-    (server.sp_dir / f"{code}.xml").write_bytes(sp_metadata(app, key=key))
+    xml = sp_metadata(app, key=key)
+    if not catalog_row:
+        (server.sp_dir / f"{code}.xml").write_bytes(xml)
+        return app
+    with unit_of_work(server.db) as session:
+        dina = actor(session, DINA)
+        catalog.register_application(session, dina, code, f"Test {code}")
+        catalog.add_right(session, dina, f"{code}-user", code, "User", 30)
+        catalog.store_metadata(session, dina, code, xml, server.settings.metadata_dir)
     return app
 
 

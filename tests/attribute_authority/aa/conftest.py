@@ -58,12 +58,16 @@ def aa_server(databases, register, tmp_path_factory) -> Iterator[AaServer]:
 
 
 @pytest.fixture(scope="session")
-def aa_server_one_signature(aa_server, tmp_path_factory) -> Iterator[AaServer]:
-    """A second all-in-one server on the same database, configured to sign the Assertion
-    only (IDBEHEER_AA_SIGN_RESPONSE=false); its own keys, metadata folder and demo-app."""
-    with _serve(tmp_path_factory.mktemp("aa1"), aa_server.settings.database_url, aa_server.db,
+def aa_server_one_signature(databases, register, tmp_path_factory) -> Iterator[AaServer]:
+    """A second all-in-one server, configured to sign the Assertion only
+    (IDBEHEER_AA_SIGN_RESPONSE=false); its own keys, metadata folder and demo-app, so its own
+    database too (the database is the SP registry: one demo-app per database)."""
+    url = databases.seeded(register)
+    engine = make_engine(url)
+    with _serve(tmp_path_factory.mktemp("aa1"), url, session_factory(engine),
                 IDBEHEER_AA_SIGN_RESPONSE="false") as server:
         yield server
+    engine.dispose()
 
 
 @contextmanager
