@@ -104,3 +104,24 @@ def test_refusals_go_back_as_oauth_errors(op, rp):
                                                code_challenge_method="plain")))["error"] == "invalid_request"
     assert answer_of(browser.get(authorize_url(rp, scope="profile")))["error"] == "invalid_scope"
     assert answer_of(browser.get(authorize_url(rp, max_age="soon")))["error"] == "invalid_request"
+
+
+def test_signed_in_through_saml_reaches_oidc_without_a_second_sign_in(op, rp):
+    browser = op.browser()
+    sp = op.sp("demo-app")
+    browser.sign_in(sp, BART, MERELBEKE)
+    answer = answer_of(browser.get(authorize_url(rp)))
+    tokens = rp.token(grant_type="authorization_code", code=answer["code"], redirect_uri=REDIRECT)
+    jwks = KeySet.import_key_set(rp.http.get("/oidc/jwks").json)
+    claims = jwt.decode(tokens.json["id_token"], jwks, algorithms=["RS256"]).claims
+    assert claims["government"] == MERELBEKE
+
+
+def test_capacity_parameter_other_than_the_session_shows_the_mismatch_page(op, rp):
+    browser = op.browser()
+    answer_of(sign_in(browser, authorize_url(rp), BART, MERELBEKE))
+    response = browser.get(authorize_url(rp, capacity="citizen"))
+    if response.status_code == 303 and response.headers["Location"].endswith("/idp/capacity"):
+        response = browser.get("/idp/capacity")
+    assert response.status_code in (200, 409), response.data[:800]
+    assert "Location" not in response.headers
