@@ -8,12 +8,15 @@ from flask import Blueprint, Flask, request
 from attribute_authority.db import read_only, session_factory
 
 from ..config import BridgeDeps
+from ..core import SignedOut
 from ..errors import RequestRefused
+from ..logout import Reply
 from ..pairwise import PairwiseNameIds
 from .authorize import PROTOCOL, OidcFrontEnd, Redirected
 from .clients import ClientDirectory
 from .errors import InvalidRequestError
 from .grants import Grants
+from .logout import OidcLogout
 from .provider import Provider
 from .signing import SigningKeys
 from .web import blueprint, single_values
@@ -39,6 +42,7 @@ def install(app: Flask, deps: BridgeDeps, extra=None) -> Provider:
     bridge = app.extensions["idp_bridge"]
     front_end = OidcFrontEnd(provider, bridge.core)
     bridge.add_front_end(PROTOCOL, front_end)
+    logout = OidcLogout(provider, bridge.core)
 
     def routes(bp: Blueprint) -> None:
         @bp.route("/authorize", methods=["GET", "POST"])
@@ -51,6 +55,22 @@ def install(app: Flask, deps: BridgeDeps, extra=None) -> Provider:
             except Redirected as exc:
                 return front_end.refused(exc)
             return bridge.respond(bridge.core.start(pending))
+
+        @bp.route("/logout", methods=["GET", "POST"])
+        def logout_view():
+            values = request.form if request.method == "POST" else request.args
+            try:
+                args = single_values(values)
+            except InvalidRequestError as exc:
+                raise RequestRefused("oidc_repeated_parameter", str(exc.description)) from exc
+            reply, client_id, sid = logout.asked(args)
+            if sid:
+                provider.grants.revoke_session(sid)
+            if bridge.core.current() is None:
+                return logout.reply(reply, False) if reply else bridge.respond(SignedOut(partial=False))
+            if reply is None:
+                reply = Reply("signed-out-page", "")  # no reply handler: the signed-out page
+            return bridge.respond(bridge.core.logout_asked(protocol=PROTOCOL, peer=client_id, reply=reply))
 
         if extra is not None:
             extra(bp)

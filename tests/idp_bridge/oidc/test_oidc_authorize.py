@@ -125,3 +125,39 @@ def test_capacity_parameter_other_than_the_session_shows_the_mismatch_page(op, r
         response = browser.get("/idp/capacity")
     assert response.status_code in (200, 409), response.data[:800]
     assert "Location" not in response.headers
+
+
+def _signed_in_tokens(op, rp, browser):
+    answer = answer_of(sign_in(browser, authorize_url(rp), BART, MERELBEKE))
+    tokens = rp.token(grant_type="authorization_code", code=answer["code"], redirect_uri=REDIRECT)
+    assert tokens.status_code == 200, tokens.json
+    return tokens.json
+
+
+def test_bridge_sign_out_ends_the_oidc_grants(op, rp):
+    browser = op.browser()
+    tokens = _signed_in_tokens(op, rp, browser)
+    browser.sign_out_everywhere()
+    info = rp.http.get("/oidc/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]})
+    assert info.status_code == 401
+
+
+def test_rp_initiated_logout_ends_the_session_and_the_saml_side(op, rp):
+    browser = op.browser()
+    tokens = _signed_in_tokens(op, rp, browser)
+    response = browser.get("/oidc/logout?" + urlencode({"id_token_hint": tokens["id_token"]}))
+    assert response.status_code in (200, 302, 303), response.data[:800]
+    info = rp.http.get("/oidc/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]})
+    assert info.status_code == 401
+    again = browser.get(authorize_url(rp, prompt="none"))
+    assert answer_of(again)["error"] == "login_required"
+
+
+def test_logout_refuses_a_foreign_hint_and_an_unregistered_target(op, rp):
+    browser = op.browser()
+    tokens = _signed_in_tokens(op, rp, browser)
+    bad = browser.get("/oidc/logout?" + urlencode({"id_token_hint": "x.y.z"}))
+    assert bad.status_code == 400 and "Location" not in bad.headers
+    elsewhere = browser.get("/oidc/logout?" + urlencode({"id_token_hint": tokens["id_token"],
+                                                         "post_logout_redirect_uri": "https://evil.test/"}))
+    assert elsewhere.status_code == 400 and "Location" not in elsewhere.headers
