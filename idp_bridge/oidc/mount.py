@@ -3,17 +3,23 @@ database, shared store, clock, pairwise secret and session), so the OIDC side sh
 session and sign-in record with the SAML side."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask, request
 
 from attribute_authority.db import read_only, session_factory
 
 from ..config import BridgeDeps
+from ..core import SignedOut
+from ..errors import RequestRefused
+from ..logout import Reply
 from ..pairwise import PairwiseNameIds
+from .authorize import PROTOCOL, OidcFrontEnd, Redirected
 from .clients import ClientDirectory
+from .errors import InvalidRequestError
 from .grants import Grants
+from .logout import OidcLogout
 from .provider import Provider
 from .signing import SigningKeys
-from .web import blueprint
+from .web import blueprint, single_values
 
 
 def provider_for(deps: BridgeDeps) -> Provider:
@@ -33,5 +39,41 @@ def provider_for(deps: BridgeDeps) -> Provider:
 def install(app: Flask, deps: BridgeDeps, extra=None) -> Provider:
     provider = provider_for(deps)
     app.extensions["idp_bridge.oidc"] = provider
-    app.register_blueprint(blueprint(provider, extra))
+    bridge = app.extensions["idp_bridge"]
+    front_end = OidcFrontEnd(provider, bridge.core)
+    bridge.add_front_end(PROTOCOL, front_end)
+    logout = OidcLogout(provider, bridge.core)
+
+    def routes(bp: Blueprint) -> None:
+        @bp.route("/authorize", methods=["GET", "POST"])
+        def authorize():
+            values = request.form if request.method == "POST" else request.args
+            try:
+                pending = front_end.authorize(single_values(values))
+            except InvalidRequestError as exc:
+                raise RequestRefused("oidc_repeated_parameter", str(exc.description)) from exc
+            except Redirected as exc:
+                return front_end.refused(exc)
+            return bridge.respond(bridge.core.start(pending))
+
+        @bp.route("/logout", methods=["GET", "POST"])
+        def logout_view():
+            values = request.form if request.method == "POST" else request.args
+            try:
+                args = single_values(values)
+            except InvalidRequestError as exc:
+                raise RequestRefused("oidc_repeated_parameter", str(exc.description)) from exc
+            reply, client_id, sid = logout.asked(args)
+            if sid:
+                provider.grants.revoke_session(sid)
+            if bridge.core.current() is None:
+                return logout.reply(reply, False) if reply else bridge.respond(SignedOut(partial=False))
+            if reply is None:
+                reply = Reply("signed-out-page", "")  # no reply handler: the signed-out page
+            return bridge.respond(bridge.core.logout_asked(protocol=PROTOCOL, peer=client_id, reply=reply))
+
+        if extra is not None:
+            extra(bp)
+
+    app.register_blueprint(blueprint(provider, routes))
     return provider
