@@ -71,13 +71,22 @@ def create_app(settings: Settings) -> Flask:
     app.extensions["idbeheer.mounted"] = mounted
     if not settings.production:
         from examples.demo_app import create_app as demo_app
+        from examples.demo_app.oidc_app import create_oidc_app as demo_oidc_app
+        from examples.demo_app.registration import demo_oidc_keypair
 
         demo = demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir,
                         secret_key=_derived(settings, "demo-app"), replay=store,
                         fetch=lambda _url: bridge_metadata())
         mounted.append(("/demo-app", demo))
+        # demo-app again, speaking OpenID Connect (client demo-app, registered by `idbeheer
+        # run`); its calls to the provider go through this app in-process, like the metadata.
+        demo_oidc = demo_oidc_app(base_url=settings.base_url,
+                                  keypair=demo_oidc_keypair(settings.certs_dir),
+                                  secret_key=_derived(settings, "demo-app-oidc"), store=store,
+                                  http=in_process_http(app))
+        mounted.append(("/demo-app-oidc", demo_oidc))
         app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
-            "/demo-app": demo})
+            "/demo-app": demo, "/demo-app-oidc": demo_oidc})
     app.wsgi_app = mount(app.wsgi_app, bridge_app)  # type: ignore[method-assign]
     # The AttributeQuery, the hot path, skips Flask's per-request work (context, session,
     # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
@@ -133,6 +142,19 @@ def admin_session_backend(settings: Settings, shared: redis.Redis | None) -> tup
     from cachelib import FileSystemCache
 
     return "cachelib", FileSystemCache(str(settings.home / "admin_sessions"), threshold=10_000)
+
+
+def in_process_http(app: Flask):
+    """An HTTP client for demo-app's OIDC calls (discovery, JWKS, token, userinfo, rights)
+    that hands each request to `app` itself, through all its middleware: one process serving
+    itself over loopback would need a second free thread for every call."""
+    from werkzeug.test import Client
+
+    def call(method: str, url: str, form=None, headers=None) -> tuple[int, bytes]:
+        answer = Client(app).open(url, method=method, data=form, headers=dict(headers or {}))
+        return answer.status_code, answer.get_data()
+
+    return call
 
 
 def _derived(settings: Settings, purpose: str) -> str:
