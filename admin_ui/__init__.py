@@ -6,6 +6,10 @@ Server-rendered Flask and Jinja, mounted by the composition root:
                                             config=AdminConfig(base_url=..., keypairs=...,
                                                                idp_metadata=...)),
                            url_prefix="/admin")
+    app.register_blueprint(create_account_blueprint(), url_prefix="/account")
+
+The account pages ("Mijn rechten", /account/) are a second blueprint on the same sign-in and
+session: any civil servant the bridge signed in may open them; the admin pages need a role.
 
 Views parse, call an attribute_authority service and render; every rule and authorization check
 is in attribute_authority. admin_ui never imports idp_bridge: it signs in through the bridge
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from flask import Blueprint
 from sqlalchemy.orm import Session, sessionmaker
 
+import uikit
 from attribute_authority.mail import Mailer
 from attribute_authority.national_register import NationalRegister
 
@@ -27,8 +32,9 @@ from . import i18n, request_scope, session_store, sso
 from .config import AdminConfig
 from .views import REGISTRARS
 from .views._common import RowId
+from .views.account import create_blueprint as create_account_blueprint
 
-__all__ = ["AdminConfig", "create_blueprint"]
+__all__ = ["AdminConfig", "create_account_blueprint", "create_blueprint"]
 
 JobRunner = Callable[[Callable[[], None]], object]
 
@@ -56,8 +62,8 @@ def create_blueprint(*, session_factory: sessionmaker[Session],
 
     run_job runs server-side jobs (bulk upload); default a small thread pool. Tests pass their
     own to run a job at a moment they choose."""
-    bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static",
-                   static_url_path="/static")
+    bp = Blueprint("admin", __name__, template_folder="templates", static_folder=str(uikit.STATIC),
+                   static_url_path="/static")  # the look shared with the bridge's pages
     deps = Dependencies(session_factory, national_register, config,
                         run_job or _background_runner(), mailer)
 
@@ -69,7 +75,6 @@ def create_blueprint(*, session_factory: sessionmaker[Session],
         sso.install(state.app, config)
         i18n.install(state.app, config.default_language)
 
-    bp.before_request(session_store.refuse_while_down)
     request_scope.install(bp)
     for register_routes in REGISTRARS:
         register_routes(bp)

@@ -1,7 +1,9 @@
 """The admin session: who is signed in, for which government, and for how long.
 
 The session holds the signed-in person's RRN and the government they act for (capacity
-"employee of G", R13). It ends after the idle timeout or the absolute lifetime (R12); signing
+"employee of G", R13; none as citizen). Every signed-in person has one (`require_sign_in`:
+their own page, /account/); the admin pages also need a role (`require_administrator`). It
+ends after the idle timeout or the absolute lifetime (R12); signing
 in again then returns to the page the administrator was on.
 
 Signing in itself is SAML towards the bridge (entityID BASE/admin/metadata, application
@@ -14,16 +16,15 @@ admin UI never flips it locally.
 """
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from attribute_authority import authz, clock
-from attribute_authority.errors import NotAdministratorOf
+from attribute_authority.errors import NotAdministratorOf, NotFound
 from samlkit.logout import NameId
 from samlkit.samlxml import ATTRIBUTE
 
@@ -32,6 +33,9 @@ from . import session_store, sso
 RRN_ATTRIBUTE = ATTRIBUTE + "rrn"
 CAPACITY_ATTRIBUTE = ATTRIBUTE + "capacity"
 GOVERNMENT_ATTRIBUTE = ATTRIBUTE + "government"
+SURNAME_ATTRIBUTE = ATTRIBUTE + "surname"
+GIVEN_NAME_ATTRIBUTE = ATTRIBUTE + "givenName"
+NO_ROLES = authz.Roles(local=False, central=False, helpdesk=False)
 APPLICATION = "idbeheer"
 _KEY = "admin"
 _BRIDGE = "admin_bridge_session"
@@ -42,13 +46,20 @@ def now() -> float:
     return time.time()
 
 
+def _account_home() -> str | None:
+    """Mijn rechten, when the account pages are mounted beside the admin UI."""
+    return url_for("account.home") if "account" in current_app.blueprints else None
+
+
 def safe_return_to(target: str | None) -> str:
-    """Only a path inside the admin UI; anything else (another site) becomes the start page."""
+    """Only a path inside the admin UI or the account pages; anything else (another site)
+    becomes the start page."""
     home = url_for("admin.home")
     if not target:
         return home
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith(home):
+    inside = tuple(p for p in (home, _account_home()) if p)
+    if parts.scheme or parts.netloc or not parts.path.startswith(inside):
         return home
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
@@ -67,28 +78,46 @@ def complete_sign_in(attributes: Mapping[str, Sequence[str]], return_to: str | N
     """Establish the session from the attributes the bridge released; returns where to go.
     `bridge_session` is what signing out at the bridge will need (sso.bridge_session).
 
-    Raises a DomainError when the person is no administrator, helpdesk or central
-    administrator in that capacity (nothing is stored then)."""
+    Anyone the bridge signed in gets a session, as employee of one government or as citizen
+    (R13): their own page (/account/) is for every civil servant. The admin pages ask for a
+    role on top (require_administrator); someone without one who was on the way to the
+    admin start page lands on their own page instead."""
     rrn = (attributes.get(RRN_ATTRIBUTE) or [""])[0]
-    government = (attributes.get(GOVERNMENT_ATTRIBUTE) or [""])[0]
-    if (attributes.get(CAPACITY_ATTRIBUTE) or [""])[0] != "employee" or not government:
-        raise NotAdministratorOf(government=government or "—")
-    _establish(rrn, government, bridge_session)
-    return safe_return_to(return_to)
-
-
-def _establish(rrn: str, government: str, bridge_session: Mapping | None) -> None:
-    actor = authz.acting_actor(g.db, rrn, government)
-    if not authz.roles_of(g.db, actor, clock.today()).any:
-        raise NotAdministratorOf(government=government)
+    if not rrn:
+        raise NotAdministratorOf(government="—")
+    employee = (attributes.get(CAPACITY_ATTRIBUTE) or [""])[0] == "employee"
+    government = (attributes.get(GOVERNMENT_ATTRIBUTE) or [""])[0] if employee else ""
+    name = " ".join(v for v in ((attributes.get(GIVEN_NAME_ATTRIBUTE) or [""])[0],
+                                (attributes.get(SURNAME_ATTRIBUTE) or [""])[0]) if v)
     # A new sign-in starts a new session under a new ID (no fixation of the old one).
     session_store.renew(keep=("admin_language", sso.OUTSTANDING))
     stamp = now()
-    session[_KEY] = {"rrn": rrn, "government": government, "since": stamp, "seen": stamp}
+    session[_KEY] = {"rrn": rrn, "government": government or None, "name": name,
+                     "since": stamp, "seen": stamp}
     if bridge_session:
         # Kept apart from _KEY: it outlives an idle timeout, so "Afmelden" then still ends
         # the bridge's session.
         session[_BRIDGE] = dict(bridge_session)
+    target = safe_return_to(return_to)
+    account = _account_home()
+    if account and target == url_for("admin.home") and not _roles(_actor(rrn, government)).any:
+        return account
+    return target
+
+
+def _actor(rrn: str, government: str | None) -> authz.Actor | None:
+    """The actor of an employee session; None as citizen, or for a person or government the
+    service does not know (such a session has its own page, and no powers)."""
+    if not government:
+        return None
+    try:
+        return authz.acting_actor(g.db, rrn, government)
+    except NotFound:
+        return None
+
+
+def _roles(actor: authz.Actor | None) -> authz.Roles:
+    return authz.roles_of(g.db, actor, clock.today()) if actor else NO_ROLES
 
 
 def sign_out(*, keep_pending_sign_in: bool = False) -> dict | None:
@@ -128,23 +157,28 @@ def _return_point() -> str:
 
 
 def require_sign_in() -> Response | None:
-    """None when a valid session is present (and `g.actor`, `g.government` are set);
-    otherwise the response that starts signing in."""
+    """None when a valid session is present; otherwise the response that starts signing in.
+    Sets `g.rrn` and `g.government` (None as citizen) for every signed-in person, `g.actor`
+    (None without an employee capacity the service knows) and `g.roles`."""
     state = session.get(_KEY)
     if not state or _expired(state):
         session.pop(_KEY, None)
         return start_sign_in(_return_point())
     state["seen"] = now()
     session.modified = True
-    g.actor = authz.acting_actor(g.db, state["rrn"], state["government"])
-    g.government = state["government"]
-    g.roles = authz.roles_of(g.db, g.actor, clock.today())
+    g.rrn, g.government, g.signed_in_name = state["rrn"], state.get("government"), state.get("name")
+    g.actor = _actor(g.rrn, g.government)
+    g.roles = _roles(g.actor)
     return None
 
 
-def login_required(view: Callable) -> Callable:
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        refused = require_sign_in()
-        return refused if refused is not None else view(*args, **kwargs)
-    return wrapper
+def require_administrator() -> Response | tuple[str, int] | None:
+    """require_sign_in, and a role in this capacity (local or central administrator,
+    helpdesk): a civil servant without one gets a 403 page that leads to their own page."""
+    refused = require_sign_in()
+    if refused is not None:
+        return refused
+    if g.roles.any:
+        return None
+    g.refused = True
+    return render_template("admin/refused.html", status=403, no_role=True), 403

@@ -271,3 +271,22 @@ class ReviewFilterForm(SearchForm):
     application = SelectField(_l("Toepassing"), choices=[], validate_choice=False)
     category = SelectField(_l("Categorie"), choices=[], validate_choice=False)
     decision = SelectField(_l("Beoordeling"), choices=[], validate_choice=False)
+
+
+class AccountRequestForm(FlaskForm):
+    """A civil servant asks for a right or its extension (R15), from Mijn rechten or from the
+    link an application shows (/account/request?app=…)."""
+
+    right = RadioField(_l("Recht"), [REQUIRED], choices=[], validate_choice=False)
+    government = SelectField(_l("Bestuur"), [REQUIRED], choices=[], validate_choice=False,
+                             description=_l("Het bestuur waarvoor u het recht nodig heeft; zijn "
+                                            "lokale beheerders beslissen."))
+    motivation = TextAreaField(_l("Waarom heeft u dit recht nodig?"), [REQUIRED, Length(max=2000)],
+                               description=_l("De lokale beheerder leest dit bij uw aanvraag."))
+    email = StringField(_l("Uw e-mailadres op het werk"), [Length(max=254)],
+                        description=_l("Nodig omdat u nog geen relatie met dit bestuur heeft: "
+                                       "hierop krijgt u het antwoord en later de verwittigingen."))
+
+
+class AccountSwitchForm(FlaskForm):
+    government = HiddenField(validators=[REQUIRED])

@@ -5,7 +5,7 @@ The unit of work is opened before the view and committed at one place, `_commit`
 answer is not an error; a refused request rolls back, so it changes nothing."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template, request, session
+from flask import Blueprint, current_app, g, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms import ValidationError
 
@@ -17,7 +17,7 @@ from attribute_authority.errors import (
     NotHelpdesk,
 )
 
-from . import auth, formatting, i18n
+from . import auth, formatting, i18n, session_store
 
 # Signing out needs no live session: after an idle timeout "Afmelden" still ends the bridge's.
 PUBLIC = {"admin.sign_in", "admin.metadata", "admin.acs", "admin.language", "admin.static",
@@ -28,18 +28,26 @@ NO_CSRF = {"admin.acs"}
 FORBIDDEN = (NotAdministratorOf, NotCentralAdministrator, NotHelpdesk)
 
 
-def install(bp: Blueprint) -> None:
+def install(bp: Blueprint, guard=auth.require_administrator) -> None:
+    """The hooks on `bp`; `guard` admits a request to an endpoint outside PUBLIC (the admin
+    pages need a role, the account pages only a signed-in person)."""
+    def check_sign_in():
+        return None if request.endpoint in PUBLIC else guard()
+
+    bp.before_request(session_store.refuse_while_down)
     bp.before_request(_language)
     bp.before_request(_refuse_nul)
     bp.before_request(_open_unit_of_work)
     bp.before_request(_check_csrf)
-    bp.before_request(_check_sign_in)
+    bp.before_request(check_sign_in)
     bp.after_request(_commit)
     bp.teardown_request(_close)
     bp.register_error_handler(DomainError, _refused)
     bp.register_error_handler(CSRFError, _csrf_refused)
     bp.context_processor(lambda: {"current_language": i18n.language(),
                                   "languages": i18n.LANGUAGES, "csrf_token": generate_csrf,
+                                  "home_url": _home_url,
+                                  "account_pages": "account" in current_app.blueprints,
                                   **formatting.helpers()})
 
 
@@ -61,6 +69,15 @@ def _refuse_nul():
     return None
 
 
+def _home_url() -> str:
+    """Where "back to the start" leads: the admin start page for an administrator, Mijn
+    rechten for everyone else signed in."""
+    roles = g.get("roles")
+    if (roles is None or not roles.any) and "account" in current_app.blueprints:
+        return url_for("account.home")
+    return url_for("admin.home")
+
+
 def _open_unit_of_work() -> None:
     g.db = current_app.extensions["admin_ui"].session_factory()
 
@@ -71,12 +88,6 @@ def _check_csrf() -> None:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError as problem:
             raise CSRFError(str(problem)) from None
-
-
-def _check_sign_in():
-    if request.endpoint not in PUBLIC:
-        return auth.require_sign_in()
-    return None
 
 
 def _commit(response):

@@ -79,9 +79,10 @@ def _person(session: Session, person_id: int) -> Person:
     return person
 
 
-def draft(session: Session, person_id: int, government_code: str, right_code: str,
+def draft(session: Session, person_id: int | None, government_code: str, right_code: str,
           on: date | None = None) -> Draft:
-    """Which kind of request a person would make; refuses rights that cannot be requested."""
+    """Which kind of request a person would make; refuses rights that cannot be requested.
+    `person_id` None: someone the service does not know yet, who can only ask to be added."""
     on = on or clock.today()
     government = governments.by_code(session, government_code)
     right = catalog.right_by_code(session, right_code)
@@ -91,7 +92,7 @@ def draft(session: Session, person_id: int, government_code: str, right_code: st
         raise NotRequestable(right=right.code, why="de centrale organisatie aanvaardt geen aanvragen")
     if right.code == authz.LOCAL_ADMIN_RIGHT and governments.missing_registration(government):
         raise NotRequestable(right=right.code, why="het bestuur is nog niet volledig geregistreerd")
-    relation = relations.open_relation(session, person_id, government.id)
+    relation = relations.open_relation(session, person_id, government.id) if person_id else None
     if relation is None:
         return Draft(government, right, "relation", None, None)
     live = session.scalars(select(Grant).where(

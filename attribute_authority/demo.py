@@ -17,7 +17,8 @@ from .models import Application, Person, Relation, Right
 from .national_register import NationalRegister
 
 CATALOG = {
-    ("idbeheer", "Gebruikersbeheer lokale besturen", "employee"): [
+    # Any capacity: a civil servant no government has added yet signs in as citizen to ask.
+    ("idbeheer", "Gebruikersbeheer lokale besturen", "any"): [
         ("idbeheer-local-admin", "Lokale beheerder", 365),
         ("idbeheer-central-admin", "Centrale beheerder", 365),
         ("idbeheer-helpdesk", "Helpdesk (aanmeldspoor)", 365),

@@ -33,10 +33,16 @@ class Page(Generic[T]):
 
 
 def fetch(session: Session, stmt: Select[Any], number: int = 1, size: int = DEFAULT_SIZE,
-          scalars: bool = True) -> Page:
-    """One page of a statement's rows; a page number past the end gives the last page."""
+          scalars: bool = True, count: Select[Any] | None = None) -> Page:
+    """One page of a statement's rows; a page number past the end gives the last page.
+
+    `count` counts the same rows more cheaply, when the caller has such a statement: the page
+    needs the joins that fill a row, counting them does not (on a government of 15 000 people
+    the joined count was most of the page's time)."""
     size = min(max(size, 1), MAX_SIZE)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if count is None:
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = session.scalar(count) or 0
     last = max(1, -(-total // size))
     number = min(max(number, 1), last)
     paged = stmt.limit(size).offset((number - 1) * size)

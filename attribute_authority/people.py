@@ -51,6 +51,11 @@ def add(session: Session, actor: authz.Actor, register: NationalRegister, raw_rr
     existing = find(session, info.rrn)
     if existing is not None:
         return existing, False
+    return _create(session, register, info, actor.rrn, reason or None), True
+
+
+def _create(session: Session, register: NationalRegister, info: rrn_rules.RrnInfo,
+            actor_rrn: str, reason: str | None) -> Person:
     record = _lookup(register, info.rrn)
     stamp = clock.now()
     person = Person(rrn=info.rrn, surname=record.surname, given_name=record.given_name,
@@ -58,10 +63,10 @@ def add(session: Session, actor: authz.Actor, register: NationalRegister, raw_rr
                     language=record.language, aligned_at=stamp, created_at=stamp)
     session.add(person)
     session.flush()
-    audit.record(session, actor.rrn, Change("person.added", "person", person.id,
-                                            person_id=person.id, reason=reason or None,
+    audit.record(session, actor_rrn, Change("person.added", "person", person.id,
+                                            person_id=person.id, reason=reason,
                                             after=snapshot(person, *_FIELDS)))
-    return person, True
+    return person
 
 
 def known(session: Session, actor: authz.Actor, raw_rrn: str, on: date | None = None) -> Person:
@@ -144,3 +149,14 @@ def align(session: Session, actor: authz.Actor, register: NationalRegister, raw_
         audit.record(session, actor.rrn, Change("person.aligned", "person", person.id,
                                                 person_id=person.id, before=before, after=after))
     return person
+
+
+def add_self(session: Session, register: NationalRegister, raw_rrn: str) -> Person:
+    """The signed-in person themselves, created from the register when the service does not
+    know them yet: someone no government has added can still ask to be added (R15). The
+    audit trail records the person as their own actor."""
+    info = rrn_rules.parse(raw_rrn)
+    existing = find(session, info.rrn)
+    if existing is not None:
+        return existing
+    return _create(session, register, info, info.rrn, "zelf aangemeld voor een aanvraag (R15)")

@@ -115,23 +115,35 @@ class ItemFilter:
 def items(session: Session, actor: authz.Actor, review_id: int, flt: ItemFilter = ItemFilter(),
           page: int = 1, size: int = paging.DEFAULT_SIZE) -> paging.Page[ReviewItem]:
     review = get(session, actor, review_id)
+    conditions = [ReviewItem.review_id == review.id]
+    if flt.application:
+        conditions.append(Right.application.has(code=flt.application))
+    if flt.category:
+        conditions.append(Relation.category == flt.category)
+    if flt.decision == "open":
+        conditions.append(ReviewItem.decision.is_(None))
+    elif flt.decision:
+        conditions.append(ReviewItem.decision == flt.decision)
     stmt = (select(ReviewItem).join(ReviewItem.grant).join(Grant.relation).join(Relation.person)
             .join(Grant.right).join(Right.application)
             .options(contains_eager(ReviewItem.grant).contains_eager(Grant.relation)
                      .contains_eager(Relation.person),
                      contains_eager(ReviewItem.grant).contains_eager(Grant.right)
                      .contains_eager(Right.application))
-            .where(ReviewItem.review_id == review.id)
-            .order_by(ReviewItem.id))
+            .where(*conditions)
+            # in the order of uq_review_item_review_grant: a page stops after its rows instead
+            # of sorting every item of the review first
+            .order_by(ReviewItem.grant_id))
+    # Counted with only the joins a filter needs: every item has its grant, relation, person,
+    # right and application, so leaving the others out counts the same rows.
+    count = select(func.count(ReviewItem.id)).select_from(ReviewItem)
+    if flt.application or flt.category:
+        count = count.join(ReviewItem.grant)
     if flt.application:
-        stmt = stmt.where(Right.application.has(code=flt.application))
+        count = count.join(Grant.right)
     if flt.category:
-        stmt = stmt.where(Relation.category == flt.category)
-    if flt.decision == "open":
-        stmt = stmt.where(ReviewItem.decision.is_(None))
-    elif flt.decision:
-        stmt = stmt.where(ReviewItem.decision == flt.decision)
-    return paging.fetch(session, stmt, page, size)
+        count = count.join(Grant.relation)
+    return paging.fetch(session, stmt, page, size, count=count.where(*conditions))
 
 
 def decide(session: Session, actor: authz.Actor, review_id: int, item_ids: Iterable[int],

@@ -51,7 +51,9 @@ from attribute_authority.models import AuditHead, Government, Grant, Person, Rel
 from attribute_authority.national_register import FileRegister  # noqa: E402
 from attribute_authority.states import STATES  # noqa: E402
 
-GENERATOR_VERSION = 2  # bump when the generated data or the schema history changes
+GENERATOR_VERSION = 3  # bump when the generated data or the schema history changes
+# 3: each generated grant has its period (grant_period, migration 0007); without it no grant
+#    was in force, so searches, reviews and the AttributeQuery found nothing to read
 OUT = Path(__file__).resolve().parent / "out"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/idbeheer_bench"
 BIG_GOVERNMENT = "11002"  # Antwerpen: the one government with more than 10 000 people
@@ -339,6 +341,10 @@ def build(engine: Engine, url: str, params: dict) -> None:
     bulk_load(engine, Person.__table__, PERSON_COLS, persons)
     bulk_load(engine, Relation.__table__, RELATION_COLS, relation_rows)
     bulk_load(engine, Grant.__table__, GRANT_COLS, grant_rows)
+    with engine.begin() as conn:  # one period per generated grant: no extension history
+        conn.execute(text('INSERT INTO grant_period (grant_id, start, "end") '
+                          'SELECT id, start, "end" FROM "grant" WHERE id > :after'),
+                     {"after": max_grant})
     log(f"loaded: {time.perf_counter() - t:.1f} s")
     t = time.perf_counter()
     with engine.begin() as conn:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from admin_ui import AdminConfig
+from admin_ui import AdminConfig, create_account_blueprint
 from admin_ui import create_blueprint as admin_blueprint
 from admin_ui.auth import APPLICATION as ADMIN_APPLICATION
 from admin_ui.sso import registration_metadata
@@ -107,6 +107,7 @@ def create_app(settings: Settings) -> Flask:
             idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute_lifetime=dt.timedelta(minutes=settings.session_lifetime_minutes))),
         url_prefix="/admin")
+    app.register_blueprint(create_account_blueprint(), url_prefix="/account")
 
     @app.get("/healthz")
     def healthz():

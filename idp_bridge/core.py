@@ -447,6 +447,11 @@ class SignInCore:
         browser.set_capacity(chosen)
         return ToCapacityPage()
 
+    def app_name(self, code: str) -> str:
+        """The catalog name of one application (its code if it has none)."""
+        with self.read_db() as db:
+            return db.scalar(select(Application.name).where(Application.code == code)) or code
+
     def app_names(self, entries: list[AppEntry]) -> list[str]:
         """The catalog names of the session's applications (the code if it has none)."""
         codes = [e.app_code for e in entries]

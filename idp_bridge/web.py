@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from flask import Blueprint, Flask, Response, render_template, request, session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+import uikit
 from samlkit.bindings import decode_post, decode_redirect
 from samlkit.errors import SamlSecurityError
 
@@ -89,7 +90,8 @@ class Bridge:
             case signin.ChooseCapacity():
                 return render_template("bridge/capacity.html", person=outcome.person,
                                        choices=outcome.choices, preselected=outcome.preselected,
-                                       csrf=outcome.csrf, app=outcome.app), 200
+                                       csrf=outcome.csrf, app=outcome.app,
+                                       app_name=self.core.app_name(outcome.app) if outcome.app else None), 200
             case signin.Mismatch():
                 return render_template("bridge/mismatch.html", person=outcome.person,
                                        app=outcome.app, required=outcome.required,
@@ -105,7 +107,8 @@ def create_bridge_app(deps: BridgeDeps, blueprints: Iterable[Blueprint] = ()) ->
     dev_eid's pages in demo and test mode)."""
     check_production(deps)
     config = deps.config
-    app = Flask("idp_bridge", template_folder=str(Path(__file__).parent / "templates"))
+    app = Flask("idp_bridge", template_folder=str(Path(__file__).parent / "templates"),
+                static_folder=str(uikit.STATIC), static_url_path="/idp/static")
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=config.max_message_bytes * 2)
     sessions.configure(app, deps.session_backend, cookie_name=config.session_cookie,
                        secure=config.secure_cookies, idle_timeout=config.idle_timeout)

@@ -4,16 +4,24 @@ key) and an EncryptedAssertion (an upstream IdP's Assertion encrypted to the bri
 Only RSA-OAEP key transport is accepted. RSA PKCS#1 v1.5 (`rsa-1_5`) is refused: the AA
 answers every query, so any observable difference on bad padding would make it a
 Bleichenbacher oracle for recovering session keys (Jager, Schwenk, Somorovsky, "Bleichenbacher's
-attack strikes again", 2012), and XML Encryption 1.1 warns against it. AES-CBC content is
-accepted because peers still send it; its padding oracle (Jager & Somorovsky, "How to break
-XML Encryption", 2011) is closed by the callers' order of work: decrypt only an element
-inside a message whose signature has verified, so a tampered ciphertext never gets here.
-Every cryptographic failure is reported with the same reason and message all the same.
+attack strikes again", 2012), and XML Encryption 1.1 warns against it.
+
+An EncryptedID is accepted only with AES-GCM content (`AUTHENTICATED_CIPHERS`): it arrives in
+an AttributeQuery signed by the application that sent it, and that signature proves nothing
+when the sender is the one tampering, so AES-CBC's padding oracle (Jager & Somorovsky, "How to
+break XML Encryption", 2011) would stay open. An EncryptedAssertion may still use AES-CBC:
+it is decrypted only inside a Response whose signature, by the upstream IdP, has verified.
+
+Every cryptographic failure is reported with the same reason and message, and costs the same
+work: a session key that does not unwrap is replaced by a random one and the content is
+decrypted all the same (its tag or padding then fails), so neither the answer nor its timing
+tells a bad key transport from bad content.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Sequence
 
 import xmlsec
@@ -27,6 +35,7 @@ from .samlxml import DS, SAML, XENC, XENC11
 from .xmlparse import parse_xml
 
 __all__ = [
+    "AUTHENTICATED_CIPHERS",
     "CONTENT_CIPHERS",
     "KEY_TRANSPORTS",
     "decrypt_encrypted_assertion",
@@ -47,6 +56,9 @@ CONTENT_CIPHERS = {
     "aes256-gcm": (f"{XENC11}aes256-gcm", xmlsec.constants.TransformAes256Gcm, 256),
 }
 _KEY_BITS = {uri: bits for uri, _, bits in CONTENT_CIPHERS.values()}
+# Content ciphers with integrity: the only ones an EncryptedID may use.
+AUTHENTICATED_CIPHERS = frozenset(uri for name, (uri, _, _) in CONTENT_CIPHERS.items()
+                                  if name.endswith("-gcm"))
 # short name -> xmlsec transform, for writing; "rsa-1_5" only so that tests can show the refusal
 KEY_TRANSPORTS = {
     "rsa-oaep-mgf1p": xmlsec.constants.TransformRsaOaep,
@@ -57,14 +69,17 @@ _UNDECRYPTABLE = "the {what} cannot be decrypted with our key"
 _MAX_ASSERTION_BYTES = 1 << 20
 
 
-def decrypt_encrypted_id(encrypted_id: etree._Element, keypair: KeyPair) -> etree._Element:
+def decrypt_encrypted_id(
+    encrypted_id: etree._Element, keypairs: Sequence[KeyPair]
+) -> etree._Element:
     """Return the saml:NameID inside a saml:EncryptedID, as a new standalone element.
 
     The caller's tree is left untouched (it stays as signed). The EncryptedKey may sit inside
-    EncryptedData/KeyInfo or beside EncryptedData; several (one per recipient) are tried.
+    EncryptedData/KeyInfo or beside EncryptedData; several (one per recipient) are tried, each
+    with every one of `keypairs` (current and staged keys). AES-GCM content only.
     Raises `DecryptionRefused` with reason `malformed`, `weak_algorithm` or `undecryptable`.
     """
-    name_id = _decrypt(encrypted_id, "EncryptedID", "NameID", [keypair])
+    name_id = _decrypt(encrypted_id, "EncryptedID", "NameID", keypairs, AUTHENTICATED_CIPHERS)
     if len(name_id):
         raise DecryptionRefused("malformed", "the EncryptedID does not hold one plain saml:NameID")
     return copy.deepcopy(name_id)
@@ -80,7 +95,8 @@ def decrypt_encrypted_assertion(
     verify the Assertion's own signature before reading anything of it. Each of `keypairs`
     (current and staged encryption keys) is tried. Reasons as for `decrypt_encrypted_id`.
     """
-    assertion = _decrypt(encrypted_assertion, "EncryptedAssertion", "Assertion", keypairs)
+    assertion = _decrypt(encrypted_assertion, "EncryptedAssertion", "Assertion", keypairs,
+                         frozenset(_KEY_BITS))
     try:
         return parse_xml(etree.tostring(assertion), _MAX_ASSERTION_BYTES)
     except XmlRefused as exc:
@@ -89,7 +105,7 @@ def decrypt_encrypted_assertion(
 
 def _decrypt(
     container: etree._Element, container_name: str, content_name: str,
-    keypairs: Sequence[KeyPair],
+    keypairs: Sequence[KeyPair], ciphers: frozenset[str],
 ) -> etree._Element:
     """Decrypt the one EncryptedData of a saml:<container_name> in a copy of it; return the
     saml:<content_name> element it held (inside that copy)."""
@@ -101,7 +117,7 @@ def _decrypt(
     if len(data_nodes) != 1:
         raise DecryptionRefused("malformed", f"an {container_name} holds exactly one EncryptedData")
     encrypted_data = data_nodes[0]
-    key_bits = _content_key_bits(encrypted_data)
+    key_bits = _content_key_bits(encrypted_data, ciphers)
     key_nodes = [
         *encrypted_data.findall(f"{{{DS}}}KeyInfo/{{{XENC}}}EncryptedKey"),
         *work.findall(f"{{{XENC}}}EncryptedKey"),
@@ -111,26 +127,23 @@ def _decrypt(
     for key_node in key_nodes:
         _check_key_transport(key_node)
 
-    session_key = next(
-        (
-            key
-            for key_node in key_nodes
-            for keypair in keypairs
-            if (key := _unwrap(key_node, keypair)) is not None and len(key) * 8 == key_bits
-        ),
-        None,
-    )
-    if session_key is None:
-        raise DecryptionRefused("undecryptable", undecryptable)
+    # Every key node with every key pair, whichever opens: the work does not depend on which.
+    unwrapped = [_unwrap(key_node, keypair) for key_node in key_nodes for keypair in keypairs]
+    session_key = next((k for k in unwrapped if k is not None and len(k) * 8 == key_bits), None)
+    opened = session_key is not None
 
     ctx = xmlsec.EncryptionContext()
-    ctx.key = xmlsec.Key.from_binary_data(xmlsec.constants.KeyDataAes, session_key)
+    ctx.key = xmlsec.Key.from_binary_data(
+        xmlsec.constants.KeyDataAes, session_key or os.urandom(key_bits // 8)
+    )
     # Parse the plaintext in place as an element, whatever Type the sender wrote.
     encrypted_data.set("Type", f"{XENC}Element")
     try:
         content = ctx.decrypt(encrypted_data)
     except xmlsec.Error:
-        raise DecryptionRefused("undecryptable", undecryptable) from None
+        content = None
+    if not opened or content is None:
+        raise DecryptionRefused("undecryptable", undecryptable)
     others = [n for n in work if n is not content and n.tag != f"{{{XENC}}}EncryptedKey"]
     if (
         not isinstance(content, etree._Element)
@@ -199,10 +212,10 @@ def _encrypt(
     return etree.fromstring(etree.tostring(container))
 
 
-def _content_key_bits(encrypted_data: etree._Element) -> int:
+def _content_key_bits(encrypted_data: etree._Element, ciphers: frozenset[str]) -> int:
     algorithm = encrypted_data.find(f"{{{XENC}}}EncryptionMethod")
     uri = algorithm.get("Algorithm") if algorithm is not None else None
-    if uri not in _KEY_BITS:
+    if uri not in ciphers:
         raise DecryptionRefused("weak_algorithm", f"content encryption {uri} is not accepted")
     return _KEY_BITS[uri]
 

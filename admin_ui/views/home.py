@@ -7,6 +7,7 @@ from flask import Blueprint, g, redirect, render_template, url_for
 
 from attribute_authority import access_requests, authz, governments, history, overview, people
 
+from ..i18n import gettext as _
 from ._common import today
 
 
@@ -21,16 +22,29 @@ def home():
                            open_requests=access_requests.open_count(g.db, g.actor, today()))
 
 
-def _header() -> dict:
-    """Who is signed in, for which government, by name (computed only when a page asks)."""
+def header() -> dict:
+    """Who is signed in, for which government (None as citizen), by name (computed only when
+    a page asks); the account pages show the same header."""
     def signed_in() -> dict | None:
-        if not g.get("actor") or g.get("db") is None:
+        if not g.get("rrn") or g.get("db") is None:
             return None
-        government = governments.names_of(g.db, {g.government}).get(g.government, g.government)
-        return {"government": government, "person": people.name_of(g.db, g.actor.person_id)}
+        government = None
+        if g.government:
+            government = governments.names_of(g.db, {g.government}).get(g.government, g.government)
+        person = people.name_of(g.db, g.actor.person_id) if g.get("actor") else ""
+        return {"government": government, "person": person or g.get("signed_in_name") or g.rrn}
     return {"signed_in": signed_in}
+
+
+def unknown_page(path: str):
+    """An address under the admin UI that is no page: a 404 in the admin UI's look, with the
+    way back, rather than the framework's bare page (every real route matches first)."""
+    return render_template("admin/refused.html", status=404,
+                           message=_("Deze pagina bestaat niet. Controleer het adres of ga terug "
+                                     "naar de startpagina.")), 404
 
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/", view_func=home)
-    bp.context_processor(_header)
+    bp.add_url_rule("/<path:path>", view_func=unknown_page)
+    bp.context_processor(header)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template
 
 from attribute_authority import grants, overview
-from attribute_authority.grants import GrantFilter
 from attribute_authority.states import state_of
 
 from ..i18n import lazy_gettext as _l
@@ -18,10 +17,10 @@ COLUMNS = (("rrn", _l("Rijksregisternummer")), ("name", _l("Naam")), ("right", _
 
 def page():
     on = today()
-    active = grants.search_for(g.db, g.actor, GrantFilter(government=g.government, state="active"),
-                               on, page=page_number())
-    return render_template("admin/report.html", page=active,
-                           overview=overview.of_government(g.db, g.actor, g.government, on),
+    active = grants.report_page(g.db, g.actor, g.government, on, page=page_number())
+    government, ending = overview.ending_soon(g.db, g.actor, g.government, on)
+    return render_template("admin/report.html", page=active, government=government,
+                           ending_soon=ending,
                            ending_within=overview.ENDING_WITHIN_DAYS,
                            state_of=lambda grant: state_of(grant, on))
 

@@ -9,7 +9,8 @@ signature verification.
    returned is read.
 3. Version 2.0, an IssueInstant within the allowed skew, our endpoint as Destination if any.
 4. Its ID is used once (replay), remembered as long as the IssueInstant would be accepted.
-5. One Subject with a NameID, or an EncryptedID that our encryption key opens.
+5. One Subject with a NameID, or an EncryptedID (AES-GCM only) that our encryption key opens;
+   every EncryptedID failure gets the one same answer.
 6. Optional `…:government` Attributes limit the scope.
 """
 from __future__ import annotations
@@ -49,6 +50,10 @@ _ATTRIBUTE_VALUE = f"{{{SAML}}}AttributeValue"
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,255}")
 _DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)?")
 _MAYBE_NEW_KEY = {"untrusted_key", "bad_signature"}
+ENCRYPTED_ID_REFUSED = (
+    "the EncryptedID cannot be used: encrypt the NameID with AES-GCM and RSA-OAEP to the"
+    " encryption key in our metadata"
+)
 _MAX_GOVERNMENTS = 400  # more than all governments of Flanders; bounds the IN list
 
 
@@ -145,14 +150,17 @@ class QueryReader:
         )
 
     def _decrypt(self, encrypted_id: etree._Element, refuse) -> etree._Element:
-        failure = None
-        for pair in self._keys.encryption:
-            try:
-                return decrypt_encrypted_id(encrypted_id, pair)
-            except DecryptionRefused as exc:
-                failure = exc
-        raise refuse(f"encrypted_id_{failure.reason}", failure.message,
-                     sub_status=UNKNOWN_PRINCIPAL)
+        """The NameID inside an EncryptedID, or one refusal for every way it can fail.
+
+        The query's signature is the sending application's own, so it proves nothing about a
+        ciphertext that application tampered with: which step failed (cipher, key transport,
+        tag, plaintext) must not show, or the answer becomes a decryption oracle.
+        """
+        try:
+            return decrypt_encrypted_id(encrypted_id, self._keys.encryption)
+        except DecryptionRefused:
+            raise refuse("encrypted_id_refused", ENCRYPTED_ID_REFUSED,
+                         sub_status=UNKNOWN_PRINCIPAL) from None
 
 
 def _subject_identifier(query: etree._Element, refuse) -> etree._Element:

@@ -16,6 +16,7 @@ import os
 import re
 import urllib.error
 from html import escape
+from urllib.parse import urlencode
 
 from flask import Flask, Response, request, session
 
@@ -28,9 +29,9 @@ from .sso import register_sso, signed_in_user
 _PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>demo-app</title>
 <style>body{{font-family:sans-serif;max-width:46em;margin:2em auto}}label{{display:block;margin:.5em 0}}
 code{{background:#eee;padding:0 .2em}}</style></head><body>
-<h1>demo-app</h1>
+<main><h1>demo-app</h1>
 {body}
-</body></html>"""
+</main></body></html>"""
 _ANONYMOUS = """<p>Meld u eerst aan: demo-app vraagt de attribuutautoriteit alleen naar de rechten
 van wie aangemeld is.</p>
 <p><a href="login">Aanmelden via lb-idbeheer (eID of federaal token)</a></p>"""
@@ -43,6 +44,16 @@ ondertekende SAML AttributeQuery over SOAP).</p>
 <button type="submit">Vraag mijn rechten op</button>
 </form>
 {result}"""
+
+_ADMIN_RIGHT = "demo-app-admin"
+_ADMIN = """<p>U heeft het recht <code>{right}</code> in bestuur <code>{government}</code>, volgens
+de attribuutautoriteit nu: welkom in het beheer van demo-app.</p><p><a href="./">Terug</a></p>"""
+_NO_ACCESS = """<h2>Geen toegang</h2>
+<p>Voor het beheer van demo-app heeft u het recht <code>{right}</code> nodig{where}. U heeft het
+nu niet.</p>
+<p><a href="{request}">Vraag het recht aan bij uw lokale beheerder</a> (u meldt eerst aan bij
+lb-idbeheer; uw lokale beheerder krijgt de aanvraag).</p>
+<p><a href="./">Terug</a></p>"""
 
 # What the form may send on to the AA: an RRN is 11 digits, a government code is the NIS
 # code, "ocmw-" + one, or a word such as "vlaanderen" (anything else, a NUL byte among it,
@@ -85,18 +96,44 @@ def create_app(*, base_url: str, certs_dir: str | os.PathLike[str], secret_key: 
         body = _FORM.format(rrn=escape(user["rrn"][0]), government=escape(government), result=result)
         return _PAGE.format(body=body), status
 
-    def _ask(rrn: str, governments: list[str] | None) -> str:
+    @app.get("/beheer")
+    def admin_page() -> tuple[str, int]:
+        """demo-app's own administration, for holders of demo-app-admin in the capacity's
+        government, asked live (R8). Anyone else gets the "no access" page with the link to
+        lb-idbeheer's request page, as DESIGN.md's contract names it."""
+        user = signed_in_user(session)
+        if user is None:
+            return _PAGE.format(body=_ANONYMOUS), 401
+        government = (user.get("government") or [""])[0]
+        answer = _query(user["rrn"][0], [government] if government else None)
+        if isinstance(answer, str):  # no usable answer: say so, it is no "no access"
+            return _PAGE.format(body=answer), 503
+        if answer.status == "Success" and f"{_ADMIN_RIGHT}@{government}" in answer.rights:
+            return _PAGE.format(body=_ADMIN.format(right=_ADMIN_RIGHT, government=escape(government))), 200
+        link = f"{base}/account/request?" + urlencode(
+            {"app": "demo-app", "right": _ADMIN_RIGHT, **({"government": government} if government else {})})
+        where = f" in bestuur <code>{escape(government)}</code>" if government else ""
+        return _PAGE.format(body=_NO_ACCESS.format(right=_ADMIN_RIGHT, where=where,
+                                                   request=escape(link))), 403
+
+    def _query(rrn: str, governments: list[str] | None) -> aa_client.Answer | str:
+        """The AA's answer, or a sentence saying why there is none."""
         query_id, envelope = aa_client.build_query(me, aa_soap, rrn, keypair.key_pem,
                                                    keypair.cert_pem, governments)
         try:
             if not authority:
                 authority.append(aa_client.read_aa_metadata(aa_client.fetch(aa_metadata)))
-            answer = aa_client.read_answer(aa_client.post(aa_soap, envelope), query_id, me,
-                                           authority[0])
+            return aa_client.read_answer(aa_client.post(aa_soap, envelope), query_id, me,
+                                         authority[0])
         except urllib.error.HTTPError as exc:
             return f"<p>De attribuutautoriteit weigerde de vraag: HTTP {exc.code}.</p>"
         except (urllib.error.URLError, ValueError) as exc:
             return f"<p>Geen bruikbaar antwoord: {escape(str(exc))}</p>"
+
+    def _ask(rrn: str, governments: list[str] | None) -> str:
+        answer = _query(rrn, governments)
+        if isinstance(answer, str):
+            return answer
         if answer.status != "Success":
             return (f"<p>Status <code>{escape(answer.status)}</code>"
                     f"{': ' + escape(answer.message) if answer.message else ''}</p>")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
+import uikit
 from attribute_authority.national_register import FileRegister, NationalRegister
 from samlkit.bindings import decode_redirect, post_form, redirect_url
 from samlkit.errors import SamlSecurityError
@@ -15,7 +16,8 @@ OUTCOMES = {"ok": "Aanmelden lukt", "cancel": "Gebruiker annuleert", "card_error
 
 
 def blueprint(dev_eid: DevEid, register: NationalRegister, max_bytes: int) -> Blueprint:
-    bp = Blueprint("dev_eid", __name__, url_prefix="/dev-eid", template_folder="templates")
+    bp = Blueprint("dev_eid", __name__, url_prefix="/dev-eid", template_folder="templates",
+                   static_folder=str(uikit.STATIC), static_url_path="/static")
 
     def persons():
         return register.all() if isinstance(register, FileRegister) else []

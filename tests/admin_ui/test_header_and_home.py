@@ -30,3 +30,15 @@ def test_a_single_search_hit_opens_the_person(client):
     assert one.status_code == 302 and one.location.endswith(f"/admin/people/{BART}")
     many = client.get("/admin/people?q=a")
     assert many.status_code == 200
+
+
+def test_an_unknown_address_is_a_404_in_the_admin_ui_s_look(client):
+    """#13.16: the framework's bare 404 page had no landmarks; ours has the header, the main
+    content and the way back. Real routes still match first."""
+    sign_in(client, AN, MERELBEKE)
+    missing = client.get("/admin/no-such/page")
+    page = text(missing)
+    assert missing.status_code == 404 and '<main id="content"' in page
+    assert "Deze pagina bestaat niet" in page and 'href="/admin/"' in page
+    assert client.get("/admin/static/look.css").status_code == 200
+    assert client.get(f"/admin/people/{BART}").status_code == 200

@@ -4,14 +4,17 @@ IDs of Merelbeke-Melle's person, relation, grant and upload job, in the URL and 
 Routes that take an ID answer 403 or 404; no route changes relations, grants or the audit
 trail, and none shows Merelbeke-Melle's person."""
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import select
 from support import AN, BART, FEMKE, MERELBEKE, NAZARETH, actor, counts
-from support.admin import post, sign_in
+from support.admin import post, sign_in, sign_in_answer
+from support.sp import citizen
 
 from admin_ui.request_scope import PUBLIC
 from attribute_authority import access_requests, bulk, clock, grants, relations, reviews, uploads
-from attribute_authority.models import BulkSelection, Grant, Relation
+from attribute_authority.models import AccessRequest, BulkSelection, Grant, Person, Relation
 
 SKIP = {"admin.sign_out"}  # would end the sweep's own session; covered in test_sign_in
 # A person is nobody's tenant: any administrator may relate a known person to their own
@@ -150,3 +153,64 @@ def test_relating_a_known_person_touches_only_the_acting_government(client, db, 
 def _token(client):
     from support.admin import csrf
     return csrf(client, "/admin/signed-out")
+
+
+# -- the account pages (/account/): one person's own, whoever else's ids a request carries ------
+
+def account_routes(app):
+    return sorted((r for r in app.url_map.iter_rules() if r.endpoint.startswith("account.")),
+                  key=lambda r: r.rule)
+
+
+def _account_state(db, ids):
+    """What the sweep's person (Femke) may not change: everything of Merelbeke-Melle, and
+    any request not her own."""
+    db.expire_all()
+    others = db.scalars(select(AccessRequest.id, AccessRequest.status)
+                        .join(AccessRequest.person).where(Person.rrn != FEMKE)
+                        .order_by(AccessRequest.id)).all()
+    return _state(db, ids)[1:], others
+
+
+def test_the_account_sweep_covers_every_account_route(app):
+    assert {r.endpoint for r in account_routes(app)} == {
+        "account.home", "account.request", "account.switch"}
+
+
+@pytest.mark.parametrize("capacity", ["employee", "citizen"])
+def test_every_account_route_shows_and_changes_only_the_signed_in_persons_own(
+        app, client, db, foreign, capacity):
+    """Femke (Nazareth-De Pinte) opens every account route with Bart's RRN, relation, grant
+    and request ids and Merelbeke-Melle in the query and the form: no page shows Bart or his
+    request, nothing of his or of Merelbeke-Melle changes; what she files is her own."""
+    today = clock.today()
+    before = _account_state(db, foreign)
+    query = {"rrn": BART, "person": BART, "person_id": str(foreign["relation_id"]),
+             "relation_id": str(foreign["relation_id"]), "grant_id": str(foreign["grant_id"]),
+             "request_id": str(foreign["request_id"]), "app": "demo-app",
+             "right": "demo-app-admin", "government": MERELBEKE}
+    form = {**_form(today, foreign), "motivation": "poging", "request_id": str(foreign["request_id"])}
+    swept = 0
+    for rule in account_routes(app):
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            if capacity == "citizen":
+                sign_in_answer(client, FEMKE, NAZARETH, attributes=citizen(FEMKE))
+            else:
+                sign_in(client, FEMKE, NAZARETH)
+            url = rule.build({})[1]
+            if method == "GET":
+                response = client.get(url, query_string=query)
+            else:
+                response = post(client, url + "?" + urlencode(query), form)
+            where = f"{method} {url}"
+            assert response.status_code < 500, where
+            page = response.get_data(as_text=True)
+            assert "Claes" not in page and "Bart" not in page, where
+            if method == "POST" and rule.endpoint == "account.switch":
+                assert response.status_code == 404, where  # not a government of hers
+            assert _account_state(db, foreign) == before, where
+            swept += 1
+    assert swept == 4
+    mine = db.scalars(select(AccessRequest).join(AccessRequest.person)
+                      .where(Person.rrn == FEMKE)).all()
+    assert [(r.government.code, r.kind) for r in mine] == [(MERELBEKE, "relation")]

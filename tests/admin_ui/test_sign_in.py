@@ -40,21 +40,39 @@ def test_the_stand_in_sign_in_page_is_gone(client):
     assert client.get("/admin/sign-in/dev").status_code == 404
 
 
-def test_someone_without_an_admin_right_is_refused(client):
-    refused = sign_in_answer(client, BART, MERELBEKE)
+def test_someone_without_an_admin_right_signs_in_to_their_own_page_not_the_admin_pages(client, db):
+    before = counts(db)
+    landed = sign_in_answer(client, BART, MERELBEKE)
+    assert landed.status_code == 303 and landed.location.endswith("/account/")
+    refused = client.get("/admin/")
     assert refused.status_code == 403
-    assert "U bent geen lokale beheerder van 44088" in refused.get_data(as_text=True)
-    assert client.get("/admin/").status_code == 302
+    page = refused.get_data(as_text=True)
+    assert "geen lokale beheerder, centrale beheerder of helpdeskmedewerker" in page
+    assert 'href="/account/"' in page and "Mijn rechten" in page
+    for path in ("/admin/people", f"/admin/people/{BART}", "/admin/requests", "/admin/report"):
+        assert client.get(path).status_code == 403, path
+    assert post(client, f"/admin/people/{BART}/edit", {"language": "fr"}).status_code == 403
+    assert client.get("/account/").status_code == 200
+    assert counts(db) == before
 
 
-def test_capacity_of_a_government_one_does_not_administer_is_refused(client):
-    assert sign_in_answer(client, AN, NAZARETH).status_code == 403
-    assert client.get("/admin/").status_code == 302
+def test_a_page_of_the_admin_ui_asked_for_by_a_non_administrator_is_refused_after_sign_in(client):
+    landed = sign_in(client, BART, MERELBEKE, path="/admin/people?q=claes")
+    assert landed.location.endswith("/admin/people?q=claes")
+    assert client.get(landed.location).status_code == 403
 
 
-def test_a_citizen_capacity_is_refused(client):
-    assert sign_in_answer(client, AN, MERELBEKE, attributes=citizen(AN)).status_code == 403
-    assert client.get("/admin/").status_code == 302
+def test_capacity_of_a_government_one_does_not_administer_gives_no_admin_pages(client):
+    assert sign_in_answer(client, AN, NAZARETH).status_code == 303
+    assert client.get("/admin/").status_code == 403
+    assert client.get("/admin/people").status_code == 403
+
+
+def test_a_citizen_capacity_gives_no_admin_pages(client):
+    landed = sign_in_answer(client, AN, MERELBEKE, attributes=citizen(AN))
+    assert landed.status_code == 303 and landed.location.endswith("/account/")
+    assert client.get("/admin/").status_code == 403
+    assert client.get("/account/").status_code == 200
 
 
 @pytest.mark.parametrize("change", [

@@ -1,90 +1,25 @@
 """The admin UI in Debian's chromium: the FAQ's three steps (add person, relation, grant),
 extend with a too-long period and its fix, bulk grant, revoke; a screenshot of each main page
-under test-artifacts/. Nothing here needs JavaScript: the pages have none."""
+in the artifacts folder (support.browser.artifacts). Nothing here needs JavaScript: the pages have none."""
 from __future__ import annotations
 
 import socket
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from support import AN, BART, DINA, EMIL, MERELBEKE
+from support import browser as _browser
+from support.browser import sign_in
 from werkzeug.serving import make_server
 
 from attribute_authority import clock
-from idbeheer.app import create_app
-from idbeheer.settings import from_env
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def server(databases, register, tmp_path_factory):
-    """The all-in-one app (bridge, dev_eid, admin UI, demo-app) on a port of its own."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    home = tmp_path_factory.mktemp("e2e-home")
-    settings = from_env({"IDBEHEER_HOME": str(home / "var"), "IDBEHEER_BASE_URL": base,
-                         "IDBEHEER_DATABASE_URL": databases.seeded(register),
-                         "IDBEHEER_METADATA_DIR": str(home / "metadata"),
-                         "IDBEHEER_CERTS_DIR": str(home / "certs")})
-    httpd = make_server("127.0.0.1", port, create_app(settings), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: apt-get install -y chromium "
-                    "(scripts/dev.sh test installs it)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM),
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    context = browser.new_context(base_url=server, java_script_enabled=False)
-    pg = context.new_page()
-    yield pg
-    context.close()
 
 
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
-
-
-def sign_in(page, rrn: str, government: str, start: str | None = "/admin/",
-            name: str | None = None) -> None:
-    """Through the bridge, as a person does: dev_eid's page, the capacity page; without
-    JavaScript the two hand-over pages (to the bridge, to the application) need one click."""
-    if start:
-        page.goto(start)
-    page.wait_for_url("**/dev-eid/**")
-    if name:
-        shot(page, f"{name}-1-dev-eid")
-    page.select_option("select[name=rrn]", rrn)
-    page.check("input[name=method][value=eid]")
-    page.get_by_role("button", name="Aanmelden").click()
-    page.get_by_role("button", name="Verder").click()  # the hand-over to the bridge
-    page.wait_for_url("**/idp/capacity")
-    if name:
-        shot(page, f"{name}-2-capacity")
-    page.check(f"input[name=capacity][value='{government}']")
-    page.get_by_role("button", name="Verder").click()
-    page.get_by_role("button", name="Verder").click()  # the hand-over to the application
+    _browser.shot(page, f"admin-{name}")
 
 
 def test_sign_in_from_the_login_button_to_the_start_page(page):
@@ -105,12 +40,12 @@ def test_demo_app_sign_in_and_single_logout(page):
     content = page.content()
     assert "Bart Claes" in content and f"demo-app-reader@{MERELBEKE}" in content
     assert "Volgens de attribuutautoriteit, nu" in content
-    page.screenshot(path=str(ARTIFACTS / "demo-app-signed-in.png"), full_page=True)
+    _browser.shot(page, "demo-app-signed-in")
     # Signing out of demo-app ends the bridge's session: the next person needs an eID.
     page.get_by_role("button", name="Afmelden bij demo-app").click()
     page.wait_for_url("**/demo-app/slo?**")
     assert "afgemeld bij demo-app en bij lb-idbeheer" in page.content()
-    page.screenshot(path=str(ARTIFACTS / "demo-app-signed-out.png"), full_page=True)
+    _browser.shot(page, "demo-app-signed-out")
     for start in ("/demo-app/login", "/admin/"):
         page.goto(start)
         page.wait_for_url("**/dev-eid/**")

@@ -108,15 +108,17 @@ def test_an_administrator_signs_in_through_the_bridge(browser, app, tmp_path):
     assert registered.entity_id == "http://localhost/admin/metadata"
 
 
-def test_a_non_administrator_gets_a_clear_refusal(browser):
+def test_a_non_administrator_lands_on_their_own_page_and_gets_no_admin_pages(browser):
     browser.eid(browser.to_dev_eid("/admin/"), BART)
-    refused, _, _ = browser.post_answer(browser.choose(MERELBEKE))
-    assert refused.status_code == 403
-    assert "U bent geen lokale beheerder van 44088" in refused.get_data(as_text=True)
-    assert browser.client.get("/admin/").status_code == 302
+    landed, _, _ = browser.post_answer(browser.choose(MERELBEKE))
+    assert landed.status_code == 303 and landed.location.endswith("/account/")
+    mine = browser.client.get("/account/").get_data(as_text=True)
+    assert "Uw rechten bij Merelbeke-Melle" in mine and "An Peeters" in mine
+    refused = browser.client.get("/admin/")
+    assert refused.status_code == 403 and 'href="/account/"' in refused.get_data(as_text=True)
 
 
-def test_a_citizen_session_gets_the_bridges_switch_page(browser, app):
+def test_a_citizen_session_signs_in_to_the_account_pages_but_gets_no_admin_pages(browser, app):
     from sqlalchemy import update
 
     from attribute_authority.models import Application
@@ -124,12 +126,12 @@ def test_a_citizen_session_gets_the_bridges_switch_page(browser, app):
         s.execute(update(Application).where(Application.code == "demo-app").values(capacity="any"))
     browser.eid(browser.to_dev_eid("/demo-app/login"), AN)
     browser.post_answer(browser.choose("citizen"))
-    mismatch = browser.client.get(_path(browser.client.get("/admin/").location))
-    assert mismatch.status_code == 303 and mismatch.location.endswith("/idp/capacity")
-    page = browser.client.get("/idp/capacity")
-    assert page.status_code == 409
-    assert "Opnieuw aanmelden en van hoedanigheid wisselen" in page.get_data(as_text=True)
-    assert browser.client.get("/admin/").status_code == 302  # no admin session
+    # application idbeheer accepts any capacity: the bridge answers at once, as citizen
+    answer = browser.client.get(_path(browser.client.get("/admin/").location))
+    landed, action, _ = browser.post_answer(answer)
+    assert action == "http://localhost/admin/acs" and landed.status_code == 303
+    assert browser.client.get("/admin/").status_code == 403
+    assert "als burger" in browser.client.get("/account/").get_data(as_text=True)
 
 
 def test_demo_app_shows_the_attributes_and_the_rights(browser):
@@ -189,9 +191,14 @@ def test_switch_between_two_governments_is_a_fresh_sign_in_at_the_bridge(browser
     assert "Nazareth-De Pinte" in browser.client.get("/admin/").get_data(as_text=True)
 
 
-def test_emil_without_relation_cannot_get_an_employee_capacity(browser):
-    capacity = browser.eid(browser.to_dev_eid("/admin/"), EMIL)
+def test_emil_without_relation_signs_in_as_citizen_and_may_ask_to_be_added(browser):
+    link = f"/account/request?app=demo-app&right=demo-app-reader&government={MERELBEKE}"
+    capacity = browser.eid(browser.to_dev_eid(link), EMIL)
     assert 'value="44088"' not in capacity.get_data(as_text=True)
+    landed, _, _ = browser.post_answer(browser.choose("citizen"))
+    assert landed.status_code == 303 and landed.location.endswith(link)
+    page = browser.client.get(link).get_data(as_text=True)
+    assert "U heeft nog geen relatie met Merelbeke-Melle" in page and 'name="email"' in page
 
 
 # -- single logout ----------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def _real_ids(app) -> dict[str, list[str]]:
     return {"relation_id": [str(relation)], "grant_id": [str(i) for i in grants],
             "selection_id": [str(selection)], "job_id": [str(job)],
             "rrn": [BART, AN, EMIL], "code": [MERELBEKE, "vlaanderen", "demo-app-reader"],
-            "filename": ["admin.css", "x.css"]}
+            "filename": ["look.css", "x.css"]}
 
 
 # Forms that end something (a session, a grant, a relation): the crawl does not submit them,

@@ -91,7 +91,7 @@ def test_demo_app_and_the_aa_carry_the_headers_too(app):
 
 
 def test_static_files_may_be_cached(app):
-    css = app.test_client().get("/admin/static/admin.css")
+    css = app.test_client().get("/admin/static/look.css")
     assert css.status_code == 200 and "no-store" not in css.headers.get("Cache-Control", "")
     assert css.headers["X-Content-Type-Options"] == "nosniff"
 

@@ -303,6 +303,33 @@ def test_a_person_without_any_relation_is_told_why_and_what_to_do(bridge):
     # In Emil's language: Dutch by default, English when his PrefLanguage says so.
     assert ("Geen enkel bestuur heeft u geregistreerd als medewerker" in page
             and "lokale beheerder" in page) or "local administrator" in page
+    assert 'href="/account/request?app=demo-app"' in page  # R15: ask to be added
     bart = bridge.browser()
     bart.upstream_sign_in(bridge.sp("demo-app"), BART)
     assert 'id="no-relation"' not in bart.get("/idp/capacity").get_data(as_text=True)
+
+
+def test_without_a_relation_an_employee_application_offers_the_request_page_and_the_way_back(bridge):
+    """demo-app accepts employees only: nothing to choose, so no empty choice; the page links
+    to the request page (DESIGN.md: /account/request?app=…) and goes back to the application,
+    which hears that the sign-in was declined."""
+    browser = bridge.browser()
+    browser.upstream_sign_in(bridge.sp("demo-app"), EMIL)
+    page = browser.get("/idp/capacity")
+    html = page.get_data(as_text=True)
+    assert 'name="capacity"' not in html  # Emil's PrefLanguage is English
+    assert "Demotoepassing is for employees of a government only" in html
+    assert 'href="/account/request?app=demo-app">Request access to Demotoepassing' in html
+    action, fields = form_of(page.data)
+    answer = browser.client.post(action, data={**fields, "action": "cancel"})
+    xml = base64.b64decode(saml_response_of(answer.data)).decode()
+    assert "status:RequestDenied" in xml and "Assertion" not in xml
+
+
+def test_without_a_relation_a_citizen_choice_stays_and_the_request_page_is_linked(bridge):
+    set_capacity(bridge, "any-app", "any")
+    browser = bridge.browser()
+    browser.upstream_sign_in(bridge.sp("any-app"), EMIL)
+    html = browser.get("/idp/capacity").get_data(as_text=True)
+    assert 'id="no-relation"' in html and 'value="citizen"' in html
+    assert 'href="/account/request?app=any-app"' in html

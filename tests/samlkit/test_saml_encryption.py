@@ -33,16 +33,28 @@ def name_id(value: str = "85073003328") -> etree._Element:
 
 def reason(encrypted_id, keypair) -> str:
     with pytest.raises(DecryptionRefused) as info:
-        decrypt_encrypted_id(encrypted_id, keypair)
+        decrypt_encrypted_id(encrypted_id, [keypair])
     return info.value.reason
 
 
-@pytest.mark.parametrize("cipher", sorted(CONTENT_CIPHERS))
+@pytest.mark.parametrize("cipher", sorted(c for c in CONTENT_CIPHERS if c.endswith("-gcm")))
 def test_roundtrip(keypair, cipher):
     encrypted = encrypt_name_id(name_id(), keypair.certificate, cipher=cipher)
-    decrypted = decrypt_encrypted_id(encrypted, keypair)
+    decrypted = decrypt_encrypted_id(encrypted, [keypair])
     assert decrypted.tag == f"{{{SAML}}}NameID"
     assert decrypted.text == "85073003328" and decrypted.get("Format") == UNSPECIFIED
+
+
+@pytest.mark.parametrize("cipher", sorted(c for c in CONTENT_CIPHERS if c.endswith("-cbc")))
+def test_cbc_encrypted_id_is_refused(keypair, cipher):
+    # Its padding oracle would stay open: the sender's own signature covers what it tampered.
+    encrypted = encrypt_name_id(name_id(), keypair.certificate, cipher=cipher)
+    assert reason(encrypted, keypair) == "weak_algorithm"
+
+
+def test_staged_key_opens_too(keypair, other_keypair):
+    encrypted = encrypt_name_id(name_id(), other_keypair.certificate)
+    assert decrypt_encrypted_id(encrypted, [keypair, other_keypair]).text == "85073003328"
 
 
 def test_inside_a_received_query_leaves_the_tree_alone(keypair):
@@ -55,19 +67,19 @@ def test_inside_a_received_query_leaves_the_tree_alone(keypair):
     received = parse_xml(etree.tostring(query), LIMIT)
     before = etree.tostring(received)
     encrypted_id = received.find(f"{{{SAML}}}Subject/{{{SAML}}}EncryptedID")
-    assert decrypt_encrypted_id(encrypted_id, keypair).text == "85073003328"
+    assert decrypt_encrypted_id(encrypted_id, [keypair]).text == "85073003328"
     assert etree.tostring(received) == before
 
 
 def test_encrypted_key_beside_the_data(keypair):
     # Shibboleth can place the EncryptedKey next to EncryptedData, found by RetrievalMethod.
-    encrypted = encrypt_name_id(name_id(), keypair.certificate, cipher="aes128-cbc")
+    encrypted = encrypt_name_id(name_id(), keypair.certificate, cipher="aes128-gcm")
     key_info = encrypted.find(f"{{{XENC}}}EncryptedData/{{{DS}}}KeyInfo")
     encrypted_key = key_info.find(f"{{{XENC}}}EncryptedKey")
     encrypted_key.set("Id", "_ek1")
     encrypted.append(encrypted_key)
     etree.SubElement(key_info, f"{{{DS}}}RetrievalMethod", URI="#_ek1", Type=f"{XENC}EncryptedKey")
-    assert decrypt_encrypted_id(encrypted, keypair).text == "85073003328"
+    assert decrypt_encrypted_id(encrypted, [keypair]).text == "85073003328"
 
 
 def test_other_recipients_key_is_skipped(keypair, other_keypair):
@@ -80,7 +92,7 @@ def test_other_recipients_key_is_skipped(keypair, other_keypair):
     ours.getparent().remove(ours)
     for_us.append(theirs)
     for_us.append(ours)
-    assert decrypt_encrypted_id(for_us, keypair).text == "85073003328"
+    assert decrypt_encrypted_id(for_us, [keypair]).text == "85073003328"
 
 
 def test_wrong_key(keypair, other_keypair):
@@ -104,7 +116,7 @@ def test_rsa_1_5_key_transport_is_refused(keypair):
 
 
 def test_triple_des_content_is_refused(keypair):
-    encrypted = encrypt_name_id(name_id(), keypair.certificate, cipher="aes128-cbc")
+    encrypted = encrypt_name_id(name_id(), keypair.certificate, cipher="aes128-gcm")
     method = encrypted.find(f"{{{XENC}}}EncryptedData/{{{XENC}}}EncryptionMethod")
     method.set("Algorithm", f"{XENC}tripledes-cbc")
     assert reason(encrypted, keypair) == "weak_algorithm"
@@ -123,7 +135,8 @@ def test_encrypted_payload_must_be_a_name_id(keypair):
 
 @pytest.mark.parametrize(
     ("algorithm", "session_key"),
-    [(f"{XENC}aes128-cbc", "aes-128"), ("http://www.w3.org/2009/xmlenc11#aes256-gcm", "aes-256")],
+    [("http://www.w3.org/2009/xmlenc11#aes128-gcm", "aes-128"),
+     ("http://www.w3.org/2009/xmlenc11#aes256-gcm", "aes-256")],
 )
 def test_pysaml2_encrypted_id_decrypts(keypair, tmp_path, algorithm, session_key):
     from saml2 import element_to_extension_element, saml
@@ -149,7 +162,7 @@ def test_pysaml2_encrypted_id_decrypts(keypair, tmp_path, algorithm, session_key
     )
     received = parse_xml(output, LIMIT)
     assert received.find(f"{{{XENC}}}EncryptedData") is not None
-    decrypted = decrypt_encrypted_id(received, keypair)
+    decrypted = decrypt_encrypted_id(received, [keypair])
     assert decrypted.text == "85073003328"
 
 

@@ -21,7 +21,7 @@ def _imports(package: str) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("package", ["samlkit", "i18nkit"])
+@pytest.mark.parametrize("package", ["samlkit", "i18nkit", "uikit"])
 def test_toolkits_import_no_product_package(package):
     assert not _imports(package) & PRODUCT
 
@@ -31,13 +31,13 @@ def test_saml_toolkit_knows_no_web_framework_or_database():
 
 
 @pytest.mark.parametrize("package", ["attribute_authority", "idp_bridge", "admin_ui", "samlkit",
-                                     "i18nkit", "examples", "idbeheer"])
+                                     "i18nkit", "uikit", "examples", "idbeheer"])
 def test_no_product_module_imports_pysaml2(package):
     """pysaml2 is in the test extras only (pyproject.toml, README "SAML stacks")."""
     assert "saml2" not in _imports(package)
 
 
 @pytest.mark.parametrize("package", ["attribute_authority", "idp_bridge", "admin_ui", "samlkit",
-                                     "i18nkit", "examples"])
+                                     "i18nkit", "uikit", "examples"])
 def test_nothing_imports_the_composition_root(package):
     assert "idbeheer" not in _imports(package)

@@ -66,8 +66,9 @@ def instant(moment: datetime | None = None) -> str:
 def query(issuer: str, rrn: str, *, governments: list[str] | None = None,
           query_id: str | None = None, issued: datetime | None = None,
           destination: str | None = None, name_format: str | None = UNSPECIFIED,
-          encrypt_to: KeyPair | None = None) -> etree._Element:
-    """An unsigned samlp:AttributeQuery with the usual samlp:/saml: prefixes."""
+          encrypt_to: KeyPair | None = None, cipher: str = "aes256-gcm") -> etree._Element:
+    """An unsigned samlp:AttributeQuery with the usual samlp:/saml: prefixes; with
+    `encrypt_to`, its NameID as an EncryptedID (`cipher`: a samlkit CONTENT_CIPHERS name)."""
     q = etree.Element(f"{{{SAMLP}}}AttributeQuery", nsmap={"samlp": SAMLP, "saml": SAML},
                       ID=query_id or "_" + secrets.token_hex(16), Version="2.0",
                       IssueInstant=instant(issued))
@@ -79,7 +80,8 @@ def query(issuer: str, rrn: str, *, governments: list[str] | None = None,
     if name_format:
         name_id.set("Format", name_format)
     name_id.text = rrn
-    subject.append(encrypt_name_id(name_id, encrypt_to.certificate) if encrypt_to else name_id)
+    subject.append(encrypt_name_id(name_id, encrypt_to.certificate, cipher=cipher)
+                   if encrypt_to else name_id)
     if governments is not None:
         attribute = etree.SubElement(q, f"{{{SAML}}}Attribute", Name=GOVERNMENT,
                                      NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri")

@@ -8,7 +8,7 @@ import re
 
 from flask import Flask
 
-from admin_ui import AdminConfig, create_blueprint
+from admin_ui import AdminConfig, create_account_blueprint, create_blueprint
 from attribute_authority.db import make_engine, session_factory
 from samlkit.keys import KeyPair, self_signed_keypair
 from samlkit.replay import MemoryStore
@@ -61,6 +61,7 @@ def build_app(url: str, register, jobs: Jobs | None = None, **config) -> Flask:
                                             national_register=register,
                                             config=AdminConfig(**settings), run_job=jobs or Jobs()),
                            url_prefix="/admin")
+    app.register_blueprint(create_account_blueprint(), url_prefix="/account")
     return app
 
 

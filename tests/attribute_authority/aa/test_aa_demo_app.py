@@ -116,3 +116,26 @@ def test_ensure_demo_app_writes_once(tmp_path):
     assert (tmp_path / "certs" / "demo-app.key").exists()
     ensure_demo_app(tmp_path / "metadata", tmp_path / "certs", "http://127.0.0.1:9000")
     assert b"http://127.0.0.1:9000/demo-app/acs" in target.read_bytes()
+
+
+def test_demo_apps_no_access_page_links_to_the_request_page_and_a_grant_opens_it(aa_server):
+    """demo-app's own administration asks the AA live (R8); without demo-app-admin the page is
+    the "no access" page with lb-idbeheer's request link (DESIGN.md: /account/request)."""
+    from support import AN
+    from support.aa import grant, revoke
+
+    page = f"{aa_server.base_url}/demo-app/beheer"
+    assert requests.get(page, timeout=10).status_code == 401
+    browser = _signed_in(aa_server.base_url, BART, MERELBEKE)
+    refused = browser.get(page, timeout=10)
+    assert refused.status_code == 403 and "Geen toegang" in refused.text
+    link = (f'href="{aa_server.base_url}/account/request?app=demo-app&amp;'
+            f'right=demo-app-admin&amp;government={MERELBEKE}"')
+    assert link in refused.text
+    granted = grant(aa_server, BART, MERELBEKE, "demo-app-admin", by=AN)
+    try:
+        opened = browser.get(page, timeout=10)
+        assert opened.status_code == 200 and "welkom in het beheer van demo-app" in opened.text
+    finally:
+        revoke(aa_server, granted, by=AN)
+    assert browser.get(page, timeout=10).status_code == 403

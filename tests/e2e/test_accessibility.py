@@ -1,0 +1,209 @@
+"""Every main page passes axe-core's WCAG 2.1 A/AA and best-practice rules without a serious or
+critical violation (#13.16; nor a moderate one, see support/axe.py): the admin UI as local and
+central administrator (lists, forms, each step of the grant wizard, error pages), the bridge's
+and dev_eid's sign-in pages, the no-relation page and demo-app.
+
+axe runs in JavaScript: people sign in without it (as the pages need none), then each page is
+opened in a JavaScript context that carries the signed-in cookies (`storage_state`) and lets
+the test inject axe past our Content-Security-Policy (`bypass_csp`)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from support import AN, BART, DINA, EMIL, HANNE, MERELBEKE, axe
+from support.browser import sign_in
+
+from attribute_authority import clock
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def script() -> str:
+    try:
+        return axe.source()
+    except axe.AxeUnavailable as exc:
+        pytest.fail(str(exc))
+
+
+def _signed_in(browser, server, rrn: str, government: str) -> dict:
+    context = browser.new_context(base_url=server, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, rrn, government)
+    page.wait_for_url("**/admin/**")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture(scope="module")
+def local_admin(browser, server) -> dict:
+    return _signed_in(browser, server, AN, MERELBEKE)
+
+
+@pytest.fixture(scope="module")
+def central_admin(browser, server) -> dict:
+    return _signed_in(browser, server, DINA, "vlaanderen")
+
+
+@pytest.fixture
+def open_page(browser, server):
+    """open_page(state) -> a page in a JavaScript context, signed in as `state` says."""
+    contexts = []
+
+    def open_(state: dict | None = None):
+        context = browser.new_context(base_url=server, storage_state=state, bypass_csp=True)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def assert_accessible(page, script: str) -> None:
+    found = axe.failing(axe.scan(page, script))
+    assert not found, f"{page.url}:\n" + "\n".join(map(str, found))
+
+
+LOCAL_PAGES = [
+    "/admin/",
+    "/admin/people",
+    "/admin/people?q=a",
+    f"/admin/people/{BART}",
+    f"/admin/people/{BART}/edit",
+    f"/admin/people/{BART}/history",
+    "/admin/people/new",
+    "/admin/grants",
+    "/admin/grants?state=active&at=01-01-2026",
+    "/admin/grants?at=geen-datum",
+    "/admin/bulk/grant",
+    "/admin/bulk/upload",
+    "/admin/requests",
+    "/admin/reviews",
+    "/admin/report",
+    "/admin/delegation",
+    "/admin/history",
+    "/admin/switch",
+    "/admin/central/catalog",  # refused: a local administrator is not a central one
+    "/admin/people/12345678901",  # not a valid number: an error page
+    "/admin/no-such-page",  # the admin UI's own 404
+]
+CENTRAL_PAGES = [
+    "/admin/",
+    "/admin/central/governments",
+    f"/admin/central/governments/{MERELBEKE}",
+    "/admin/central/governments/new",
+    "/admin/central/catalog",
+    "/admin/helpdesk/sign-ins",
+    f"/admin/helpdesk/sign-ins?rrn={BART}",
+]
+
+
+@pytest.mark.parametrize("path", LOCAL_PAGES)
+def test_local_administrator_pages(open_page, local_admin, script, path):
+    page = open_page(local_admin)
+    page.goto(path)
+    assert "/dev-eid/" not in page.url  # still signed in
+    assert_accessible(page, script)
+
+
+@pytest.mark.parametrize("path", CENTRAL_PAGES)
+def test_central_administrator_and_helpdesk_pages(open_page, central_admin, script, path):
+    page = open_page(central_admin)
+    page.goto(path)
+    assert "/dev-eid/" not in page.url
+    assert_accessible(page, script)
+
+
+def test_the_forms_reached_from_a_person(open_page, local_admin, script):
+    """The relation form, extension, revocation and every step of the grant wizard."""
+    page = open_page(local_admin)
+    for link in ("Wijzig relatie", "Verleng demo-app-reader", "Herroep demo-app-reader"):
+        page.goto(f"/admin/people/{BART}")
+        page.get_by_role("link", name=link).first.click()
+        assert_accessible(page, script)
+    page.goto(f"/admin/people/{BART}")
+    page.get_by_role("link", name="Voeg gebruikersrecht toe").first.click()
+    assert_accessible(page, script)  # step 1: the right
+    page.get_by_label("Beheerder (demo-app-admin", exact=False).check()
+    page.get_by_role("button", name="Volgende").click()
+    assert_accessible(page, script)  # step 2: the period
+    page.get_by_label("Einddatum").fill((clock.today() - timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Volgende").click()  # an end before the start
+    assert page.get_by_role("alert").is_visible()
+    assert_accessible(page, script)  # refused, with the reason
+    page.get_by_label("Einddatum").fill((clock.today() + timedelta(days=30)).isoformat())
+    page.get_by_role("button", name="Volgende").click()
+    assert_accessible(page, script)  # step 3: the reason
+    page.get_by_role("button", name="Volgende").click()
+    assert_accessible(page, script)  # the summary to confirm
+
+
+def test_adding_a_person_and_a_relation(open_page, local_admin, script):
+    page = open_page(local_admin)
+    page.goto("/admin/people/new")
+    page.get_by_label("Rijksregister- of BIS-nummer").fill(HANNE)
+    page.get_by_role("button", name="Zoek in het rijksregister").click()
+    assert_accessible(page, script)  # the register's data to confirm
+    page.get_by_role("button", name="Bevestig en ga verder naar de relatie").click()
+    page.get_by_role("button", name="Bevestig relatie").click()  # empty: errors on the fields
+    assert_accessible(page, script)
+    page.get_by_label("Externe medewerker").check()
+    page.get_by_label("E-mailadres").fill("hanne@example.org")
+    page.get_by_role("button", name="Bevestig relatie").click()
+    page.goto(f"/admin/people/{HANNE}")
+    page.get_by_role("link", name="Beëindig relatie").click()
+    assert_accessible(page, script)
+
+
+def test_sign_in_pages_of_the_bridge_and_dev_eid(open_page, script):
+    page = open_page()
+    page.goto("/admin/")
+    page.wait_for_url("**/dev-eid/**")
+    assert_accessible(page, script)  # dev_eid's page
+    sign_in(page, AN, None, start=None, javascript=True)
+    assert_accessible(page, script)  # the capacity page
+    page.check(f"input[name=capacity][value='{MERELBEKE}']")
+    page.get_by_role("button", name="Verder").click()
+    page.wait_for_url("**/admin/")
+    page.goto("/idp/capacity")
+    assert page.get_by_role("heading", name="U bent aangemeld").is_visible()
+    assert_accessible(page, script)  # the bridge's status page: who, in which capacity
+    page.goto("/idp/slo")
+    assert_accessible(page, script)  # the bridge asks before signing out everywhere
+
+
+def test_the_no_relation_page_and_demo_app(open_page, script):
+    page = open_page()
+    page.goto("/demo-app/")
+    assert_accessible(page, script)
+    page.goto("/demo-app/login")
+    sign_in(page, EMIL, None, start=None, javascript=True)  # no government registered him
+    assert page.locator("#no-relation").is_visible()
+    assert_accessible(page, script)
+    page.locator("button[value=cancel]").click()  # back to demo-app, which was refused
+    page.wait_for_url("**/demo-app/acs")
+    assert_accessible(page, script)
+    page = open_page()  # Emil's bridge session lives on in the other browser
+    page.goto("/demo-app/login")
+    sign_in(page, BART, MERELBEKE, start=None, javascript=True)
+    page.wait_for_url("**/demo-app/me")
+    assert_accessible(page, script)
+
+
+def test_error_and_signed_out_pages(open_page, script):
+    page = open_page()
+    for path in ("/idp/sso", "/idp/slo", "/admin/signed-out"):
+        page.goto(path)
+        assert_accessible(page, script)
+
+
+def test_the_check_itself_finds_violations(open_page, script):
+    """A page with the faults the check is for: an unlabelled field, grey on grey, no lang."""
+    page = open_page()
+    page.set_content('<html><body><main><h1>x</h1><input type="text">'
+                     '<p style="color:#aaa;background:#bbb">faint</p></main></body></html>')
+    rules = {v.rule for v in axe.failing(axe.scan(page, script))}
+    assert {"label", "color-contrast", "html-has-lang"} <= rules
