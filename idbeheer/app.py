@@ -19,6 +19,7 @@ from attribute_authority.db import make_engine, query_engine, session_factory
 from attribute_authority.national_register import FileRegister
 from idp_bridge.dev_eid.web import for_bridge as dev_eid_for
 from idp_bridge.mount import mount
+from idp_bridge.oidc.rights_door import rights_wsgi
 from idp_bridge.pairwise import PairwiseNameIds
 from idp_bridge.web import create_bridge_app
 from samlkit.keys import KeyPair
@@ -56,7 +57,8 @@ def create_app(settings: Settings) -> Flask:
     bridge = bridge_deps(settings, db, registry, store, shared)
     # The AA answers queries about the pairwise NameIDs the bridge issued.
     resolver = PairwiseNameIds(bridge.config.name_id_secret)
-    aa = aa_front_door(settings, query_engine(settings.database_url), registry, store=store,
+    rights_engine = query_engine(settings.database_url)  # the AA's and /oidc/rights' one statement
+    aa = aa_front_door(settings, rights_engine, registry, store=store,
                        resolver=resolver)
     app.register_blueprint(aa.blueprint)
     stand_in = [dev_eid_for(bridge)] if bridge.config.dev_eid else []  # demo mode: the upstream
@@ -90,8 +92,14 @@ def create_app(settings: Settings) -> Flask:
     app.wsgi_app = mount(app.wsgi_app, bridge_app)  # type: ignore[method-assign]
     # The AttributeQuery, the hot path, skips Flask's per-request work (context, session,
     # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
-        "/aa/soap": observability.observed(aa.soap, "aa.soap_view")})
+    # Likewise /oidc/rights, the OIDC counterpart of the AttributeQuery (the same endpoint as
+    # the bridge's Flask route).
+    hot_paths = {"/aa/soap": observability.observed(aa.soap, "aa.soap_view")}
+    provider = bridge_app.extensions.get("idp_bridge.oidc")
+    if provider is not None:
+        hot_paths["/oidc/rights"] = observability.observed(rights_wsgi(provider, rights_engine),
+                                                            "oidc.rights_view")
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, hot_paths)  # type: ignore[method-assign]
     app.wsgi_app = rate_limits.install(app.wsgi_app, settings)  # type: ignore[method-assign]
     app.wsgi_app = with_security_headers(app.wsgi_app,  # type: ignore[method-assign,assignment]
                                          production=settings.production)
