@@ -333,8 +333,9 @@ def rights_vs_soap(work: Path, database: str, args) -> list[tuple[str, dict, flo
         aa_bench.presign(bodies, 200, list(PEOPLE), me, keypair, rng)
         aa_bench.wrk(server.base + "/aa/soap", bodies, 2, 1)  # warm-up
         aa_bench.presign(bodies, int(1500 * args.rights_seconds) + 100, list(PEOPLE), me, keypair, rng)
-        cpu = server.cpu()
+        cpu, refused = server.cpu(), aa_bench.not_success(work / "metrics")
         got = aa_bench.wrk(server.base + "/aa/soap", bodies, 8, args.rights_seconds)
+        got["errors"] += aa_bench.not_success(work / "metrics") - refused  # answers but Success
         rows.append(("/aa/soap", got, server.cpu() - cpu))
     finally:
         server.stop()
