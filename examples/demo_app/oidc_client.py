@@ -158,7 +158,7 @@ class RelyingParty:
         try:
             registry.validate(claims)
         except JoseError as exc:
-            raise SignInRefused(f"id_token_{exc.error}") from None
+            raise SignInRefused(f"id_token_{getattr(exc, 'claim', exc.error)}") from None
         if claims.get("azp", self.client_id) != self.client_id:
             raise SignInRefused("id_token_azp")
         return claims
@@ -215,7 +215,7 @@ class RelyingParty:
         try:
             registry.validate(claims)
         except JoseError as exc:
-            raise SignInRefused(f"logout_token_{exc.error}") from None
+            raise SignInRefused(f"logout_token_{getattr(exc, 'claim', exc.error)}") from None
         events = claims.get("events")
         if not isinstance(events, dict) or BACKCHANNEL_EVENT not in events or "nonce" in claims \
                 or not (claims.get("sid") or claims.get("sub")):

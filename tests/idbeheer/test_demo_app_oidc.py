@@ -164,3 +164,98 @@ def test_jwks_publishes_the_public_key_only(client, settings):
     jwks = client.get("/demo-app-oidc/jwks").json
     assert jwks == public_jwks(demo_oidc_keypair(settings.certs_dir))
     assert set(jwks["keys"][0]) == {"kty", "n", "e", "kid", "use", "alg"}
+
+
+# -- back with a code: the exchange, the ID token, the page ----------------------------------
+# The code is issued through the provider's grant store, as its authorization endpoint issues
+# it after the sign-in; everything after that is the real token endpoint, JWKS, userinfo and
+# /oidc/rights.
+
+
+def _provider(app):
+    return next(a.extensions["idp_bridge.oidc"] for _p, a in app.extensions["idbeheer.mounted"]
+                if "idp_bridge.oidc" in a.extensions)
+
+
+def _asked(client) -> dict[str, str]:
+    """demo-app-oidc's authorization request (its pending state kept in its session)."""
+    location = client.get("/demo-app-oidc/login").location
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def _answer(client, rrn="90021411412", capacity=("employee", "44088"), sid="sid-1", **wrong) -> dict:
+    """The provider's answer to a new request of demo-app-oidc, the code issued for it (as
+    /oidc/authorize does once the person is signed in): the callback's query."""
+    import datetime as dt
+
+    from idp_bridge.oidc.grants import Grant
+    from idp_bridge.person import Capacity, SignedInPerson
+
+    asked = _asked(client)
+    person = SignedInPerson(rrn=rrn, surname="Claes", given_name="Bart", method="eid",
+                            authn_instant=dt.datetime.now(dt.UTC), capacity=Capacity(*capacity))
+    provider = _provider(client.application)
+    grant = Grant(client_id="demo-app", scopes=asked["scope"].split(), person=person.to_dict(), sid=sid,
+                  redirect_uri=asked["redirect_uri"], nonce=wrong.get("nonce", asked["nonce"]),
+                  code_challenge=asked["code_challenge"], auth_time=provider.epoch(),
+                  session_ends=provider.epoch() + 3600)
+    return {"code": provider.grants.new_code(grant), "state": asked["state"], "iss": BASE + "/oidc"}
+
+
+def _come_back(client, **kw):
+    return client.get("/demo-app-oidc/callback", query_string=_answer(client, **kw))
+
+
+def test_back_with_a_code_demo_app_shows_the_claims_userinfo_and_rights(client):
+    answer = _come_back(client)
+    assert answer.status_code == 303 and answer.location.endswith("/demo-app-oidc/")
+    page = client.get("/demo-app-oidc/").get_data(as_text=True)
+    assert "Bart Claes" in page and "bestuur <code>44088</code>" in page
+    assert page.count("demo-app-reader@44088") >= 2  # in the ID token and from /oidc/rights now
+    assert "<code>acr</code>" in page and "urn:lb-idbeheer:acr:eid" in page
+    assert "Userinfo, nu" in page and "(niet beschikbaar)" not in page
+
+
+def test_an_id_token_for_another_nonce_is_refused(client):
+    answer = _come_back(client, nonce="not-the-one-we-sent")
+    assert answer.status_code == 400 and "id_token_nonce" in answer.get_data(as_text=True)
+    assert "Aanmelden met eID" in client.get("/demo-app-oidc/").get_data(as_text=True)
+
+
+def test_a_code_used_twice_is_refused(client):
+    query = _answer(client)
+    assert client.get("/demo-app-oidc/callback", query_string=query).status_code == 303
+    asked = _asked(client)  # a new request; the old answer is sent again with its state
+    replay = client.get("/demo-app-oidc/callback", query_string={**query, "state": asked["state"]})
+    assert replay.status_code == 400 and "token_refused:invalid_grant" in replay.get_data(as_text=True)
+
+
+def test_backchannel_logout_ends_the_signed_in_session(client, settings):
+    _come_back(client, sid="bridge-session-7")
+    assert "Bart Claes" in client.get("/demo-app-oidc/").get_data(as_text=True)
+    bridge_key = client_jwk(service_keys(settings, "oidc", "")[0])
+    other = client.post("/demo-app-oidc/backchannel-logout",
+                        data={"logout_token": _logout_token(bridge_key, sid="another-session")})
+    assert other.status_code == 200
+    assert "Bart Claes" in client.get("/demo-app-oidc/").get_data(as_text=True)  # not this one
+    ended = client.post("/demo-app-oidc/backchannel-logout",
+                        data={"logout_token": _logout_token(bridge_key, sid="bridge-session-7")})
+    assert ended.status_code == 200
+    assert "Aanmelden met eID" in client.get("/demo-app-oidc/").get_data(as_text=True)
+
+
+def test_sign_out_sends_the_browser_to_the_providers_end_session_with_the_id_token(client):
+    _come_back(client)
+    page = client.get("/demo-app-oidc/").get_data(as_text=True)
+    import re
+
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    answer = client.post("/demo-app-oidc/logout", data={"csrf": csrf})
+    assert answer.status_code == 302
+    end = urlsplit(answer.location)
+    query = {k: v[0] for k, v in parse_qs(end.query).items()}
+    assert end.path == "/oidc/logout" and query["id_token_hint"].count(".") == 2
+    assert query["post_logout_redirect_uri"] == BASE + "/demo-app-oidc/signed-out"
+    assert "Aanmelden met eID" in client.get("/demo-app-oidc/").get_data(as_text=True)
+    back = client.get("/demo-app-oidc/signed-out", query_string={"state": query["state"]})
+    assert back.status_code == 200 and "U bent afgemeld" in back.get_data(as_text=True)

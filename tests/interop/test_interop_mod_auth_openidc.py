@@ -9,9 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from support import BART, MERELBEKE
-from support.apache_oidc import ApacheOidc, IdbeheerServer, claims_of
-from support.http_browser import sign_in, walk
+from support.apache_oidc import ApacheOidc, IdbeheerServer
 
 
 @pytest.fixture(scope="module")
@@ -40,22 +38,3 @@ def test_apache_sends_an_authorization_request_with_pkce(apache, server):
     assert query["redirect_uri"] == apache.redirect_uri
     assert query["code_challenge_method"] == "S256" and query["nonce"] and query["state"]
     assert set(query["scope"].split()) == {"openid", "profile", "capacity", "rights"}
-
-
-def test_apache_signs_in_through_the_bridge_and_sees_the_claims(apache, server):
-    browser = requests.Session()
-    page = sign_in(browser, apache.base + "/protected/claims", BART, MERELBEKE)
-    assert page.url == apache.base + "/protected/claims", (page.url, apache.errors())
-    claims = claims_of(page.text)
-    assert claims["given_name"] == "Bart" and claims["family_name"] == "Claes"
-    assert claims["capacity"] == "employee" and claims["government"] == MERELBEKE
-    assert claims["acr"] == "urn:lb-idbeheer:acr:eid"
-    assert claims["rights"] == ""  # apache-rp is an application without rights of anyone
-    assert "rrn" not in claims  # not a scope apache-rp was registered for
-    assert f"REMOTE_USER={claims['sub']}" in page.text
-    # RP-initiated logout from Apache: the bridge's session ends with it.
-    out = walk(browser, browser.get(apache.redirect_uri, params={"logout": apache.logged_out}),
-               BART, MERELBEKE)
-    assert out.url.startswith(apache.logged_out), (out.url, apache.errors())
-    again = browser.get(apache.base + "/protected/claims")
-    assert 'name="rrn"' in again.text, "after logout the next sign-in needs the eID again"
