@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from . import audit, authz, catalog, clock
 from .audit import Change, snapshot
@@ -38,7 +38,10 @@ class ClientAuth:
 
 
 def client_for(session: Session, app_code: str) -> OidcClient | None:
+    # The application comes in the same statement: every token call reads the client's
+    # name and capacity too.
     return session.scalars(select(OidcClient).join(Application)
+                           .options(contains_eager(OidcClient.application))
                            .where(Application.code == app_code)).first()
 
 
