@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from . import audit, authz, catalog, clock
 from .audit import Change, snapshot
@@ -38,7 +38,10 @@ class ClientAuth:
 
 
 def client_for(session: Session, app_code: str) -> OidcClient | None:
+    # The application comes in the same statement: every token call reads the client's
+    # name and capacity too.
     return session.scalars(select(OidcClient).join(Application)
+                           .options(contains_eager(OidcClient.application))
                            .where(Application.code == app_code)).first()
 
 
@@ -83,6 +86,41 @@ def register_oidc_client(session: Session, actor: authz.Actor, code: str, *,
         "oidc_client.registered" if before is None else "oidc_client.changed", "oidc_client",
         client.id, before=before, after=after))
     return client, secret
+
+
+def seed_client(session: Session, code: str, *, redirect_uris: list[str], jwks: dict[str, Any],
+                post_logout_redirect_uris: list[str], backchannel_logout_uri: str | None,
+                scopes: list[str]) -> bool:
+    """The demo data's OIDC registration of a catalog application (demo mode: `idbeheer run`
+    and `seed-demo` register demo-app's OIDC mode), written by the system like the rest of the
+    demo data. Its URIs follow the base URL, so it is brought up to date when it differs and
+    left alone (nothing written, nothing audited) when not. Returns whether it wrote."""
+    app = session.scalars(select(Application).where(Application.code == code)).first()
+    if app is None:
+        raise InvalidInput(detail=f"toepassing {code} staat niet in de catalogus")
+    wanted = {"redirect_uris": [_checked_uri(u, "redirect URI") for u in redirect_uris],
+              "post_logout_redirect_uris": [_checked_uri(u, "post-logout redirect URI")
+                                            for u in post_logout_redirect_uris],
+              "backchannel_logout_uri": _checked_uri(backchannel_logout_uri, "back-channel logout URI")
+              if backchannel_logout_uri else None,
+              "jwks": checked_jwks(jwks), "scopes": _checked_scopes(scopes)}
+    client = client_for(session, code)
+    if client is not None and not client.secret_hash and not client.jwks_uri \
+            and all(getattr(client, k) == v for k, v in wanted.items()):
+        return False
+    before = _public(client) if client else None
+    if client is None:
+        client = OidcClient(application=app)
+        session.add(client)
+    client.jwks_uri = client.secret_hash = None
+    for name, value in wanted.items():
+        setattr(client, name, value)
+    client.updated_at = clock.now()
+    session.flush()
+    audit.record(session, None, Change(
+        "oidc_client.registered" if before is None else "oidc_client.changed", "oidc_client",
+        client.id, before=before, after=_public(client)))
+    return True
 
 
 def secret_matches(client: OidcClient, presented: str) -> bool:

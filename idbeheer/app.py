@@ -20,6 +20,7 @@ from attribute_authority.national_register import FileRegister
 from attribute_authority.sp_metadata import DatabaseSource
 from idp_bridge.dev_eid.web import for_bridge as dev_eid_for
 from idp_bridge.mount import mount
+from idp_bridge.oidc.rights_door import rights_wsgi
 from idp_bridge.pairwise import PairwiseNameIds
 from idp_bridge.web import create_bridge_app
 from samlkit.keys import KeyPair
@@ -59,7 +60,8 @@ def create_app(settings: Settings) -> Flask:
     bridge = bridge_deps(settings, db, registry, store, shared)
     # The AA answers queries about the pairwise NameIDs the bridge issued.
     resolver = PairwiseNameIds(bridge.config.name_id_secret)
-    aa = aa_front_door(settings, query_engine(settings.database_url), registry, store=store,
+    rights_engine = query_engine(settings.database_url)  # the AA's and /oidc/rights' one statement
+    aa = aa_front_door(settings, rights_engine, registry, store=store,
                        resolver=resolver)
     app.register_blueprint(aa.blueprint)
     stand_in = [dev_eid_for(bridge)] if bridge.config.dev_eid else []  # demo mode: the upstream
@@ -74,18 +76,33 @@ def create_app(settings: Settings) -> Flask:
     app.extensions["idbeheer.mounted"] = mounted
     if not settings.production:
         from examples.demo_app import create_app as demo_app
+        from examples.demo_app.oidc_app import create_oidc_app as demo_oidc_app
+        from examples.demo_app.registration import demo_oidc_keypair
 
         demo = demo_app(base_url=settings.base_url, certs_dir=settings.certs_dir,
                         secret_key=_derived(settings, "demo-app"), replay=store,
                         fetch=lambda _url: bridge_metadata())
         mounted.append(("/demo-app", demo))
+        # demo-app again, speaking OpenID Connect (client demo-app, registered by `idbeheer
+        # run`); its calls to the provider go through this app in-process, like the metadata.
+        demo_oidc = demo_oidc_app(base_url=settings.base_url,
+                                  keypair=demo_oidc_keypair(settings.certs_dir),
+                                  secret_key=_derived(settings, "demo-app-oidc"), store=store,
+                                  http=in_process_http(app))
+        mounted.append(("/demo-app-oidc", demo_oidc))
         app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
-            "/demo-app": demo})
+            "/demo-app": demo, "/demo-app-oidc": demo_oidc})
     app.wsgi_app = mount(app.wsgi_app, bridge_app)  # type: ignore[method-assign]
     # The AttributeQuery, the hot path, skips Flask's per-request work (context, session,
     # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {  # type: ignore[method-assign]
-        "/aa/soap": observability.observed(aa.soap, "aa.soap_view")})
+    # Likewise /oidc/rights, the OIDC counterpart of the AttributeQuery (the same endpoint as
+    # the bridge's Flask route).
+    hot_paths = {"/aa/soap": observability.observed(aa.soap, "aa.soap_view")}
+    provider = bridge_app.extensions.get("idp_bridge.oidc")
+    if provider is not None:
+        hot_paths["/oidc/rights"] = observability.observed(rights_wsgi(provider, rights_engine),
+                                                            "oidc.rights_view")
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, hot_paths)  # type: ignore[method-assign]
     app.wsgi_app = rate_limits.install(app.wsgi_app, settings)  # type: ignore[method-assign]
     app.wsgi_app = with_security_headers(app.wsgi_app,  # type: ignore[method-assign,assignment]
                                          production=settings.production)
@@ -137,6 +154,19 @@ def admin_session_backend(settings: Settings, shared: redis.Redis | None) -> tup
     from cachelib import FileSystemCache
 
     return "cachelib", FileSystemCache(str(settings.home / "admin_sessions"), threshold=10_000)
+
+
+def in_process_http(app: Flask):
+    """An HTTP client for demo-app's OIDC calls (discovery, JWKS, token, userinfo, rights)
+    that hands each request to `app` itself, through all its middleware: one process serving
+    itself over loopback would need a second free thread for every call."""
+    from werkzeug.test import Client
+
+    def call(method: str, url: str, form=None, headers=None) -> tuple[int, bytes]:
+        answer = Client(app).open(url, method=method, data=form, headers=dict(headers or {}))
+        return answer.status_code, answer.get_data()
+
+    return call
 
 
 def _derived(settings: Settings, purpose: str) -> str:

@@ -38,6 +38,7 @@ from attribute_authority.errors import DomainError
 from attribute_authority.national_register import FileRegister
 from attribute_authority.states import STATES
 
+from .demo_mode import register_demo_clients
 from .settings import ConfigurationRefused, Settings, from_env
 
 
@@ -117,6 +118,8 @@ def run(ctx: Context, host: str, port: int) -> None:
         if session.scalar(select(governments.Government.id).limit(1)) is None:
             counts = demo.seed(session, ctx.register())
             click.echo(f"demo data loaded: {counts}")
+        if not settings.production and register_demo_clients(session, settings):
+            click.echo("demo-app registered as OIDC client (BASE/demo-app-oidc/)")
     try:
         app = create_app(settings)
     except ConfigurationRefused as refused:
@@ -147,6 +150,8 @@ def seed_demo(ctx: Context) -> None:
         if not inspect(session.connection()).has_table("person"):
             _fail("de databank heeft nog geen schema: voer eerst 'idbeheer db upgrade' uit")
         counts = demo.seed(session, ctx.register())
+        if not ctx.settings.production:
+            counts["oidc_clients"] = int(register_demo_clients(session, ctx.settings))
     click.echo(" ".join(f"{k}+{v}" for k, v in counts.items()))
 
 

@@ -37,3 +37,25 @@ def ensure_demo_app(metadata_dir: str | os.PathLike[str], certs_dir: str | os.Pa
     keypair = demo_keypair(certs_dir)
     write_if_changed(Path(metadata_dir) / "sp" / f"{APP_CODE}.xml", sp_metadata(base_url, keypair))
     return keypair
+
+
+# -- OpenID Connect mode (BASE/demo-app-oidc, client_id demo-app) ---------------------------
+
+OIDC_MOUNT = "/demo-app-oidc"
+
+
+def demo_oidc_keypair(certs_dir: str | os.PathLike[str]) -> KeyPair:
+    """demo-app's private_key_jwt key (OIDC mode), generated on first use, never committed."""
+    return ensure_dev_keypair(certs_dir, "demo-app-oidc", "lb-idbeheer demo-app (OIDC)")
+
+
+def oidc_registration(base_url: str, certs_dir: str | os.PathLike[str]) -> dict:
+    """What `idbeheer app oidc demo-app …` would register for the OIDC mode: exact URIs under
+    BASE/demo-app-oidc, the public JWKS of its key, the scopes it asks."""
+    from .oidc_client import public_jwks
+
+    here = base_url.rstrip("/") + OIDC_MOUNT
+    return {"redirect_uris": [here + "/callback"], "post_logout_redirect_uris": [here + "/signed-out"],
+            "backchannel_logout_uri": here + "/backchannel-logout",
+            "jwks": public_jwks(demo_oidc_keypair(certs_dir)),
+            "scopes": ["openid", "profile", "capacity", "rights"]}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 import logging
 import threading
@@ -150,7 +151,7 @@ class ClientDirectory:
     def _keys(self, client: Client) -> KeySet:
         jwks = client.jwks if client.jwks is not None else self._fetch(client.jwks_uri or "")
         try:
-            return KeySet.import_key_set(cast(Any, jwks))  # shape checked by joserfc itself
+            return _key_set(json.dumps(jwks, sort_keys=True))
         except (JoseError, ValueError, TypeError):
             raise InvalidClientError(description="the client's JWKS is unusable", status_code=401) from None
 
@@ -169,6 +170,13 @@ class ClientDirectory:
         with self._lock:
             self._jwks_cache[uri] = (time.monotonic() + _JWKS_URI_TTL, jwks)
         return jwks
+
+
+@functools.lru_cache(maxsize=256)
+def _key_set(jwks_json: str) -> KeySet:
+    """A client's keys parsed once per content (a changed registration is a new entry: the
+    next request uses it), not at every token call."""
+    return KeySet.import_key_set(cast(Any, json.loads(jwks_json)))  # shape checked by joserfc
 
 
 def require(form: Mapping[str, str], name: str) -> str:
