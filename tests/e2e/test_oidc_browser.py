@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from support import BART, DINA, MERELBEKE
-from support.http_browser import NEEDS_AUTHORIZE
 from werkzeug.serving import make_server
 
 from attribute_authority import authz, oidc_clients
@@ -22,7 +21,7 @@ from idbeheer.demo_mode import register_demo_clients
 from idbeheer.settings import from_env
 from samlkit.keys import ensure_dev_keypair
 
-pytestmark = [pytest.mark.browser, NEEDS_AUTHORIZE]
+pytestmark = [pytest.mark.browser]
 CALLBACK = "https://oidc-any.example.test/callback"  # routed inside the browser, never served
 
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 from support import BART, MERELBEKE
 from support.apache_oidc import ApacheOidc, IdbeheerServer, claims_of
-from support.http_browser import NEEDS_AUTHORIZE, HttpBrowser, walk
+from support.http_browser import HttpBrowser, walk
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,6 @@ def test_apache_sends_an_authorization_request_with_pkce(apache, server):
     assert set(query["scope"].split()) == {"openid", "profile", "capacity", "rights"}
 
 
-@NEEDS_AUTHORIZE
 def test_apache_signs_in_through_the_bridge_and_sees_the_claims(apache, server):
     browser = HttpBrowser()
     page = walk(browser, apache.base + "/protected/claims", BART, MERELBEKE)

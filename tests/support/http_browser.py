@@ -8,16 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import pytest
 import requests
 
 from support.bridge import form_of
 
 MAX_STEPS = 16
-# The journeys through /oidc/authorize, written before that endpoint is on this branch: each
-# fails loudly (strict) once it works, so the mark goes with the merge that brings it.
-NEEDS_AUTHORIZE = pytest.mark.xfail(
-    reason="needs /oidc/authorize (#12, branch oidc): drop this mark when it lands", strict=True)
 
 _OURS = ("/dev-eid/", "/idp/", "/sp/", "/oidc/")
 

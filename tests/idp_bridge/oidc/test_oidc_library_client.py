@@ -14,7 +14,6 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from support import BART, MERELBEKE
 from support.bridge import BridgeHarness
-from support.http_browser import NEEDS_AUTHORIZE
 from support.oidc import register
 from werkzeug.serving import make_server
 
@@ -51,7 +50,6 @@ def test_authlib_client_private_key_jwt_client_credentials_then_rights(live_op):
     assert introspected.json()["active"] is True
 
 
-@NEEDS_AUTHORIZE
 @pytest.mark.parametrize("app, capacity, expected", [
     ("demo-app", MERELBEKE, {"capacity": "employee", "government": MERELBEKE,
                              "rights": [f"demo-app-reader@{MERELBEKE}"]}),
