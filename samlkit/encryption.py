@@ -36,6 +36,7 @@ from .xmlparse import parse_xml
 
 __all__ = [
     "AUTHENTICATED_CIPHERS",
+    "KEY_TRANSPORT_METHODS",
     "CONTENT_CIPHERS",
     "KEY_TRANSPORTS",
     "decrypt_encrypted_assertion",
@@ -46,6 +47,7 @@ __all__ = [
 
 
 _KEY_TRANSPORTS = {f"{XENC}rsa-oaep-mgf1p", f"{XENC11}rsa-oaep"}
+KEY_TRANSPORT_METHODS = (f"{XENC}rsa-oaep-mgf1p", f"{XENC11}rsa-oaep")
 # short name -> (algorithm URI, xmlsec transform, key bits)
 CONTENT_CIPHERS = {
     "aes128-cbc": (f"{XENC}aes128-cbc", xmlsec.constants.TransformAes128Cbc, 128),

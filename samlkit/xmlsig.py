@@ -30,7 +30,7 @@ from .samlxml import DS, DS11, MD, SAML, SAMLP
 if TYPE_CHECKING:  # the type of xmlsec.constants.Transform*, named only in xmlsec's stubs
     from xmlsec.constants import __Transform as Transform
 
-__all__ = ["NS", "sign", "verify"]
+__all__ = ["DIGEST_METHODS", "NS", "SIGNATURE_METHODS", "sign", "verify"]
 
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
@@ -49,6 +49,10 @@ _DIGEST_METHODS = {
     "http://www.w3.org/2001/04/xmldsig-more#sha384": xmlsec.constants.TransformSha384,
     "http://www.w3.org/2001/04/xmlenc#sha512": xmlsec.constants.TransformSha512,
 }
+# What we accept, strongest last, for metadata to advertise (SAML V2.0 Metadata Profile for
+# Algorithm Support): a peer that reads it signs with one of these instead of RSA-SHA1.
+SIGNATURE_METHODS = tuple(_SIGNATURE_METHODS)
+DIGEST_METHODS = tuple(_DIGEST_METHODS)
 # Exclusive c14n *without* comments only: the SAML profile's choice, and the parser drops
 # comments anyway (see xmlparse), so a with-comments digest could never match.
 _CANONICALIZATIONS = {EXC_C14N: xmlsec.constants.TransformExclC14N}

@@ -92,3 +92,30 @@ def test_encrypted_id_answer_is_schema_valid(aa_server, protocol_schema):
     answer = read(aa_server.post(envelope(q)).content)
     protocol_schema.validate(etree.tostring(answer.response))
     assert answer.response.xpath("saml:Assertion/saml:Subject/saml:EncryptedID", namespaces=NS)
+
+
+def test_metadata_advertises_only_what_we_accept(aa_server, metadata_schema):
+    """#10.8/#11.1: standard SPs choose from what our metadata names. Without md:EncryptionMethod
+    Shibboleth SP encrypts its EncryptedID with AES-CBC, which the AA refuses; without
+    alg:SigningMethod it signs with RSA-SHA1."""
+    reply = aa_server.app.test_client().get("/aa/metadata")
+    metadata_schema.validate(reply.data)
+    root = etree.fromstring(reply.data)
+    (encryption,) = root.findall(f".//{{{MD}}}KeyDescriptor[@use='encryption']")
+    methods = [m.get("Algorithm") for m in encryption.findall(f"{{{MD}}}EncryptionMethod")]
+    assert methods[0] == "http://www.w3.org/2009/xmlenc11#aes256-gcm"
+    assert all(("gcm" in m or "rsa-oaep" in m) for m in methods), methods
+    assert "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p" in methods
+    (signing,) = root.findall(f".//{{{MD}}}KeyDescriptor[@use='signing']")
+    assert signing.findall(f"{{{MD}}}EncryptionMethod") == []
+    alg = "urn:oasis:names:tc:SAML:metadata:algsupport"
+    signing_methods = [m.get("Algorithm") for m in root.iter(f"{{{alg}}}SigningMethod")]
+    digests = [m.get("Algorithm") for m in root.iter(f"{{{alg}}}DigestMethod")]
+    assert "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" in signing_methods
+    assert "http://www.w3.org/2001/04/xmlenc#sha256" in digests
+    assert not [m for m in signing_methods + digests if m.endswith(("sha1", "#rsa-sha1"))]
+    # Each method named is one the AA really accepts: a query encrypted with the first works.
+    answer = read(aa_server.post(envelope(signed(
+        query(aa_server.demo.entity_id, BART, encrypt_to=aa_server.keys.encryption[0],
+              cipher="aes256-gcm"), aa_server.demo.keypair))).content)
+    assert answer.statuses == ["Success"]
