@@ -197,11 +197,17 @@ def worker_cpu(master: int) -> float:
 
 
 def wrk(url: str, bodies: Path, clients: int, seconds: float) -> dict:
+    return run_wrk(url, LUA, clients, seconds, BENCH_AA_BODIES=str(bodies))
+
+
+def run_wrk(url: str, script: Path, clients: int, seconds: float, **env: str) -> dict:
+    """wrk with one of bench/'s Lua scripts (each prints one `BENCH answers duration p50 p99
+    errors` line); the figures, and the CPU wrk itself spent."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-         "-s", str(LUA), url],
-        capture_output=True, text=True, env={**os.environ, "BENCH_AA_BODIES": str(bodies)})
+         "-s", str(script), url],
+        capture_output=True, text=True, env={**os.environ, **env})
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     match = re.search(r"^BENCH (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)$", out.stdout, re.M)
     if not match:

@@ -29,8 +29,6 @@ import json
 import multiprocessing
 import os
 import random
-import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -174,7 +172,7 @@ def prepare(work: Path, database: str) -> None:
     from attribute_authority.db import make_engine, session_factory, upgrade
     from attribute_authority.national_register import FileRegister
     from examples.demo_app.oidc_client import public_jwks
-    from samlkit.keys import cert_der_b64, ensure_dev_keypair
+    from samlkit.keys import ensure_dev_keypair
 
     certs, metadata = work / "certs", work / "metadata"
     upgrade(database)
@@ -188,17 +186,7 @@ def prepare(work: Path, database: str) -> None:
             auth=oidc_clients.ClientAuth(jwks=public_jwks(oidc_key)),
             scopes=["openid", "profile", "capacity", "rights"])
     engine.dispose()
-    app_key = ensure_dev_keypair(certs, "bench-app", "bench app")
-    ensure_dev_keypair(certs, "idp", "bench bridge IdP")
-    (metadata / "sp").mkdir(parents=True, exist_ok=True)
-    (metadata / "sp" / "bench-app.xml").write_text(f"""<md:EntityDescriptor
- xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"
- entityID="{sso.APP_ENTITY}"><md:SPSSODescriptor AuthnRequestsSigned="true"
- protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor><ds:KeyInfo>
- <ds:X509Data><ds:X509Certificate>{cert_der_b64(app_key.certificate)}</ds:X509Certificate>
- </ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:AssertionConsumerService
- Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{sso.APP_ACS}" index="0"/>
- </md:SPSSODescriptor></md:EntityDescriptor>""")
+    sso.write_bench_app(certs, metadata)
 
 
 class Server:
@@ -292,19 +280,8 @@ def logins(kind: str, work: Path, database: str, args) -> dict:
 
 
 def _wrk_rights(url: str, token: str, paths: list[str], clients: int, seconds: float) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-         "-s", str(RIGHTS_LUA), url], capture_output=True, text=True,
-        env={**os.environ, "BENCH_OIDC_TOKEN": token, "BENCH_OIDC_PATHS": "\n".join(paths)})
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    match = re.search(r"^BENCH (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)$", out.stdout, re.M)
-    if not match:
-        raise SystemExit(f"unexpected wrk output:\n{out.stdout}\n{out.stderr}")
-    answers, duration, p50, p99, errors = match.groups()
-    return {"answers": int(answers), "rate": int(answers) / float(duration), "p50": float(p50),
-            "p99": float(p99), "errors": int(errors),
-            "wrk_cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)}
+    return aa_bench.run_wrk(url, RIGHTS_LUA, clients, seconds,
+                            BENCH_OIDC_TOKEN=token, BENCH_OIDC_PATHS="\n".join(paths))
 
 
 def rights_vs_soap(work: Path, database: str, args) -> list[tuple[str, dict, float]]:

@@ -44,7 +44,7 @@ from attribute_authority.db import make_engine, session_factory, upgrade  # noqa
 from attribute_authority.national_register import FileRegister  # noqa: E402
 from idbeheer.settings import RATE_LIMITS  # noqa: E402
 from samlkit.bindings import redirect_url  # noqa: E402
-from samlkit.keys import cert_der_b64, ensure_dev_keypair  # noqa: E402
+from samlkit.keys import KeyPair, cert_der_b64, ensure_dev_keypair  # noqa: E402
 from samlkit.samlxml import el, instant, new_id, to_bytes  # noqa: E402
 from samlkit.xmlparse import parse_xml  # noqa: E402
 from samlkit.xmlsig import verify  # noqa: E402
@@ -208,6 +208,23 @@ def measured_app():
     return wsgi
 
 
+def write_bench_app(certs: Path, metadata: Path) -> KeyPair:
+    """The bench's target application: its key, the bridge IdP's key, and its SP metadata in
+    `metadata/sp/bench-app.xml`; returns the application's key pair."""
+    app_key = ensure_dev_keypair(certs, "bench-app", "bench app")
+    ensure_dev_keypair(certs, "idp", "bench bridge IdP")
+    (metadata / "sp").mkdir(parents=True, exist_ok=True)
+    (metadata / "sp" / "bench-app.xml").write_text(f"""<md:EntityDescriptor
+ xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"
+ entityID="{APP_ENTITY}"><md:SPSSODescriptor AuthnRequestsSigned="true"
+ protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor><ds:KeyInfo>
+ <ds:X509Data><ds:X509Certificate>{cert_der_b64(app_key.certificate)}</ds:X509Certificate>
+ </ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:AssertionConsumerService
+ Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{APP_ACS}" index="0"/>
+ </md:SPSSODescriptor></md:EntityDescriptor>""")
+    return app_key
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
@@ -223,17 +240,7 @@ def main() -> None:
         if not s.scalar(__import__("sqlalchemy").text("select count(*) from person")):
             demo.seed(s, FileRegister())
     engine.dispose()
-    app_key = ensure_dev_keypair(certs, "bench-app", "bench app")
-    ensure_dev_keypair(certs, "idp", "bench bridge IdP")
-    (metadata / "sp").mkdir(parents=True)
-    (metadata / "sp" / "bench-app.xml").write_text(f"""<md:EntityDescriptor
- xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"
- entityID="{APP_ENTITY}"><md:SPSSODescriptor AuthnRequestsSigned="true"
- protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor><ds:KeyInfo>
- <ds:X509Data><ds:X509Certificate>{cert_der_b64(app_key.certificate)}</ds:X509Certificate>
- </ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:AssertionConsumerService
- Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{APP_ACS}" index="0"/>
- </md:SPSSODescriptor></md:EntityDescriptor>""")
+    app_key = write_bench_app(certs, metadata)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     redis_url = os.environ.get("IDBEHEER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")

@@ -71,20 +71,3 @@ def test_a_failing_build_keeps_the_old_value_and_is_tried_again():
         value.get()
     fail[0] = False
     assert value.get() == 2
-
-
-@pytest.mark.parametrize("package", ["attribute_authority", "idp_bridge", "admin_ui", "samlkit",
-                                     "examples", "idbeheer"])
-def test_only_watched_looks_at_modification_times(package):
-    """#10.2: one "reload on change" helper; nothing else fingerprints files its own way."""
-    import ast
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    for path in (root / package).rglob("*.py"):
-        if path == root / "samlkit" / "watched.py":
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr.startswith("st_mtime"):
-                raise AssertionError(f"{path.relative_to(root)}:{node.lineno} reads {node.attr}: "
-                                     "use samlkit.watched")
