@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 from support import BART, MERELBEKE
-from support.apache_oidc import ApacheOidc, IdbeheerServer, claims_of
+from support.apache_oidc import ApacheOidc, claims_of
 from support.http_browser import HttpBrowser, walk
+from support.interop import IdbeheerServer
 
 
 @pytest.fixture(scope="module")

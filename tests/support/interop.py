@@ -1,0 +1,93 @@
+"""The bridge as peers that are not ours meet it: `idbeheer run` serving over real HTTP on a free
+loopback port, on the test's database (SQLite or PostgreSQL), registered with as an operator
+does it (the `idbeheer` command, on the same database, while the server runs), and signed in
+through with a browser without JavaScript (support.http_browser) that fills dev_eid's form and
+the capacity page.
+
+No sleeps, no retries after a registration: the very next request must be served (DESIGN.md,
+"Registration of target applications")."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from support import DINA, free_port
+from support.http_browser import HttpBrowser, Page, walk
+from support.processes import stop, tail, wait_for
+
+IDBEHEER = Path(sys.executable).parent / "idbeheer"
+TIMEOUT = 15
+
+__all__ = ["IdbeheerServer", "sign_in"]
+
+
+class IdbeheerServer:
+    """`idbeheer run` (demo mode: dev_eid, generated keys) at http://127.0.0.1:PORT."""
+
+    def __init__(self, root: Path, database_url: str) -> None:
+        self.root = root
+        self.database_url = database_url
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "IDBEHEER_HOME": str(root / "var"), "IDBEHEER_DATABASE_URL": database_url,
+                    "IDBEHEER_BASE_URL": self.base, "IDBEHEER_CERTS_DIR": str(root / "certs"),
+                    "IDBEHEER_METADATA_DIR": str(root / "metadata"),
+                    "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]),
+                                                   os.environ.get("PYTHONPATH", "")])}
+        self.log = root / "idbeheer.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> IdbeheerServer:
+        self.proc = subprocess.Popen([str(IDBEHEER), "run", "--host", "127.0.0.1", "--port", str(self.port)],
+                                     env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        wait_for(self.base + "/healthz", self.proc, self.log)
+        return self
+
+    def stop(self) -> None:
+        stop(self.proc)
+
+    def errors(self) -> str:
+        return tail(self.log)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        """The `idbeheer` command on the server's database, while it serves."""
+        done = subprocess.run([str(IDBEHEER), *args], env=self.env, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    def metadata(self, which: str = "idp") -> bytes:
+        """The bridge's published metadata: `idp`, `aa`, `sp`."""
+        answer = requests.get(f"{self.base}/{which}/metadata", timeout=TIMEOUT)
+        assert answer.status_code == 200, answer.text[:500]
+        return answer.content
+
+    def register_saml(self, code: str, name: str, metadata_url: str, *, capacity: str = "employee",
+                      right: str | None = None, holders: tuple[tuple[str, str], ...] = ()) -> bytes:
+        """Register the SP whose metadata `metadata_url` publishes (as fetched, unchanged) as
+        application `code` with `idbeheer app register`, and optionally its right `right`
+        granted to (rrn, government) `holders`; as Dina, central administrator. Returns the
+        metadata."""
+        answer = requests.get(metadata_url, timeout=TIMEOUT)
+        assert answer.status_code == 200, (metadata_url, answer.status_code, answer.text[:2000])
+        path = self.root / f"{code}-metadata.xml"
+        path.write_bytes(answer.content)
+        self.cli("app", "register", code, "--name", name, "--metadata", str(path),
+                 "--capacity", capacity, "--as", DINA)
+        if right:
+            self.cli("right", "add", right, "--app", code, "--name", right, "--max-days", "365", "--as", DINA)
+            for rrn, government in holders:
+                self.cli("grant", "add", rrn, government, right, "--reason", "interop test", "--as", DINA)
+        return answer.content
+
+
+def sign_in(start: str, rrn: str, capacity: str | None, browser: HttpBrowser | None = None,
+            method: str = "eid") -> tuple[HttpBrowser, Page]:
+    """From an application's protected page through the bridge, dev_eid and the capacity page
+    back to the application; returns the browser (its cookies) and the page it ended on."""
+    browser = browser or HttpBrowser()
+    return browser, walk(browser, start, rrn, capacity, method)
