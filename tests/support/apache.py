@@ -4,7 +4,7 @@ configuration written there (nothing in /etc is read but mime.types, nothing wri
 pages are /bin/sh CGI scripts that print what the module set), stopped by pid.
 
 The relying-party modules (mod_auth_openidc, mod_shib, mod_auth_mellon) add their own
-directives; see support.apache_oidc and support.saml_peers."""
+directives; see support.apache_oidc, support.shibboleth and support.mellon."""
 from __future__ import annotations
 
 import os

@@ -1,0 +1,87 @@
+"""Shibboleth SP 3 (Debian's shibd and mod_shib, support.shibboleth) as a target application of
+the bridge: registered with `idbeheer app register` from the metadata it publishes while the
+bridge serves, then signed in through at once; the attributes reach Apache's environment, and
+Shibboleth's own SimpleAggregation resolver asks the attribute authority for the rights.
+
+CI needs: apt-get install -y apache2 shibboleth-sp-utils libapache2-mod-shib"""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from support import CHRIS, MERELBEKE, NAZARETH
+from support.apache import env_of
+from support.http_browser import HttpBrowser, walk
+from support.interop import IdbeheerServer
+from support.shibboleth import ShibbolethSp
+
+pytestmark = pytest.mark.interop
+
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+AES256_GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
+
+
+@pytest.fixture(scope="module")
+def server(databases, register, tmp_path_factory):
+    running = IdbeheerServer(tmp_path_factory.mktemp("shibboleth-server"), databases.seeded(register)).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def shibboleth(server):
+    sp = ShibbolethSp(server.base).start()
+    yield sp
+    sp.stop()
+    sp.remove()
+
+
+@pytest.fixture(scope="module")
+def registered(server, shibboleth):
+    """Registered while the bridge runs, from Shibboleth's own /Shibboleth.sso/Metadata; its
+    right `shib-user` granted to Chris in both his governments."""
+    server.register_saml("shib", "Shibboleth SP", shibboleth.metadata_url, right="shib-user",
+                         holders=((CHRIS, MERELBEKE), (CHRIS, NAZARETH)))
+    return shibboleth
+
+
+def aa_queries(server: IdbeheerServer) -> float:
+    metrics = requests.get(server.base + "/metrics", timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+               if line.startswith("idbeheer_aa_queries_total{") and 'outcome="success"' in line)
+
+
+def test_shibboleth_signs_in_through_the_bridge_with_rights_from_the_attribute_authority(registered, server):
+    sp = registered
+    http = requests.Session()
+    first = http.get(sp.base + "/secure/env", allow_redirects=False, timeout=10)
+    assert first.status_code == 302, (first.status_code, first.text[:500], sp.errors())
+    sso = urlsplit(first.headers["Location"])
+    assert f"{sso.scheme}://{sso.netloc}{sso.path}" == server.base + "/idp/sso"
+    query = {k: v[0] for k, v in parse_qs(sso.query).items()}
+    # Shibboleth signs its AuthnRequest (signing="true"), with its default algorithm.
+    assert query.get("SigAlg") == RSA_SHA256 and query.get("Signature"), query.keys()
+    queries_before = aa_queries(server)
+
+    page = walk(HttpBrowser(http), first.headers["Location"], CHRIS, MERELBEKE)
+
+    assert page.url == sp.base + "/secure/env", (page.url, page.text[:800], sp.errors())
+    env = env_of(page.text)
+    assert env["Shib_Identity_Provider"] == server.base + "/idp/metadata"
+    assert env["REMOTE_USER"] == env["rrn"] == CHRIS
+    assert (env["givenName"], env["sn"]) == ("Chris", "Maes")
+    assert (env["authnMethod"], env["capacity"], env["government"]) == ("eid", "employee", MERELBEKE)
+    # The sign-in's assertion carries the right in the session's government only; the
+    # attribute authority answers Shibboleth's AttributeQuery with all of Chris's rights of
+    # this application: Nazareth-De Pinte's can only have come from there.
+    assert f"shib-user@{NAZARETH}" in env["right"].split(";"), (env.get("right"), sp.errors())
+    assert f"shib-user@{MERELBEKE}" in env["right"].split(";")
+    assert aa_queries(server) == queries_before + 1
+    # What Shibboleth sent, as shibd logged it: signed with the algorithm /aa/metadata names,
+    # the NameID encrypted to the AA's key with the AES-GCM it names (AES-CBC is refused).
+    sent = re.search(r"<samlp:AttributeQuery .*?</samlp:AttributeQuery>", sp.log(), re.S)
+    assert sent, sp.errors()
+    assert f'<ds:SignatureMethod Algorithm="{RSA_SHA256}"/>' in sent[0]
+    assert "<saml:EncryptedID" in sent[0] and f'Algorithm="{AES256_GCM}"' in sent[0]
