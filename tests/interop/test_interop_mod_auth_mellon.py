@@ -9,25 +9,17 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, quote, urlsplit
 
-import lxml.html
 import pytest
 import requests
 from support import BART, MERELBEKE
 from support.apache import env_of
 from support.http_browser import HttpBrowser, walk
-from support.interop import IdbeheerServer
+from support.interop import IdbeheerServer, hops, redirected_to, sign_out_at_bridge
 from support.mellon import MellonSp
 
 pytestmark = pytest.mark.interop
 
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-
-
-@pytest.fixture(scope="module")
-def server(databases, register, tmp_path_factory):
-    running = IdbeheerServer(tmp_path_factory.mktemp("mellon-server"), databases.seeded(register)).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -48,22 +40,15 @@ def signed_in(mellon: MellonSp, server: IdbeheerServer) -> tuple[requests.Sessio
     return http, env_of(page.text)
 
 
-def hops(answer: requests.Response) -> list[str]:
-    return [urlsplit(r.url).path for r in [*answer.history, answer]]
-
-
 def test_mellon_signs_in_through_the_bridge(mellon, server):
     http = requests.Session()
-    login = http.get(mellon.base + "/secure/env", allow_redirects=False, timeout=10)
-    assert login.headers["Location"].startswith(mellon.base + "/mellon/login?"), mellon.errors()
-    first = http.get(login.headers["Location"], allow_redirects=False, timeout=10)
-    assert first.status_code in (302, 303), (first.status_code, mellon.errors())
-    sso = urlsplit(first.headers["Location"])
+    to_bridge = redirected_to(http, mellon.base + "/secure/env", server.base)  # via /mellon/login
+    sso = urlsplit(to_bridge)
     assert f"{sso.scheme}://{sso.netloc}{sso.path}" == server.base + "/idp/sso"
     query = {k: v[0] for k, v in parse_qs(sso.query).items()}
     assert query.get("SigAlg") == RSA_SHA256 and query.get("Signature"), query.keys()
 
-    page = walk(HttpBrowser(http), first.headers["Location"], BART, MERELBEKE)
+    page = walk(HttpBrowser(http), to_bridge, BART, MERELBEKE)
     assert page.url == mellon.base + "/secure/env", (page.url, page.text[:800], mellon.errors())
     env = env_of(page.text)
 
@@ -90,10 +75,7 @@ def test_single_logout_started_by_mellon(mellon, server):
 
 def test_single_logout_started_at_the_bridge_reaches_mellon(mellon, server):
     http, _ = signed_in(mellon, server)
-    confirm = http.get(server.base + "/idp/slo", timeout=15)
-    assert confirm.status_code == 200 and "Afmelden bij alle toepassingen?" in confirm.text
-    form = lxml.html.fromstring(confirm.content).forms[0]
-    done = http.post(server.base + "/idp/slo", data=dict(form.form_values()), timeout=15)
+    done = sign_out_at_bridge(http, server)
     # The bridge's signed LogoutRequest -> Mellon, which ends its session and answers with a
     # signed LogoutResponse -> the bridge -> dev_eid -> the bridge's "signed out" page.
     assert hops(done) == ["/idp/slo", "/mellon/logout", "/idp/slo", "/dev-eid/slo", "/sp/slo"], hops(done)

@@ -14,20 +14,13 @@ import requests
 from support import CHRIS, MERELBEKE, NAZARETH
 from support.apache import env_of
 from support.http_browser import HttpBrowser, walk
-from support.interop import IdbeheerServer
+from support.interop import IdbeheerServer, redirected_to
 from support.shibboleth import ShibbolethSp
 
 pytestmark = pytest.mark.interop
 
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 AES256_GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
-
-
-@pytest.fixture(scope="module")
-def server(databases, register, tmp_path_factory):
-    running = IdbeheerServer(tmp_path_factory.mktemp("shibboleth-server"), databases.seeded(register)).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +49,15 @@ def aa_queries(server: IdbeheerServer) -> float:
 def test_shibboleth_signs_in_through_the_bridge_with_rights_from_the_attribute_authority(registered, server):
     sp = registered
     http = requests.Session()
-    first = http.get(sp.base + "/secure/env", allow_redirects=False, timeout=10)
-    assert first.status_code == 302, (first.status_code, first.text[:500], sp.errors())
-    sso = urlsplit(first.headers["Location"])
+    to_bridge = redirected_to(http, sp.base + "/secure/env", server.base)
+    sso = urlsplit(to_bridge)
     assert f"{sso.scheme}://{sso.netloc}{sso.path}" == server.base + "/idp/sso"
     query = {k: v[0] for k, v in parse_qs(sso.query).items()}
     # Shibboleth signs its AuthnRequest (signing="true"), with its default algorithm.
     assert query.get("SigAlg") == RSA_SHA256 and query.get("Signature"), query.keys()
     queries_before = aa_queries(server)
 
-    page = walk(HttpBrowser(http), first.headers["Location"], CHRIS, MERELBEKE)
+    page = walk(HttpBrowser(http), to_bridge, CHRIS, MERELBEKE)
 
     assert page.url == sp.base + "/secure/env", (page.url, page.text[:800], sp.errors())
     env = env_of(page.text)

@@ -12,17 +12,19 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from support import DINA, free_port
+from support.bridge import form_of
 from support.http_browser import HttpBrowser, Page, walk
 from support.processes import stop, tail, wait_for
 
 IDBEHEER = Path(sys.executable).parent / "idbeheer"
 TIMEOUT = 15
 
-__all__ = ["IdbeheerServer", "sign_in"]
+__all__ = ["IdbeheerServer", "hops", "redirected_to", "sign_in", "sign_out_at_bridge"]
 
 
 class IdbeheerServer:
@@ -91,3 +93,29 @@ def sign_in(start: str, rrn: str, capacity: str | None, browser: HttpBrowser | N
     back to the application; returns the browser (its cookies) and the page it ended on."""
     browser = browser or HttpBrowser()
     return browser, walk(browser, start, rrn, capacity, method)
+
+
+def redirected_to(http: requests.Session, url: str, prefix: str, hops: int = 5) -> str:
+    """Follow an application's redirects from `url` until one goes to `prefix` (the bridge's
+    SSO endpoint, say) and return that URL, not followed: the request the application made."""
+    for _ in range(hops):
+        answer = http.get(url, allow_redirects=False, timeout=TIMEOUT)
+        assert answer.status_code in (301, 302, 303, 307), (url, answer.status_code, answer.text[:800])
+        url = answer.headers["Location"]
+        if url.startswith(prefix):
+            return url
+    raise AssertionError(f"no redirect to {prefix} within {hops} hops (last: {url})")
+
+
+def sign_out_at_bridge(http: requests.Session, server: IdbeheerServer) -> requests.Response:
+    """The bridge's own "Afmelden": its confirmation page, then its form; redirects followed."""
+    confirm = http.get(server.base + "/idp/slo", timeout=TIMEOUT)
+    assert confirm.status_code == 200 and "Afmelden bij alle toepassingen?" in confirm.text, \
+        confirm.text[:800]
+    action, fields = form_of(confirm.content)
+    return http.post(urljoin(confirm.url, action), data=fields, timeout=TIMEOUT)
+
+
+def hops(answer: requests.Response) -> list[str]:
+    """The paths a followed request went through, the last one included."""
+    return [urlsplit(r.url).path for r in [*answer.history, answer]]
