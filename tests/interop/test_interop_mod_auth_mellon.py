@@ -24,12 +24,15 @@ RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 
 @pytest.fixture(scope="module")
 def mellon(server):
-    sp = MellonSp(server.base).start()
-    server.register_saml("mellon", "mod_auth_mellon", sp.metadata_url, right="mellon-user",
-                         holders=((BART, MERELBEKE),))
-    yield sp
-    sp.stop()
-    sp.remove()
+    sp = MellonSp(server.base)
+    try:
+        sp.start()
+        server.register_saml("mellon", "mod_auth_mellon", sp.metadata_url, right="mellon-user",
+                             holders=((BART, MERELBEKE),))
+        yield sp
+    finally:
+        sp.stop()
+        sp.remove()
 
 
 def signed_in(mellon: MellonSp, server: IdbeheerServer) -> tuple[requests.Session, dict[str, str]]:

@@ -25,10 +25,12 @@ AES256_GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
 
 @pytest.fixture(scope="module")
 def shibboleth(server):
-    sp = ShibbolethSp(server.base).start()
-    yield sp
-    sp.stop()
-    sp.remove()
+    sp = ShibbolethSp(server.base)
+    try:
+        yield sp.start()
+    finally:
+        sp.stop()
+        sp.remove()
 
 
 @pytest.fixture(scope="module")

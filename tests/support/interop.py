@@ -2,7 +2,7 @@
 loopback port, on the test's database (SQLite or PostgreSQL), registered with as an operator
 does it (the `idbeheer` command, on the same database, while the server runs), and signed in
 through with a browser without JavaScript (support.http_browser) that fills dev_eid's form and
-the capacity page.
+the capacity page (`support.http_browser.walk`).
 
 No sleeps, no retries after a registration: the very next request must be served (DESIGN.md,
 "Registration of target applications")."""
@@ -18,13 +18,12 @@ import requests
 
 from support import DINA, free_port
 from support.bridge import form_of
-from support.http_browser import HttpBrowser, Page, walk
 from support.processes import stop, tail, wait_for
 
 IDBEHEER = Path(sys.executable).parent / "idbeheer"
 TIMEOUT = 15
 
-__all__ = ["IdbeheerServer", "hops", "redirected_to", "sign_in", "sign_out_at_bridge"]
+__all__ = ["IdbeheerServer", "hops", "redirected_to", "sign_out_at_bridge"]
 
 
 class IdbeheerServer:
@@ -85,14 +84,6 @@ class IdbeheerServer:
             for rrn, government in holders:
                 self.cli("grant", "add", rrn, government, right, "--reason", "interop test", "--as", DINA)
         return answer.content
-
-
-def sign_in(start: str, rrn: str, capacity: str | None, browser: HttpBrowser | None = None,
-            method: str = "eid") -> tuple[HttpBrowser, Page]:
-    """From an application's protected page through the bridge, dev_eid and the capacity page
-    back to the application; returns the browser (its cookies) and the page it ended on."""
-    browser = browser or HttpBrowser()
-    return browser, walk(browser, start, rrn, capacity, method)
 
 
 def redirected_to(http: requests.Session, url: str, prefix: str, hops: int = 5) -> str:
