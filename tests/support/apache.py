@@ -7,6 +7,7 @@ The relying-party modules (mod_auth_openidc, mod_shib, mod_auth_mellon) add thei
 directives; see support.apache_oidc, support.shibboleth and support.mellon."""
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import shutil
@@ -34,10 +35,13 @@ def module(name: str, file: str | None = None) -> tuple[str, Path]:
     return f"{name}_module", MODULES / (file or f"mod_{name}.so")
 
 
-def server_user() -> str:
-    """Who Apache's children (and daemons beside them) run as: www-data when the test runs as
-    root (Apache refuses root children), else the test's own user."""
-    return "www-data" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+def server_user() -> tuple[str, str]:
+    """(user, group) Apache's children (and daemons beside them) run as: www-data when the test
+    runs as root (Apache refuses root children), else the test's own user and group."""
+    if os.geteuid() == 0:
+        return "www-data", "www-data"
+    me = pwd.getpwuid(os.geteuid())
+    return me.pw_name, grp.getgrgid(me.pw_gid).gr_name
 
 
 class Apache:
@@ -50,7 +54,7 @@ class Apache:
         self.root.chmod(0o755)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.user = server_user()
+        self.user, self.group = server_user()
         self.log = self.root / "error.log"
         self.proc: subprocess.Popen | None = None
         self.write("ready.html", "<!doctype html><p>ready</p>\n")
@@ -73,7 +77,7 @@ class Apache:
         """A folder the server's user may write to."""
         path = self.root / name
         path.mkdir(parents=True, exist_ok=True)
-        shutil.chown(path, self.user, self.user)
+        shutil.chown(path, self.user, self.group)
         return path
 
     def start(self, config: Sequence[str], modules: Sequence[tuple[str, Path]] = (),
@@ -84,7 +88,7 @@ class Apache:
             f"ServerRoot {self.root}", f"DefaultRuntimeDir {run}", f"PidFile {self.root / 'apache2.pid'}",
             f"Mutex file:{run} default",
             f"Listen 127.0.0.1:{self.port}", "ServerName 127.0.0.1",
-            f"User {self.user}", f"Group {self.user}",
+            f"User {self.user}", f"Group {self.group}",
             f"ErrorLog {self.log}", f"LogLevel {log_level}",
             "StartServers 1", "MinSpareServers 1", "MaxSpareServers 2", "MaxRequestWorkers 8",
             *[f"LoadModule {name}_module {MODULES / f'mod_{name}.so'}" for name in BASE_MODULES],
@@ -104,6 +108,11 @@ class Apache:
         except RuntimeError as failed:
             raise RuntimeError(f"{failed}\n{self.errors()}") from None
         return self
+
+    def as_server_user(self) -> dict:
+        """Popen arguments that run a daemon beside Apache as its children's user (so that
+        they share a socket): a switch only when the test runs as root."""
+        return {"user": self.user, "group": self.group} if os.geteuid() == 0 else {}
 
     def stop(self) -> None:
         stop(self.proc)

@@ -159,7 +159,7 @@ class ShibbolethSp:
             [str(SHIBD), "-F", "-f", "-c", str(conf), "-p", str(self.state / "shibd.pid")],
             stdout=(self.state / "shibd.out").open("ab"), stderr=subprocess.STDOUT,
             env={"PATH": "/usr/sbin:/usr/bin:/bin", "LANG": "C"}, cwd=self.state,
-            user=self.apache.user, group=self.apache.user, start_new_session=True)
+            start_new_session=True, **self.apache.as_server_user())
         try:
             wait_for_path(socket, self.shibd, self.state / "shibd.out")
             self.apache.start(self.apache_config(), [SHIB_MODULE])
