@@ -55,7 +55,7 @@ def test_shibboleth_signs_in_through_the_bridge_with_rights_from_the_attribute_a
     sso = urlsplit(to_bridge)
     assert f"{sso.scheme}://{sso.netloc}{sso.path}" == server.base + "/idp/sso"
     query = {k: v[0] for k, v in parse_qs(sso.query).items()}
-    # Shibboleth signs its AuthnRequest (signing="true"), with its default algorithm.
+    # Shibboleth signs its AuthnRequest by its defaults (the bridge's metadata asks for it).
     assert query.get("SigAlg") == RSA_SHA256 and query.get("Signature"), query.keys()
     queries_before = aa_queries(server)
 
@@ -64,7 +64,12 @@ def test_shibboleth_signs_in_through_the_bridge_with_rights_from_the_attribute_a
     assert page.url == sp.base + "/secure/env", (page.url, page.text[:800], sp.errors())
     env = env_of(page.text)
     assert env["Shib_Identity_Provider"] == server.base + "/idp/metadata"
-    assert env["REMOTE_USER"] == env["rrn"] == CHRIS
+    assert env["rrn"] == CHRIS
+    # Debian's REMOTE_USER rule: the persistent NameID the bridge issued, a pseudonym for
+    # this application (IdP!SP!value), not the RRN.
+    assert env["REMOTE_USER"] == env["persistent_id"]
+    assert env["REMOTE_USER"].startswith(f"{server.base}/idp/metadata!{sp.entity_id}!")
+    assert CHRIS not in env["REMOTE_USER"]
     assert (env["givenName"], env["sn"]) == ("Chris", "Maes")
     assert (env["authnMethod"], env["capacity"], env["government"]) == ("eid", "employee", MERELBEKE)
     # The sign-in's assertion carries the right in the session's government only; the
@@ -73,8 +78,8 @@ def test_shibboleth_signs_in_through_the_bridge_with_rights_from_the_attribute_a
     assert f"shib-user@{NAZARETH}" in env["right"].split(";"), (env.get("right"), sp.errors())
     assert f"shib-user@{MERELBEKE}" in env["right"].split(";")
     assert aa_queries(server) == queries_before + 1
-    # What Shibboleth sent, as shibd logged it: signed with the algorithm /aa/metadata names,
-    # the NameID encrypted to the AA's key with the AES-GCM it names (AES-CBC is refused).
+    # What Shibboleth sent, as shibd logged it: signed (RSA-SHA256, as /aa/metadata names), the
+    # NameID encrypted to the AA's key with the AES-GCM it names (AES-CBC would be refused).
     sent = re.search(r"<samlp:AttributeQuery .*?</samlp:AttributeQuery>", sp.log(), re.S)
     assert sent, sp.errors()
     assert f'<ds:SignatureMethod Algorithm="{RSA_SHA256}"/>' in sent[0]

@@ -4,9 +4,10 @@ from one temporary folder and as the same user (mod_shib talks to shibd over a U
 there).
 
 The configuration is Debian's own /etc/shibboleth/shibboleth2.xml (read, never written),
-changed only where a test on plain http://127.0.0.1 needs it (`CHANGES`), with Shibboleth's
-default algorithm settings: it signs (`signing="true"`) with what the peer's metadata names, or
-RSA-SHA1 without it. Rights come from the attribute authority through Shibboleth's own
+changed only where a test on plain http://127.0.0.1 needs it (`CHANGES`). Signing and
+algorithms stay at Shibboleth's defaults: it signs its AuthnRequests (the bridge's metadata says
+WantAuthnRequestsSigned) and its AttributeQueries, with RSA-SHA256, and encrypts the query's
+NameID with what /aa/metadata names. Rights come from the attribute authority through Shibboleth's own
 `SimpleAggregation` attribute resolver: an AttributeQuery to /aa/soap naming the NameID of the
 sign-in, signed with the SP's key."""
 from __future__ import annotations
@@ -36,7 +37,6 @@ CHANGES = {
     "entityID, SSO entityID": "this SP's and the bridge's",
     "Sessions handlerSSL=false cookieProps=http": "plain http on 127.0.0.1 (TLS is assumed otherwise)",
     "ApplicationDefaults requireConfidentiality=false": "the AttributeQuery goes to http://127.0.0.1",
-    "ApplicationDefaults signing=true": "sign AuthnRequests and AttributeQueries (default: false)",
     "MetadataProvider x2": "the bridge's /idp/metadata and /aa/metadata, by URL",
     "AttributeResolver Chaining(Query, SimpleAggregation)": "rights from /aa/soap by the NameID",
     "attribute-map.xml": "Debian's, plus the urn:lb-idbeheer:attribute:* names",
@@ -84,8 +84,6 @@ class ShibbolethSp:
         out_of_process.getnext().addnext(_el("UnixListener", address=str(state / "shibd.sock")))
         app = config.find("c:ApplicationDefaults", ns)
         app.set("entityID", self.entity_id)
-        app.set("REMOTE_USER", "rrn")
-        app.set("signing", "true")
         app.set("requireConfidentiality", "false")
         sessions = app.find("c:Sessions", ns)
         sessions.set("handlerSSL", "false")
