@@ -14,7 +14,7 @@ import requests
 from support import BART, MERELBEKE
 from support.apache import env_of
 from support.http_browser import HttpBrowser, walk
-from support.interop import IdbeheerServer, hops, redirected_to, sign_out_at_bridge
+from support.interop import hops, redirected_to, sign_out_at_bridge, signed_in
 from support.mellon import MellonSp
 
 pytestmark = pytest.mark.interop
@@ -33,14 +33,6 @@ def mellon(server):
     finally:
         sp.stop()
         sp.remove()
-
-
-def signed_in(mellon: MellonSp, server: IdbeheerServer) -> tuple[requests.Session, dict[str, str]]:
-    http = requests.Session()
-    page = walk(HttpBrowser(http), mellon.base + "/secure/env", BART, MERELBEKE)
-    assert page.url == mellon.base + "/secure/env", (page.url, page.text[:800], mellon.errors(),
-                                                     server.errors())
-    return http, env_of(page.text)
 
 
 def test_mellon_signs_in_through_the_bridge(mellon, server):
@@ -63,7 +55,7 @@ def test_mellon_signs_in_through_the_bridge(mellon, server):
 
 
 def test_single_logout_started_by_mellon(mellon, server):
-    http, _ = signed_in(mellon, server)
+    http, _ = signed_in(mellon.base + "/secure/env", BART, MERELBEKE, mellon.errors)
     done = http.get(mellon.base + "/mellon/logout?ReturnTo=" + quote(mellon.logged_out, safe=""), timeout=15)
     assert done.status_code == 200 and done.url == mellon.logged_out, \
         (done.url, done.text[:800], mellon.errors())
@@ -77,7 +69,7 @@ def test_single_logout_started_by_mellon(mellon, server):
 
 
 def test_single_logout_started_at_the_bridge_reaches_mellon(mellon, server):
-    http, _ = signed_in(mellon, server)
+    http, _ = signed_in(mellon.base + "/secure/env", BART, MERELBEKE, mellon.errors)
     done = sign_out_at_bridge(http, server)
     # The bridge's signed LogoutRequest -> Mellon, which ends its session and answers with a
     # signed LogoutResponse -> the bridge -> dev_eid -> the bridge's "signed out" page.

@@ -1,20 +1,21 @@
 """Shibboleth SP 3 (Debian's shibd and mod_shib, support.shibboleth) as a target application of
 the bridge: registered with `idbeheer app register` from the metadata it publishes while the
 bridge serves, then signed in through at once; the attributes reach Apache's environment, and
-Shibboleth's own SimpleAggregation resolver asks the attribute authority for the rights.
+Shibboleth's own SimpleAggregation resolver asks the attribute authority for the rights. Single
+logout both ways (Shibboleth's /Shibboleth.sso/Logout, and the bridge's "Afmelden").
 
 CI needs: apt-get install -y apache2 shibboleth-sp-utils libapache2-mod-shib"""
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
-from support import CHRIS, MERELBEKE, NAZARETH
+from support import BART, CHRIS, MERELBEKE, NAZARETH
 from support.apache import env_of
 from support.http_browser import HttpBrowser, walk
-from support.interop import IdbeheerServer, redirected_to
+from support.interop import IdbeheerServer, hops, redirected_to, sign_out_at_bridge, signed_in
 from support.shibboleth import ShibbolethSp
 
 pytestmark = pytest.mark.interop
@@ -36,9 +37,9 @@ def shibboleth(server):
 @pytest.fixture(scope="module")
 def registered(server, shibboleth):
     """Registered while the bridge runs, from Shibboleth's own /Shibboleth.sso/Metadata; its
-    right `shib-user` granted to Chris in both his governments."""
+    right `shib-user` granted to Chris in both his governments, and to Bart."""
     server.register_saml("shib", "Shibboleth SP", shibboleth.metadata_url, right="shib-user",
-                         holders=((CHRIS, MERELBEKE), (CHRIS, NAZARETH)))
+                         holders=((CHRIS, MERELBEKE), (CHRIS, NAZARETH), (BART, MERELBEKE)))
     return shibboleth
 
 
@@ -84,3 +85,27 @@ def test_shibboleth_signs_in_through_the_bridge_with_rights_from_the_attribute_a
     assert sent, sp.errors()
     assert f'<ds:SignatureMethod Algorithm="{RSA_SHA256}"/>' in sent[0]
     assert "<saml:EncryptedID" in sent[0] and f'Algorithm="{AES256_GCM}"' in sent[0]
+
+
+def test_single_logout_started_by_shibboleth(registered, server):
+    sp = registered
+    http, _ = signed_in(sp.base + "/secure/env", BART, MERELBEKE, sp.errors)
+    done = http.get(sp.base + "/Shibboleth.sso/Logout?return=" + quote(sp.base + "/ready.html", safe=""),
+                    timeout=15)
+    # Shibboleth's LogoutRequest -> the bridge -> dev_eid -> the bridge's signed LogoutResponse,
+    # which Shibboleth accepts -> its return URL.
+    assert hops(done) == ["/Shibboleth.sso/Logout", "/idp/slo", "/dev-eid/slo", "/sp/slo",
+                          "/Shibboleth.sso/SLO/Redirect", "/ready.html"], (hops(done), sp.errors())
+    again = http.get(sp.base + "/secure/env", timeout=15)
+    assert again.url.startswith(server.base + "/dev-eid/"), (again.url, again.text[:500])
+
+
+def test_single_logout_started_at_the_bridge_reaches_shibboleth(registered, server):
+    sp = registered
+    http, _ = signed_in(sp.base + "/secure/env", BART, MERELBEKE, sp.errors)
+    done = sign_out_at_bridge(http, server)
+    assert hops(done) == ["/idp/slo", "/Shibboleth.sso/SLO/Redirect", "/idp/slo", "/dev-eid/slo",
+                          "/sp/slo"], (hops(done), sp.errors())
+    assert done.status_code == 200 and "afgemeld bij alle toepassingen" in done.text, done.text[:800]
+    again = http.get(sp.base + "/secure/env", timeout=15)
+    assert again.url.startswith(server.base + "/dev-eid/"), (again.url, again.text[:500])

@@ -18,12 +18,13 @@ import requests
 
 from support import DINA, free_port
 from support.bridge import form_of
+from support.http_browser import HttpBrowser, walk
 from support.processes import stop, tail, wait_for
 
 IDBEHEER = Path(sys.executable).parent / "idbeheer"
 TIMEOUT = 15
 
-__all__ = ["IdbeheerServer", "hops", "redirected_to", "sign_out_at_bridge"]
+__all__ = ["IdbeheerServer", "hops", "redirected_to", "sign_out_at_bridge", "signed_in"]
 
 
 class IdbeheerServer:
@@ -84,6 +85,16 @@ class IdbeheerServer:
             for rrn, government in holders:
                 self.cli("grant", "add", rrn, government, right, "--reason", "interop test", "--as", DINA)
         return answer.content
+
+
+def signed_in(url: str, rrn: str, capacity: str | None, diagnose=lambda: "") -> tuple[requests.Session, str]:
+    """A browser signed in at the application page `url` (through the bridge, dev_eid and the
+    capacity page, back to `url`); returns it and the page's text. `diagnose()` says what the
+    peer logged, if that fails."""
+    http = requests.Session()
+    page = walk(HttpBrowser(http), url, rrn, capacity)
+    assert page.url == url, (page.url, page.status, page.text[:800], diagnose())
+    return http, page.text
 
 
 def redirected_to(http: requests.Session, url: str, prefix: str, hops: int = 5) -> str:
