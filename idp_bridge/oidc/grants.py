@@ -33,7 +33,8 @@ class Grant:
     gid: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     kind: str = "user"  # "user" (authorization code) or "client" (client_credentials)
     person: dict[str, Any] | None = None  # SignedInPerson.to_dict()
-    sid: str | None = None  # the bridge session's OIDC session ID
+    sid: str | None = None  # the bridge session's OIDC session ID for this client (`session_sid`)
+    session: str | None = None  # the core session's ID (server-side only, never sent)
     redirect_uri: str | None = None
     nonce: str | None = None
     code_challenge: str | None = None
@@ -49,6 +50,16 @@ class Grant:
     @classmethod
     def from_json(cls, text: str) -> Grant:
         return cls(**json.loads(text))
+
+
+def session_sid(core_id: str | None, client_id: str) -> str | None:
+    """The OIDC `sid` of one sign-in session towards one client: the same for every ID token
+    and logout_token of that session to that client, different for each client (pairwise:
+    two applications cannot link their sessions by it), and the core session's ID cannot be
+    read back from it."""
+    if core_id is None:
+        return None
+    return hashlib.sha256(f"lb-idbeheer oidc sid|{client_id}|{core_id}".encode()).hexdigest()[:32]
 
 
 def _h(token: str) -> str:
