@@ -56,7 +56,8 @@ class OidcFrontEnd:
 
         if args.get("response_type") != "code":
             raise refuse("unsupported_response_type", "only response_type=code is supported")
-        scopes = args.get("scope", "").split()
+        # offline_access is ignored (OIDC Core 11): refresh tokens live only with the session
+        scopes = [s for s in args.get("scope", "").split() if s != "offline_access"]
         if "openid" not in scopes:
             raise refuse("invalid_scope", "the openid scope is required")
         if not set(scopes) <= {"openid", *client.scopes}:

@@ -54,6 +54,11 @@ class Client:
     backchannel_logout_uri: str | None
 
     @property
+    def confidential(self) -> bool:
+        """Authenticates at the token endpoint (a secret or a registered key)."""
+        return self.has_secret or self.jwks is not None or self.jwks_uri is not None
+
+    @property
     def auth_method(self) -> str:
         return "client_secret_basic" if self.has_secret else "private_key_jwt"
 

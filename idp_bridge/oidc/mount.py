@@ -40,6 +40,7 @@ def install(app: Flask, deps: BridgeDeps, extra=None) -> Provider:
     provider = provider_for(deps)
     app.extensions["idp_bridge.oidc"] = provider
     bridge = app.extensions["idp_bridge"]
+    provider.session_alive = bridge.core.session_alive
     front_end = OidcFrontEnd(provider, bridge.core)
     bridge.add_front_end(PROTOCOL, front_end)
     logout = OidcLogout(provider, bridge.core)

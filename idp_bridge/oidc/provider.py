@@ -3,6 +3,7 @@ grants store, the bridge's read-only database and pairwise identifiers, and the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +26,8 @@ class Provider:
     name_ids: PairwiseNameIds
     clock: object  # () -> aware datetime
     lifetime: dt.timedelta
+    # Whether a core session still lives (`SignInCore.session_alive`), set when mounted.
+    session_alive: Callable[[str | None], bool] = lambda _core_id: False
 
     def url(self, path: str) -> str:
         return self.issuer + path
