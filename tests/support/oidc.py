@@ -7,6 +7,7 @@ import base64
 import hashlib
 import secrets
 import threading
+import time
 import uuid
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -22,6 +23,7 @@ from support.bridge import BridgeHarness, _path
 
 REDIRECT = "https://rp.example.test/callback"
 ISSUER = "http://localhost/oidc"
+SCOPES = ("openid", "profile", "capacity", "rights")
 
 
 class RelyingParty:
@@ -33,13 +35,10 @@ class RelyingParty:
         self.http = op.app.test_client()
 
     def assertion(self, **overrides) -> str:
-        now = int(self.op.clock().timestamp())  # the bridge's clock, which a test may move on
-        claims = {"iss": self.client_id, "sub": self.client_id, "aud": ISSUER + "/token",
-                  "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex}
-        claims.update(overrides)
-        claims = {k: v for k, v in claims.items() if v is not None}
         assert self.key is not None
-        return jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, self.key)
+        # the bridge's clock, which a test may move on
+        return client_assertion(self.key, self.client_id, ISSUER + "/token",
+                                int(self.op.clock().timestamp()), **overrides)
 
     def auth(self, **overrides) -> tuple[dict, dict]:
         """(form fields, headers) that authenticate this client."""
@@ -64,16 +63,35 @@ def new_rsa_key() -> RSAKey:
     return RSAKey.import_key(key.as_dict(private=True), {"kid": key.thumbprint()})
 
 
+def client_assertion(key: RSAKey, client_id: str, audience: str, now: int | None = None,
+                     **overrides) -> str:
+    """A `private_key_jwt` client assertion (RFC 7523), fresh jti; `overrides` None drops a claim."""
+    now = int(time.time()) if now is None else now
+    claims = {"iss": client_id, "sub": client_id, "aud": audience,
+              "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex}
+    claims.update(overrides)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+
+
 def register(op: BridgeHarness, code: str = "demo-app", *, secret: bool = False,
-             scopes=("openid", "profile", "capacity", "rights"), **kw) -> RelyingParty:
+             scopes=SCOPES, **kw) -> RelyingParty:
+    new_secret, key = register_client(op.db, code, secret=secret, scopes=scopes, **kw)
+    return RelyingParty(op, code, secret=new_secret, key=key)
+
+
+def register_client(db, code: str, *, secret: bool = False, scopes=SCOPES,
+                    **kw) -> tuple[str | None, RSAKey | None]:
+    """CODE registered as an OIDC client on the database of `db` (a sessionmaker), as the CLI
+    does: (its new secret, or its new key)."""
     key = None if secret else new_rsa_key()
     auth = oidc_clients.ClientAuth(new_secret=True) if secret else oidc_clients.ClientAuth(
         jwks={"keys": [key.as_dict(private=False)]})
-    with unit_of_work(op.db) as session:
+    with unit_of_work(db) as session:
         _client, new_secret = oidc_clients.register_oidc_client(
             session, authz.actor_for(session, DINA), code, redirect_uris=kw.pop("redirect_uris", [REDIRECT]),
             auth=auth, scopes=list(scopes), name=kw.pop("name", _new_name(code)), **kw)
-    return RelyingParty(op, code, secret=new_secret, key=key)
+    return new_secret, key
 
 
 def _new_name(code: str) -> str | None:
