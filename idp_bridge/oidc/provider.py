@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..pairwise import PairwiseNameIds
@@ -28,6 +29,11 @@ class Provider:
     lifetime: dt.timedelta
     # Whether a core session still lives (`SignInCore.session_alive`), set when mounted.
     session_alive: Callable[[str | None], bool] = lambda _core_id: False
+
+    def connect(self) -> Connection:
+        """A bare read-only connection (one statement's reads, e.g. the live rights: no ORM
+        session around it)."""
+        return self.read_db.kw["bind"].connect()
 
     def url(self, path: str) -> str:
         return self.issuer + path

@@ -32,7 +32,7 @@ CLIENT_SCOPES = ("rights", "rrn")  # what a back-end token (client_credentials) 
 def id_token(provider: Provider, grant: Grant, person: SignedInPerson) -> str:
     now = provider.epoch()
     sub = subject(provider.name_ids, grant.client_id, person.rrn)
-    with provider.read_db() as db:
+    with provider.connect() as db:
         claims = person_claims(db, person, grant.client_id, grant.scopes, sub, provider.now())
     claims.update(iss=provider.issuer, aud=grant.client_id, azp=grant.client_id, iat=now,
                   exp=now + ID_TOKEN_TTL, sid=grant.sid)
