@@ -3,17 +3,19 @@ assertions, token calls) and registration through the catalog's service, as the 
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import time
 import uuid
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 
 from attribute_authority import authz, oidc_clients
 from attribute_authority.db import unit_of_work
 from support import DINA
-from support.bridge import BridgeHarness
+from support.bridge import BridgeHarness, _path
 
 REDIRECT = "https://rp.example.test/callback"
 ISSUER = "http://localhost/oidc"
@@ -27,6 +29,10 @@ class RelyingParty:
         self.op, self.client_id, self.secret, self.key = op, client_id, secret, key
         self.http = op.app.test_client()
 
+    @property
+    def public(self) -> bool:
+        return self.secret is None and self.key is None
+
     def assertion(self, **overrides) -> str:
         now = int(time.time())
         claims = {"iss": self.client_id, "sub": self.client_id, "aud": ISSUER + "/token",
@@ -37,7 +43,9 @@ class RelyingParty:
         return jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, self.key)
 
     def auth(self, **overrides) -> tuple[dict, dict]:
-        """(form fields, headers) that authenticate this client."""
+        """(form fields, headers) that authenticate this client (a public one: its name)."""
+        if self.public:
+            return {"client_id": self.client_id}, {}
         if self.secret is not None:
             basic = base64.b64encode(f"{self.client_id}:{self.secret}".encode()).decode()
             return {}, {"Authorization": "Basic " + basic}
@@ -47,6 +55,23 @@ class RelyingParty:
     def token(self, **form):
         fields, headers = self.auth()
         return self.http.post("/oidc/token", data={**fields, **form}, headers=headers)
+
+    def exchange(self, code: str, verifier: str | None = None) -> dict:
+        """The token answer for a code (asserted 200)."""
+        answer = self.token(grant_type="authorization_code", code=code, redirect_uri=REDIRECT,
+                            **({"code_verifier": verifier} if verifier else {}))
+        assert answer.status_code == 200, answer.json
+        return answer.json
+
+    def id_claims(self, id_token: str) -> dict:
+        """The ID token's claims, its signature checked with the keys at the discovery
+        document's jwks_uri only (no secret, no other key)."""
+        doc = self.http.get("/oidc/.well-known/openid-configuration").json
+        jwks = KeySet.import_key_set(self.http.get(_path(doc["jwks_uri"])).json)
+        return jwt.decode(id_token, jwks, algorithms=doc["id_token_signing_alg_values_supported"]).claims
+
+    def userinfo(self, access_token: str):
+        return self.http.get("/oidc/userinfo", headers={"Authorization": "Bearer " + access_token})
 
     def client_token(self) -> str:
         answer = self.token(grant_type="client_credentials")
@@ -59,16 +84,75 @@ def new_rsa_key() -> RSAKey:
     return RSAKey.import_key(key.as_dict(private=True), {"kid": key.thumbprint()})
 
 
-def register(op: BridgeHarness, code: str = "demo-app", *, secret: bool = False,
+def register(op: BridgeHarness, code: str = "demo-app", *, secret: bool = False, public: bool = False,
              scopes=("openid", "profile", "capacity", "rights"), **kw) -> RelyingParty:
-    key = None if secret else new_rsa_key()
+    key = None if secret or public else new_rsa_key()
     auth = oidc_clients.ClientAuth(new_secret=True) if secret else oidc_clients.ClientAuth(
-        jwks={"keys": [key.as_dict(private=False)]})
+        public=True) if public else oidc_clients.ClientAuth(jwks={"keys": [key.as_dict(private=False)]})
     with unit_of_work(op.db) as session:
         _client, new_secret = oidc_clients.register_oidc_client(
             session, authz.actor_for(session, DINA), code, redirect_uris=kw.pop("redirect_uris", [REDIRECT]),
             auth=auth, scopes=list(scopes), name=kw.pop("name", _new_name(code)), **kw)
     return RelyingParty(op, code, secret=new_secret, key=key)
+
+
+# -- the authorization request, driven like a browser through the bridge and dev_eid ----------
+
+
+def pkce() -> tuple[str, str]:
+    """(code_verifier, S256 code_challenge)."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def authorize_url(rp: RelyingParty, **extra) -> str:
+    params = {"response_type": "code", "client_id": rp.client_id, "redirect_uri": REDIRECT,
+              "scope": "openid profile capacity rights", "state": "st-1", "nonce": "n-1"}
+    params.update(extra)
+    return "/oidc/authorize?" + urlencode({k: v for k, v in params.items() if v is not None})
+
+
+def answer_of(response) -> dict[str, str]:
+    """The parameters of the authorization answer on the redirect_uri (asserted a redirect)."""
+    assert response.status_code == 303, response.data[:800]
+    location = response.headers["Location"]
+    assert location.startswith(REDIRECT + "?"), location
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def to_dev_eid(browser, url: str):
+    """The authorization request sends the browser upstream: dev_eid's sign-in page."""
+    first = browser.get(url)
+    assert first.status_code == 302 and "/dev-eid/sso" in first.headers["Location"], (
+        first.status_code, first.headers.get("Location"), first.data[:800])
+    page = browser.get(_path(first.headers["Location"]))
+    assert page.status_code == 200, page.data[:800]
+    return page
+
+
+def upstream(browser, url: str, rrn: str, method: str = "eid", outcome: str = "ok"):
+    """From the authorization request through dev_eid's form to the bridge's ACS answer."""
+    page = to_dev_eid(browser, url)
+    autopost = browser.submit(page.data, rrn=rrn, method=method, outcome=outcome)
+    return browser.submit(autopost.data)
+
+
+def sign_in(browser, url: str, rrn: str, capacity: str, method: str = "eid", outcome: str = "ok"):
+    """A first sign-in: dev_eid, then the capacity page; returns the answer (or ACS page)."""
+    acs = upstream(browser, url, rrn, method, outcome)
+    if outcome != "ok":
+        return acs
+    assert acs.status_code == 303, acs.data[:800]
+    return browser.choose(capacity)
+
+
+def signed_in_again(browser, url: str, rrn: str, method: str = "eid"):
+    """A fresh upstream sign-in of the session's own person (prompt=login, max_age, ...): the
+    capacity is kept, the capacity page answers at once."""
+    acs = upstream(browser, url, rrn, method)
+    assert acs.status_code == 303, acs.data[:800]
+    return browser.get("/idp/capacity")
 
 
 def _new_name(code: str) -> str | None:
