@@ -96,17 +96,40 @@ def register(op: BridgeHarness, code: str = "demo-app", *, secret: bool = False,
     return RelyingParty(op, code, secret=new_secret, key=key)
 
 
-# -- the authorization request, driven like a browser through the bridge and dev_eid ----------
+def _new_name(code: str) -> str | None:
+    """A name for a new application; None keeps a catalog application's own (the demo data
+    is shared by the whole test run: renaming demo-app would show in other tests' pages)."""
+    return None if code == "demo-app" else code
+
+
+def random_code() -> str:
+    return "oidc-" + secrets.token_hex(4)
+
+
+def revoke_grant(op, rrn: str, right_code: str) -> None:
+    """An administrator revokes the person's grant of the right (R7), committed."""
+    from sqlalchemy import select
+
+    from attribute_authority import authz, grants
+    from attribute_authority.db import unit_of_work
+    from attribute_authority.models import Grant, Person, Relation, Right
+    from support import AN
+
+    with unit_of_work(op.db) as session:
+        grant_id = session.scalar(
+            select(Grant.id).join(Right, Right.id == Grant.right_id)
+            .join(Relation, Relation.id == Grant.relation_id).join(Person, Person.id == Relation.person_id)
+            .where(Person.rrn == rrn, Right.code == right_code, Grant.revoked_at.is_(None)))
+        grants.revoke(session, authz.actor_for(session, AN), grant_id, reason="test R8")
 
 
 def pkce() -> tuple[str, str]:
-    """(code_verifier, S256 code_challenge)."""
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     return verifier, challenge
 
 
-def authorize_url(rp: RelyingParty, **extra) -> str:
+def authorize_url(rp, **extra) -> str:
     params = {"response_type": "code", "client_id": rp.client_id, "redirect_uri": REDIRECT,
               "scope": "openid profile capacity rights", "state": "st-1", "nonce": "n-1"}
     params.update(extra)
@@ -114,7 +137,6 @@ def authorize_url(rp: RelyingParty, **extra) -> str:
 
 
 def answer_of(response) -> dict[str, str]:
-    """The parameters of the authorization answer on the redirect_uri (asserted a redirect)."""
     assert response.status_code == 303, response.data[:800]
     location = response.headers["Location"]
     assert location.startswith(REDIRECT + "?"), location
@@ -153,30 +175,3 @@ def signed_in_again(browser, url: str, rrn: str, method: str = "eid"):
     acs = upstream(browser, url, rrn, method)
     assert acs.status_code == 303, acs.data[:800]
     return browser.get("/idp/capacity")
-
-
-def _new_name(code: str) -> str | None:
-    """A name for a new application; None keeps a catalog application's own (the demo data
-    is shared by the whole test run: renaming demo-app would show in other tests' pages)."""
-    return None if code == "demo-app" else code
-
-
-def random_code() -> str:
-    return "oidc-" + secrets.token_hex(4)
-
-
-def revoke_grant(op, rrn: str, right_code: str) -> None:
-    """An administrator revokes the person's grant of the right (R7), committed."""
-    from sqlalchemy import select
-
-    from attribute_authority import authz, grants
-    from attribute_authority.db import unit_of_work
-    from attribute_authority.models import Grant, Person, Relation, Right
-    from support import AN
-
-    with unit_of_work(op.db) as session:
-        grant_id = session.scalar(
-            select(Grant.id).join(Right, Right.id == Grant.right_id)
-            .join(Relation, Relation.id == Grant.relation_id).join(Person, Person.id == Relation.person_id)
-            .where(Person.rrn == rrn, Right.code == right_code, Grant.revoked_at.is_(None)))
-        grants.revoke(session, authz.actor_for(session, AN), grant_id, reason="test R8")
