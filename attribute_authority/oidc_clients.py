@@ -30,11 +30,19 @@ _SECRET_PREFIX = "sha256:"
 
 @dataclass(frozen=True)
 class ClientAuth:
-    """How the client authenticates at the token endpoint: exactly one of the three."""
+    """How the client authenticates at the token endpoint: exactly one of the four. A
+    `public` client (a browser or native app, which cannot keep a secret) has no credentials:
+    it names itself by client_id and must prove each code with PKCE S256 instead."""
 
     jwks: dict[str, Any] | None = None
     jwks_uri: str | None = None
     new_secret: bool = False
+    public: bool = False
+
+
+def is_public(client: OidcClient) -> bool:
+    """Registered without secret, JWKS or JWKS URI (`ClientAuth(public=True)`)."""
+    return not (client.jwks or client.jwks_uri or client.secret_hash)
 
 
 def client_for(session: Session, app_code: str) -> OidcClient | None:
@@ -89,7 +97,7 @@ def register_oidc_client(session: Session, actor: authz.Actor, code: str, *,
     before = _public(client) if client else None
     if client is None:
         if auth is None:
-            raise InvalidInput(detail="kies --jwks, --jwks-uri of --new-secret")
+            raise InvalidInput(detail="kies --jwks, --jwks-uri, --new-secret of --public")
         client = OidcClient(application=app)
         session.add(client)
     secret = _authenticate_with(client, auth) if auth is not None else None
@@ -151,10 +159,12 @@ def secret_hash_matches(secret_hash: str | None, presented: str) -> bool:
 
 
 def _authenticate_with(client: OidcClient, auth: ClientAuth) -> str | None:
-    chosen = [auth.jwks is not None, auth.jwks_uri is not None, auth.new_secret]
+    chosen = [auth.jwks is not None, auth.jwks_uri is not None, auth.new_secret, auth.public]
     if sum(chosen) != 1:
-        raise InvalidInput(detail="kies precies één van --jwks, --jwks-uri en --new-secret")
+        raise InvalidInput(detail="kies precies één van --jwks, --jwks-uri, --new-secret en --public")
     client.jwks = client.jwks_uri = client.secret_hash = None
+    if auth.public:
+        return None
     if auth.jwks is not None:
         client.jwks = checked_jwks(auth.jwks)
         return None
@@ -212,7 +222,8 @@ def _public(client: OidcClient) -> dict[str, Any]:
     """What the audit trail keeps: everything but the secret's hash."""
     data = snapshot(client, "redirect_uris", "post_logout_redirect_uris", "jwks_uri",
                     "backchannel_logout_uri", "scopes")
-    data["auth"] = "jwks" if client.jwks else "jwks_uri" if client.jwks_uri else "secret"
+    data["auth"] = "jwks" if client.jwks else "jwks_uri" if client.jwks_uri \
+        else "secret" if client.secret_hash else "public"
     if client.jwks:
         data["jwks_kids"] = [k.get("kid") for k in client.jwks["keys"]]
     return data

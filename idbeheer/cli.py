@@ -210,6 +210,8 @@ def app_metadata(ctx: Context, code: str, metadata_file: str, reason: str | None
               help="the client's public JWKS (private_key_jwt)")
 @click.option("--jwks-uri", help="where the client publishes its JWKS (private_key_jwt)")
 @click.option("--new-secret", is_flag=True, help="generate a client secret (client_secret_basic)")
+@click.option("--public", "public", is_flag=True,
+              help="a public client (browser or native app): no secret, PKCE S256 required")
 @click.option("--backchannel-logout-uri")
 @click.option("--post-logout-redirect-uri", "post_logout_uris", multiple=True)
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(oidc_clients.SCOPES))
@@ -219,12 +221,12 @@ def app_metadata(ctx: Context, code: str, metadata_file: str, reason: str | None
 @pass_ctx
 @refusals
 def app_oidc(ctx: Context, code: str, redirect_uris: tuple[str, ...], jwks_file: str | None,
-             jwks_uri: str | None, new_secret: bool, backchannel_logout_uri: str | None,
+             jwks_uri: str | None, new_secret: bool, public: bool, backchannel_logout_uri: str | None,
              post_logout_uris: tuple[str, ...], scopes: tuple[str, ...], name: str | None,
              capacity: str | None, actor_rrn: str) -> None:
     """Register or update CODE as an OIDC client (a new secret is printed once)."""
-    if sum([jwks_file is not None, jwks_uri is not None, new_secret]) != 1:
-        _fail("kies precies één van --jwks FILE, --jwks-uri URL en --new-secret")
+    if sum([jwks_file is not None, jwks_uri is not None, new_secret, public]) != 1:
+        _fail("kies precies één van --jwks FILE, --jwks-uri URL, --new-secret en --public")
     jwks = None
     if jwks_file is not None:
         try:
@@ -235,7 +237,8 @@ def app_oidc(ctx: Context, code: str, redirect_uris: tuple[str, ...], jwks_file:
         actor = authz.actor_for(session, actor_rrn)
         _client, secret = oidc_clients.register_oidc_client(
             session, actor, code, redirect_uris=list(redirect_uris),
-            auth=oidc_clients.ClientAuth(jwks=jwks, jwks_uri=jwks_uri, new_secret=new_secret),
+            auth=oidc_clients.ClientAuth(jwks=jwks, jwks_uri=jwks_uri, new_secret=new_secret,
+                                         public=public),
             post_logout_redirect_uris=list(post_logout_uris),
             backchannel_logout_uri=backchannel_logout_uri, scopes=list(scopes) or None,
             name=name, capacity=capacity)

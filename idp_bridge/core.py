@@ -109,6 +109,12 @@ class PendingRequest:
     force_authn: bool = False  # SAML ForceAuthn, OIDC prompt=login
     passive: bool = False  # SAML IsPassive, OIDC prompt=none
     max_age: int | None = None  # OIDC max_age (seconds since the upstream sign-in)
+    # The weakest sign-in method that will do (OIDC acr_values, SAML RequestedAuthnContext):
+    # a session signed in with a weaker one signs in afresh, and the upstream is asked for it.
+    method: str | None = None
+    # The person the application expects (OIDC login_hint): a session of anyone else signs
+    # in afresh, never silently answers for the wrong person.
+    expected_rrn: str | None = None
     continuation: dict[str, Any] = field(default_factory=dict)  # the front end's own data
 
     def to_json(self) -> str:
@@ -144,10 +150,12 @@ class NotSignedIn:
 
 @dataclass(frozen=True)
 class NeedsUpstream:
-    """Sign in upstream; `state` comes back unchanged to `core.upstream_signed_in`."""
+    """Sign in upstream; `state` comes back unchanged to `core.upstream_signed_in`;
+    `method`: the sign-in method to ask the upstream for (None: any)."""
 
     state: str
     force_authn: bool
+    method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -285,17 +293,29 @@ class SignInCore:
     def start(self, pending: PendingRequest) -> Ready | NotSignedIn | NeedsUpstream | ToCapacityPage:
         browser = self.browser()
         person = browser.person
-        fresh_needed = pending.force_authn or (
-            person is not None and pending.max_age is not None
-            and self.clock() - person.authn_instant > dt.timedelta(seconds=pending.max_age))
+        fresh_needed = person is not None and self._needs_fresh_sign_in(person, pending)
         if person is None or fresh_needed:
             if pending.passive:
                 self.trail.write("failed", "no_passive", application=pending.app_code)
                 return NotSignedIn(pending, NO_SESSION)
             keep = _Keep(browser.data["person"], [e.to_dict() for e in browser.entries],
                          browser.core_id) if person is not None else None
-            return NeedsUpstream(self._state(pending, keep), force_authn=fresh_needed)
+            return NeedsUpstream(self._state(pending, keep), force_authn=fresh_needed,
+                                 method=pending.method)
         return self._continue(browser, person, pending)
+
+    def _needs_fresh_sign_in(self, person: SignedInPerson, pending: PendingRequest) -> bool:
+        """The session's sign-in does not do for this request: asked anew (prompt=login,
+        ForceAuthn), too old (max_age), with a weaker method than asked, or of another person
+        than the application expects."""
+        if pending.force_authn:
+            return True
+        if pending.max_age is not None \
+                and self.clock() - person.authn_instant > dt.timedelta(seconds=pending.max_age):
+            return True
+        if pending.method is not None and not method_satisfies(person.method, pending.method):
+            return True
+        return pending.expected_rrn is not None and pending.expected_rrn != person.rrn
 
     def _continue(self, browser: BrowserSession, person: SignedInPerson,
                   pending: PendingRequest) -> Ready | NotSignedIn | ToCapacityPage:
@@ -548,7 +568,17 @@ class SignInCore:
             log.warning("capacity switch: not every application confirmed the logout")
             self.trail.write("failed", "capacity_switch_partial_logout",
                              application=plan.pending.app_code if plan.pending else None)
-        return NeedsUpstream(self._state(plan.pending), force_authn=True)
+        return NeedsUpstream(self._state(plan.pending), force_authn=True,
+                             method=plan.pending.method if plan.pending else None)
+
+
+# The sign-in methods, weakest first: the eID card (smart card and PIN) proves more than the
+# federal token (one-time codes), so an eID session does for an application asking a token.
+METHOD_STRENGTH = {"token": 1, "eid": 2}
+
+
+def method_satisfies(used: str, asked: str) -> bool:
+    return METHOD_STRENGTH.get(used, 0) >= METHOD_STRENGTH.get(asked, 0)
 
 
 def _token_matches(given: str, expected: str) -> bool:

@@ -189,9 +189,12 @@ class StoreRequests:
 def authn_request(sp: ServiceProvider, sso_url: str, outstanding: OutstandingRequests, *,
                   now: dt.datetime, state: str = "", relay_state: str | None = None,
                   force_authn: bool = False, name_id_format: str | None = None,
-                  extensions: Iterable[etree._Element] = ()) -> str:
+                  extensions: Iterable[etree._Element] = (),
+                  authn_contexts: Sequence[str] = ()) -> str:
     """The URL that sends the browser to the IdP with a signed HTTP-Redirect AuthnRequest;
-    `state` is remembered with the request and comes back with the answer."""
+    `state` is remembered with the request and comes back with the answer. `authn_contexts`:
+    the AuthnContextClassRefs that will do (RequestedAuthnContext, Comparison exact: any of
+    them), none: the IdP's choice."""
     request_id = new_id()
     root = el(None, "samlp:AuthnRequest", ID=request_id, Version="2.0", IssueInstant=instant(now),
               Destination=sso_url, AssertionConsumerServiceURL=sp.acs_url,
@@ -202,6 +205,10 @@ def authn_request(sp: ServiceProvider, sso_url: str, outstanding: OutstandingReq
         el(root, "samlp:Extensions").extend(extensions)
     if name_id_format:
         el(root, "samlp:NameIDPolicy", Format=name_id_format, AllowCreate="true")
+    if authn_contexts:
+        requested = el(root, "samlp:RequestedAuthnContext", Comparison="exact")
+        for class_ref in authn_contexts:
+            el(requested, "saml:AuthnContextClassRef", class_ref)
     outstanding.remember(request_id, state)
     return redirect_url(sso_url, "SAMLRequest", to_bytes(root), relay_state, sp.keypair)
 

@@ -21,6 +21,7 @@ from samlkit.samlxml import (
     AUTHN_FAILED,
     NAMEID_TRANSIENT,
     RESPONDER,
+    SAML,
     SAMLP,
     SUCCESS,
     bearer_assertion,
@@ -100,9 +101,22 @@ class DevEid:
             raise RequestRefused("wrong_acs", acs)
         handle = secrets.token_urlsafe(18)
         request = {"id": root.get("ID"), "sp": sp.entity_id, "acs": acs,
-                   "relay_state": message.relay_state}
+                   "relay_state": message.relay_state, "methods": self._methods_asked(root)}
         self.store.put(_KEY + handle, json.dumps(request), 900)
         return handle
+
+    def _methods_asked(self, root: etree._Element) -> list[str]:
+        """The sign-in methods a RequestedAuthnContext (exact) leaves, as the federal IdP
+        offers only the means asked for; without one (or naming none we know): all."""
+        asked = [ref.text for ref in root.iterfind(
+            f"{{{SAMLP}}}RequestedAuthnContext/{{{SAML}}}AuthnContextClassRef")]
+        methods = [m for m, ref in self.class_refs.items() if ref in asked]
+        return methods or list(self.class_refs)
+
+    def methods(self, handle: str) -> list[str]:
+        """The methods the sign-in form behind `handle` offers."""
+        raw = self.store.get(_KEY + handle) if handle else None
+        return json.loads(raw).get("methods", list(self.class_refs)) if raw else list(self.class_refs)
 
     def answer(self, handle: str, record: RegisterRecord | None, method: str,
                outcome: str) -> tuple[str, bytes, str | None]:
@@ -111,6 +125,8 @@ class DevEid:
         if raw is None:
             raise RequestRefused("unknown_request", "this sign-in form was already used or expired")
         request = json.loads(raw)
+        if method not in request.get("methods", self.class_refs):
+            raise RequestRefused("method_not_offered", "this sign-in method was not asked for")
         now = self.clock()
         root = response(issuer=self.entity_id, destination=request["acs"],
                         in_response_to=request["id"], now=now)

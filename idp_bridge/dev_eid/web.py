@@ -22,6 +22,11 @@ def blueprint(dev_eid: DevEid, register: NationalRegister, max_bytes: int) -> Bl
     def persons():
         return register.all() if isinstance(register, FileRegister) else []
 
+    def offered(handle: str) -> dict[str, str]:
+        """The methods the bridge asked for (RequestedAuthnContext), as the federal IdP shows."""
+        allowed = dev_eid.methods(handle)
+        return {k: v for k, v in METHODS.items() if k in allowed}
+
     @bp.get("/metadata")
     def metadata():
         return Response(dev_eid.metadata(dev_eid.clock()), mimetype="application/samlmetadata+xml")
@@ -34,7 +39,7 @@ def blueprint(dev_eid: DevEid, register: NationalRegister, max_bytes: int) -> Bl
         except (SamlSecurityError, BridgeRefusal) as exc:
             return Response(f"dev_eid weigert deze aanvraag: {exc}", 400, mimetype="text/plain")
         return render_template("dev_eid/signin.html", handle=handle, persons=persons(),
-                               methods=METHODS, outcomes=OUTCOMES)
+                               methods=offered(handle), outcomes=OUTCOMES)
 
     @bp.post("/sso")
     def sso_answer():
@@ -44,8 +49,9 @@ def blueprint(dev_eid: DevEid, register: NationalRegister, max_bytes: int) -> Bl
             abort(400)
         record = register.lookup(request.form.get("rrn", ""))
         if record is None and outcome == "ok":
-            return render_template("dev_eid/signin.html", handle=request.form.get("handle", ""),
-                                   persons=persons(), methods=METHODS, outcomes=OUTCOMES,
+            handle = request.form.get("handle", "")
+            return render_template("dev_eid/signin.html", handle=handle,
+                                   persons=persons(), methods=offered(handle), outcomes=OUTCOMES,
                                    error="Dit rijksregisternummer kent het testregister niet."), 400
         try:
             acs, xml, relay_state = dev_eid.answer(request.form.get("handle", ""), record, method,

@@ -11,15 +11,41 @@ from urllib.parse import urlencode
 
 from flask import Response
 
-from ..core import INTERACTION_REQUIRED, NO_SESSION, Failure, PendingRequest, Ready, SignInCore
+from attribute_authority.rrn import is_valid as valid_rrn
+
+from ..core import (
+    INTERACTION_REQUIRED,
+    METHOD_STRENGTH,
+    NO_SESSION,
+    Failure,
+    PendingRequest,
+    Ready,
+    SignInCore,
+)
 from ..errors import RequestRefused
 from ..logout import AppEntry
+from .claims import ACR
+from .clients import Client
 from .grants import Grant, session_sid
 from .provider import Provider
 
 PROTOCOL = "oidc"
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _ERRORS = {NO_SESSION: "login_required", INTERACTION_REQUIRED: "interaction_required"}
+# OIDC Core 6: request objects are not supported, and say so (discovery says so too).
+_NOT_SUPPORTED = {"request": "request_not_supported", "request_uri": "request_uri_not_supported",
+                  "registration": "registration_not_supported"}
+_RRN_PUNCTUATION = re.compile(r"[.\- ]")
+
+
+def _method_asked(acr_values: str | None) -> str | None:
+    """The weakest sign-in method the voluntary acr_values (OIDC Core 3.1.2.1) accept; None:
+    any (nothing asked, or only values we do not know, which are ignored). The core signs in
+    afresh when the session's method is weaker, asking the upstream for this one; the ID
+    token's `acr` always says what was used, which the application checks."""
+    methods = [v[len(ACR):] for v in (acr_values or "").split() if v.startswith(ACR)]
+    known = [m for m in methods if m in METHOD_STRENGTH]
+    return min(known, key=METHOD_STRENGTH.__getitem__) if known else None
 
 
 class Redirected(Exception):
@@ -54,20 +80,27 @@ class OidcFrontEnd:
         def refuse(error: str, description: str) -> Redirected:
             return Redirected(redirect_uri, state, error, description)
 
+        for name, error in _NOT_SUPPORTED.items():
+            if name in args:
+                raise refuse(error, f"the {name} parameter is not supported")
         if args.get("response_type") != "code":
             raise refuse("unsupported_response_type", "only response_type=code is supported")
         # offline_access is ignored (OIDC Core 11): refresh tokens live only with the session
-        scopes = [s for s in args.get("scope", "").split() if s != "offline_access"]
-        if "openid" not in scopes:
+        asked = [s for s in args.get("scope", "").split() if s != "offline_access"]
+        if "openid" not in asked:
             raise refuse("invalid_scope", "the openid scope is required")
-        if not set(scopes) <= {"openid", *client.scopes}:
-            raise refuse("invalid_scope", "scope not registered for this client")
+        # OIDC Core 3.1.2.1 and RFC 6749 3.3: a scope the client is not registered for (rrn
+        # for an application not allowed it) or that we do not know is left out, not refused;
+        # the token answer's `scope` names what was granted.
+        scopes = [s for s in dict.fromkeys(asked) if s in ("openid", *client.scopes)]
         challenge, method = args.get("code_challenge"), args.get("code_challenge_method")
         if challenge is not None or method is not None:
             if method != "S256":
                 raise refuse("invalid_request", "code_challenge_method must be S256")
             if not challenge or not _CHALLENGE.match(challenge):
                 raise refuse("invalid_request", "code_challenge malformed")
+        elif client.public:
+            raise refuse("invalid_request", "a public client must send a PKCE S256 code_challenge")
         prompts = set(args.get("prompt", "").split())
         if "none" in prompts and len(prompts) > 1:
             raise refuse("invalid_request", "prompt=none cannot be combined")
@@ -76,12 +109,28 @@ class OidcFrontEnd:
             if not args["max_age"].isdigit():
                 raise refuse("invalid_request", "max_age must be a number of seconds")
             max_age = int(args["max_age"])
+        expected_rrn, hint_unchecked = self._login_hint(client, args.get("login_hint"))
         capacity = args.get("capacity") or None
         return PendingRequest(
             protocol=PROTOCOL, app_code=client.client_id, capacity=capacity,
-            force_authn="login" in prompts, passive="none" in prompts, max_age=max_age,
+            force_authn="login" in prompts or hint_unchecked, passive="none" in prompts,
+            max_age=max_age, method=_method_asked(args.get("acr_values")), expected_rrn=expected_rrn,
             continuation={"redirect_uri": redirect_uri, "state": state, "nonce": args.get("nonce"),
                           "code_challenge": challenge, "scopes": scopes})
+
+    def _login_hint(self, client: Client, hint: str | None) -> tuple[str | None, bool]:
+        """(the RRN the application expects, whether the hint forces a fresh sign-in).
+
+        A hint is this application's own `sub`, or an RRN. An RRN is checked against the
+        session only for an application allowed the rrn scope: for any other, comparing would
+        tell it whether the signed-in person has that RRN (a code at once, or a sign-in page),
+        so its RRN hint always asks for a fresh sign-in instead. Anything else is no hint."""
+        if not hint or len(hint) > 200:
+            return None, False
+        digits = _RRN_PUNCTUATION.sub("", hint)
+        if len(digits) == 11 and digits.isdigit() and valid_rrn(digits):
+            return (digits, False) if "rrn" in client.scopes else (None, True)
+        return self.provider.name_ids.rrn_for(client.client_id, hint), False
 
     def answer(self, ready: Ready) -> Response:
         person, pending = ready.person, ready.pending

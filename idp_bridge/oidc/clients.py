@@ -63,7 +63,14 @@ class Client:
         return self.has_secret or self.jwks is not None or self.jwks_uri is not None
 
     @property
+    def public(self) -> bool:
+        """No credentials: names itself by client_id, proves its codes with PKCE."""
+        return not self.confidential
+
+    @property
     def auth_method(self) -> str:
+        if self.public:
+            return "none"
         return "client_secret_basic" if self.has_secret else "private_key_jwt"
 
 
@@ -102,13 +109,17 @@ class ClientDirectory:
         return client
 
     def authenticate(self, form: Mapping[str, str], authorization: str | None) -> Client:
-        """The calling client, proven; otherwise `invalid_client` (401)."""
+        """The calling client, proven; otherwise `invalid_client` (401). A public client is
+        only named (`none`): what it may do is limited by the caller (`Client.public`)."""
         if authorization and authorization[:6].lower() == "basic ":
             return self._basic(authorization[6:].strip())
         if form.get("client_assertion_type") == ASSERTION_TYPE and form.get("client_assertion"):
             return self._assertion(form["client_assertion"], form.get("client_id"))
         if form.get("client_secret"):
             raise InvalidClientError(description="client_secret_post is not supported", status_code=401)
+        named = self.get(form.get("client_id")) if form.get("client_id") else None
+        if named is not None and named.public:
+            return named
         raise InvalidClientError(description="client authentication required", status_code=401)
 
     def _basic(self, credentials: str) -> Client:
@@ -132,7 +143,7 @@ class ClientDirectory:
             raise InvalidClientError(description="client_assertion iss missing or not the client_id",
                                      status_code=401)
         client = self.get(client_id)
-        if client is None or client.has_secret:
+        if client is None or client.has_secret or client.public:
             raise InvalidClientError(description="unknown client or not registered for private_key_jwt",
                                      status_code=401)
         keys = self._keys(client)

@@ -32,7 +32,8 @@ def configuration(issuer: str) -> dict[str, Any]:
         "acr_values_supported": ["urn:lb-idbeheer:acr:eid", "urn:lb-idbeheer:acr:token"],
         "prompt_values_supported": ["none", "login"],
         "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic"],
+        # "none": public clients (registered --public), each code proven with PKCE S256.
+        "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic", "none"],
         "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
         "introspection_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic"],
         "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,

@@ -14,7 +14,13 @@ from attribute_authority.rrn import is_valid as valid_rrn
 from ..person import SignedInPerson
 from .claims import live_rights, person_claims, subject
 from .clients import require
-from .errors import InsufficientScope, InvalidRequestError, InvalidTokenError, UnknownPerson
+from .errors import (
+    InsufficientScope,
+    InvalidClientError,
+    InvalidRequestError,
+    InvalidTokenError,
+    UnknownPerson,
+)
 from .grants import Grant
 from .provider import Provider
 
@@ -51,6 +57,9 @@ class IntrospectionEndpoint:
     def __call__(self, provider: Provider, form: Mapping[str, str],
                  authorization: str | None) -> dict[str, Any]:
         client = provider.clients.authenticate(form, authorization)
+        if client.public:
+            raise InvalidClientError(description="introspection needs client authentication",
+                                     status_code=401)
         grant = provider.grants.access(require(form, "token"))
         if grant is None or grant.client_id != client.client_id:
             return {"active": False}

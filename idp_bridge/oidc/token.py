@@ -71,7 +71,7 @@ class AuthorizationCodeGrant:
             if not _VERIFIER.match(verifier) or not hmac.compare_digest(
                     create_s256_code_challenge(verifier), grant.code_challenge):
                 raise InvalidGrantError(description="code_verifier does not match the code_challenge")
-        elif form.get("code_verifier"):
+        elif form.get("code_verifier") or client.public:
             raise InvalidGrantError(description="code_verifier without a code_challenge")
         return _user_tokens(provider, client, grant)
 
@@ -104,6 +104,8 @@ class ClientCredentialsGrant:
     grant_type = "client_credentials"
 
     def __call__(self, provider: Provider, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+        if client.public:
+            raise UnauthorizedClientError(description="a public client has no back-end token")
         allowed = [s for s in CLIENT_SCOPES if s in client.scopes]
         asked = form.get("scope", "").split() or allowed
         if not set(asked) <= set(allowed):

@@ -8,6 +8,7 @@ IdP works whatever SameSite policy the browser applies, and any worker can finis
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from samlkit.bindings import BINDING_HTTP_REDIRECT
 from samlkit.keys import KeyPair
@@ -27,11 +28,13 @@ def outstanding(store: OneTimeStore, validity: dt.timedelta) -> StoreRequests:
 
 def start(idp: IdpMetadata, *, sp_entity_id: str, acs_url: str, keypair: KeyPair,
           store: OneTimeStore, state: str, force_authn: bool, now: dt.datetime,
-          validity: dt.timedelta) -> str:
-    """Remember `state` under a new request ID; return the redirect URL to the upstream IdP."""
+          validity: dt.timedelta, authn_contexts: Sequence[str] = ()) -> str:
+    """Remember `state` under a new request ID; return the redirect URL to the upstream IdP
+    (`authn_contexts`: the AuthnContextClassRefs that will do; none: any)."""
     sso = idp.single_sign_on_services.get(BINDING_HTTP_REDIRECT)
     if sso is None:
         raise UpstreamUnavailable("no_upstream_sso", "the upstream IdP has no HTTP-Redirect SSO")
     return authn_request(ServiceProvider(sp_entity_id, acs_url, keypair), sso.location,
                          outstanding(store, validity), now=now, state=state,
-                         force_authn=force_authn, name_id_format=NAMEID_TRANSIENT)
+                         force_authn=force_authn, name_id_format=NAMEID_TRANSIENT,
+                         authn_contexts=authn_contexts)

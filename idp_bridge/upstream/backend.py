@@ -33,7 +33,7 @@ from samlkit.samlxml import NAMEID_TRANSIENT, SAMLP, issuer_of
 from samlkit.sp_client import ServiceProvider
 
 from ..config import BridgeDeps
-from ..core import Declined, LogoutStep, NeedsUpstream, Reply, SignInCore, ToCapacityPage
+from ..core import Declined, LogoutStep, NeedsUpstream, Reply, SignInCore, ToCapacityPage, method_satisfies
 from ..downstream.frontend import logout_answer_ok, send, verify
 from ..errors import BridgeRefusal, RequestRefused, UpstreamRefused
 from ..i18n import lazy_gettext as _l
@@ -74,7 +74,8 @@ class SamlBackend:
         url = authn.start(self.peer.current(), sp_entity_id=self.entity_id,
                           acs_url=self.acs_url, keypair=self.deps.keys.sp, store=self.deps.store,
                           state=state, force_authn=needs.force_authn, now=self.core.clock(),
-                          validity=self.config.request_validity)
+                          validity=self.config.request_validity,
+                          authn_contexts=self._class_refs(needs.method))
         response = Response(status=302, headers={"Location": url})
         secure = self.config.secure_cookies
         response.set_cookie(self.flow_cookie, flow,
@@ -82,6 +83,18 @@ class SamlBackend:
                             path="/sp/acs", httponly=True, secure=secure,
                             samesite="None" if secure else "Lax")
         return response
+
+    def _class_refs(self, method: str | None) -> list[str]:
+        """The upstream's AuthnContextClassRefs of the sign-in methods at least as strong as
+        `method` (for each, the first the configuration's mapping names), so the upstream
+        offers only those; none when any method will do."""
+        if method is None:
+            return []
+        refs: dict[str, str] = {}
+        for ref, used in self.config.authn_contexts.items():
+            if method_satisfies(used, method):
+                refs.setdefault(used, ref)
+        return list(refs.values())
 
     def acs(self, form: Mapping[str, str], flow_cookie: str | None) -> ToCapacityPage | Declined:
         ctx = AcsContext(sp=ServiceProvider(self.entity_id, self.acs_url, self.deps.keys.sp),

@@ -78,3 +78,17 @@ def test_update_keeps_one_row_and_audits_before_after(cli):
         assert [c.redirect_uris for c in s.scalars(select(OidcClient))] == [["https://rp.example/other"]]
         changed = s.scalars(select(AuditEvent).where(AuditEvent.action == "oidc_client.changed")).one()
         assert changed.before["redirect_uris"] == ["https://rp.example/cb"]
+
+
+def test_public_client_has_no_credentials_and_is_audited_as_public(cli):
+    out = cli("app", "oidc", "demo-app", "--redirect-uri", "http://localhost:9000/cb", "--public",
+              "--as", DINA).stdout
+    assert "client_secret" not in out
+    with cli.db() as s:
+        client = s.scalars(select(OidcClient)).one()
+        assert client.secret_hash is None and client.jwks is None and client.jwks_uri is None
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "oidc_client.registered")).one()
+        assert event.after["auth"] == "public"
+    line = refused(cli("app", "oidc", "demo-app", "--redirect-uri", "https://rp.example/cb", "--public",
+                       "--new-secret", "--as", DINA, ok=False))
+    assert "precies één" in line

@@ -34,6 +34,10 @@ class RelyingParty:
         self.op, self.client_id, self.secret, self.key = op, client_id, secret, key
         self.http = op.app.test_client()
 
+    @property
+    def public(self) -> bool:
+        return self.secret is None and self.key is None
+
     def assertion(self, **overrides) -> str:
         assert self.key is not None
         # the bridge's clock, which a test may move on
@@ -41,7 +45,9 @@ class RelyingParty:
                                 int(self.op.clock().timestamp()), **overrides)
 
     def auth(self, **overrides) -> tuple[dict, dict]:
-        """(form fields, headers) that authenticate this client."""
+        """(form fields, headers) that authenticate this client (a public one: its name)."""
+        if self.public:
+            return {"client_id": self.client_id}, {}
         if self.secret is not None:
             basic = base64.b64encode(f"{self.client_id}:{self.secret}".encode()).decode()
             return {}, {"Authorization": "Basic " + basic}
@@ -51,6 +57,23 @@ class RelyingParty:
     def token(self, **form):
         fields, headers = self.auth()
         return self.http.post("/oidc/token", data={**fields, **form}, headers=headers)
+
+    def exchange(self, code: str, verifier: str | None = None) -> dict:
+        """The token answer for a code (asserted 200)."""
+        answer = self.token(grant_type="authorization_code", code=code, redirect_uri=REDIRECT,
+                            **({"code_verifier": verifier} if verifier else {}))
+        assert answer.status_code == 200, answer.json
+        return answer.json
+
+    def id_claims(self, id_token: str) -> dict:
+        """The ID token's claims, its signature checked with the keys at the discovery
+        document's jwks_uri only (no secret, no other key)."""
+        doc = self.http.get("/oidc/.well-known/openid-configuration").json
+        jwks = KeySet.import_key_set(self.http.get(_path(doc["jwks_uri"])).json)
+        return jwt.decode(id_token, jwks, algorithms=doc["id_token_signing_alg_values_supported"]).claims
+
+    def userinfo(self, access_token: str):
+        return self.http.get("/oidc/userinfo", headers={"Authorization": "Bearer " + access_token})
 
     def client_token(self) -> str:
         answer = self.token(grant_type="client_credentials")
@@ -75,18 +98,22 @@ def client_assertion(key: RSAKey, client_id: str, audience: str, now: int | None
 
 
 def register(op: BridgeHarness, code: str = "demo-app", *, secret: bool = False,
-             scopes=SCOPES, **kw) -> RelyingParty:
-    new_secret, key = register_client(op.db, code, secret=secret, scopes=scopes, **kw)
+             public: bool = False, scopes=SCOPES, **kw) -> RelyingParty:
+    new_secret, key = register_client(op.db, code, secret=secret, public=public, scopes=scopes, **kw)
     return RelyingParty(op, code, secret=new_secret, key=key)
 
 
-def register_client(db, code: str, *, secret: bool = False, scopes=SCOPES,
+def register_client(db, code: str, *, secret: bool = False, public: bool = False, scopes=SCOPES,
                     **kw) -> tuple[str | None, RSAKey | None]:
     """CODE registered as an OIDC client on the database of `db` (a sessionmaker), as the CLI
-    does: (its new secret, or its new key)."""
-    key = None if secret else new_rsa_key()
-    auth = oidc_clients.ClientAuth(new_secret=True) if secret else oidc_clients.ClientAuth(
-        jwks={"keys": [key.as_dict(private=False)]})
+    does: (its new secret, or its new key; neither for a public client)."""
+    key = None if secret or public else new_rsa_key()
+    if secret:
+        auth = oidc_clients.ClientAuth(new_secret=True)
+    elif public:
+        auth = oidc_clients.ClientAuth(public=True)
+    else:
+        auth = oidc_clients.ClientAuth(jwks={"keys": [key.as_dict(private=False)]})
     with unit_of_work(db) as session:
         _client, new_secret = oidc_clients.register_oidc_client(
             session, authz.actor_for(session, DINA), code, redirect_uris=kw.pop("redirect_uris", [REDIRECT]),
@@ -141,12 +168,26 @@ def answer_of(response) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
-def sign_in(browser, url: str, rrn: str, capacity: str, method: str = "eid", outcome: str = "ok"):
+def to_dev_eid(browser, url: str):
+    """The authorization request sends the browser upstream: dev_eid's sign-in page."""
     first = browser.get(url)
-    assert first.status_code == 302, first.data[:800]
+    assert first.status_code == 302 and "/dev-eid/sso" in first.headers["Location"], (
+        first.status_code, first.headers.get("Location"), first.data[:800])
     page = browser.get(_path(first.headers["Location"]))
+    assert page.status_code == 200, page.data[:800]
+    return page
+
+
+def upstream(browser, url: str, rrn: str, method: str = "eid", outcome: str = "ok"):
+    """From the authorization request through dev_eid's form to the bridge's ACS answer."""
+    page = to_dev_eid(browser, url)
     autopost = browser.submit(page.data, rrn=rrn, method=method, outcome=outcome)
-    acs = browser.submit(autopost.data)
+    return browser.submit(autopost.data)
+
+
+def sign_in(browser, url: str, rrn: str, capacity: str, method: str = "eid", outcome: str = "ok"):
+    """A first sign-in: dev_eid, then the capacity page; returns the answer (or ACS page)."""
+    acs = upstream(browser, url, rrn, method, outcome)
     if outcome != "ok":
         return acs
     assert acs.status_code == 303, acs.data[:800]
@@ -196,3 +237,11 @@ class LogoutReceiver:
 
     def __exit__(self, *exc) -> None:
         self._server.__exit__(*exc)
+
+
+def signed_in_again(browser, url: str, rrn: str, method: str = "eid"):
+    """A fresh upstream sign-in of the session's own person (prompt=login, max_age, ...): the
+    capacity is kept, the capacity page answers at once."""
+    acs = upstream(browser, url, rrn, method)
+    assert acs.status_code == 303, acs.data[:800]
+    return browser.get("/idp/capacity")

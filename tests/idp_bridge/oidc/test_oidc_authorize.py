@@ -2,8 +2,6 @@
 -> bridge -> dev_eid -> capacity -> code -> token -> userinfo, and its refusals."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from support import BART, MERELBEKE
@@ -25,12 +23,6 @@ def test_code_flow_employee_eid_to_userinfo(op, rp):
     assert claims["government"] == MERELBEKE and claims["capacity"] == "employee"
     info = rp.http.get("/oidc/userinfo", headers={"Authorization": "Bearer " + tokens.json["access_token"]})
     assert info.status_code == 200 and info.json["sub"] == claims["sub"]
-    again = rp.token(grant_type="authorization_code", code=answer["code"], redirect_uri=REDIRECT,
-                     code_verifier=verifier)
-    assert again.status_code == 400 and again.json["error"] == "invalid_grant"
-    bearer = {"Authorization": "Bearer " + tokens.json["access_token"]}
-    revoked = rp.http.get("/oidc/userinfo", headers=bearer)
-    assert revoked.status_code == 401
 
 
 def test_second_client_request_uses_the_session_without_a_new_sign_in(op, rp):
@@ -40,24 +32,12 @@ def test_second_client_request_uses_the_session_without_a_new_sign_in(op, rp):
     assert answer_of(again)["state"] == "st-2"
 
 
-def test_prompt_none_without_session_is_login_required(op, rp):
-    answer = answer_of(op.browser().get(authorize_url(rp, prompt="none")))
-    assert answer["error"] == "login_required" and answer["state"] == "st-1"
-
-
 def test_cancel_at_dev_eid_is_access_denied(op, rp):
     browser = op.browser()
     response = sign_in(browser, authorize_url(rp), BART, MERELBEKE, outcome="cancel")
     if response.status_code != 303:  # an intermediate page of ours
         response = browser.submit(response.data)
     assert answer_of(response)["error"] == "access_denied"
-
-
-def test_unknown_redirect_uri_is_refused_on_our_page_never_redirected(op, rp):
-    response = op.browser().get(authorize_url(rp, redirect_uri="https://evil.example.test/cb"))
-    assert response.status_code == 400 and "Location" not in response.headers
-    unknown = op.browser().get(authorize_url(rp, client_id="no-such-client"))
-    assert unknown.status_code == 400 and "Location" not in unknown.headers
 
 
 def test_refusals_go_back_as_oauth_errors(op, rp):
@@ -104,24 +84,3 @@ def test_bridge_sign_out_ends_the_oidc_grants(op, rp):
     browser.sign_out_everywhere()
     info = rp.http.get("/oidc/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]})
     assert info.status_code == 401
-
-
-def test_rp_initiated_logout_ends_the_session_and_the_saml_side(op, rp):
-    browser = op.browser()
-    tokens = _signed_in_tokens(op, rp, browser)
-    response = browser.get("/oidc/logout?" + urlencode({"id_token_hint": tokens["id_token"]}))
-    assert response.status_code in (200, 302, 303), response.data[:800]
-    info = rp.http.get("/oidc/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]})
-    assert info.status_code == 401
-    again = browser.get(authorize_url(rp, prompt="none"))
-    assert answer_of(again)["error"] == "login_required"
-
-
-def test_logout_refuses_a_foreign_hint_and_an_unregistered_target(op, rp):
-    browser = op.browser()
-    tokens = _signed_in_tokens(op, rp, browser)
-    bad = browser.get("/oidc/logout?" + urlencode({"id_token_hint": "x.y.z"}))
-    assert bad.status_code == 400 and "Location" not in bad.headers
-    elsewhere = browser.get("/oidc/logout?" + urlencode({"id_token_hint": tokens["id_token"],
-                                                         "post_logout_redirect_uri": "https://evil.test/"}))
-    assert elsewhere.status_code == 400 and "Location" not in elsewhere.headers

@@ -12,23 +12,6 @@ from support import BART, MERELBEKE
 from support.oidc import ISSUER, register
 
 
-def test_discovery_names_the_contract(op):
-    doc = op.app.test_client().get("/oidc/.well-known/openid-configuration").json
-    assert doc["issuer"] == ISSUER
-    assert doc["authorization_endpoint"] == ISSUER + "/authorize"
-    assert doc["token_endpoint"] == ISSUER + "/token"
-    assert doc["jwks_uri"] == ISSUER + "/jwks"
-    assert doc["introspection_endpoint"] == ISSUER + "/introspect"
-    assert doc["end_session_endpoint"] == ISSUER + "/logout"
-    assert doc["response_types_supported"] == ["code"]
-    assert doc["code_challenge_methods_supported"] == ["S256"]
-    assert set(doc["token_endpoint_auth_methods_supported"]) == {"private_key_jwt", "client_secret_basic"}
-    assert doc["authorization_response_iss_parameter_supported"] is True
-    assert doc["backchannel_logout_supported"] is True
-    assert doc["subject_types_supported"] == ["pairwise"]
-    assert "none" not in doc["token_endpoint_auth_signing_alg_values_supported"]
-
-
 def test_jwks_publishes_the_signing_key_and_the_staged_next_key(op, oidc_keys, tmp_path):
     from idp_bridge.oidc.signing import SigningKeys
 
