@@ -1,22 +1,29 @@
 """Test vocabulary of the OIDC provider: a relying party of the tests' own (keys, client
-assertions, token calls) and registration through the catalog's service, as the CLI does."""
+assertions, token calls), registration through the catalog's service, as the CLI does, the
+browser's authorization journey, and a back-channel logout receiver on a real loopback port."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
+import threading
 import time
 import uuid
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
+from werkzeug.wrappers import Request, Response
 
 from attribute_authority import authz, oidc_clients
 from attribute_authority.db import unit_of_work
-from support import DINA
-from support.bridge import BridgeHarness
+from support import DINA, free_port
+from support.aa import ServerThread
+from support.bridge import BridgeHarness, _path
 
 REDIRECT = "https://rp.example.test/callback"
 ISSUER = "http://localhost/oidc"
+SCOPES = ("openid", "profile", "capacity", "rights")
 
 
 class RelyingParty:
@@ -28,13 +35,10 @@ class RelyingParty:
         self.http = op.app.test_client()
 
     def assertion(self, **overrides) -> str:
-        now = int(time.time())
-        claims = {"iss": self.client_id, "sub": self.client_id, "aud": ISSUER + "/token",
-                  "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex}
-        claims.update(overrides)
-        claims = {k: v for k, v in claims.items() if v is not None}
         assert self.key is not None
-        return jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, self.key)
+        # the bridge's clock, which a test may move on
+        return client_assertion(self.key, self.client_id, ISSUER + "/token",
+                                int(self.op.clock().timestamp()), **overrides)
 
     def auth(self, **overrides) -> tuple[dict, dict]:
         """(form fields, headers) that authenticate this client."""
@@ -59,16 +63,35 @@ def new_rsa_key() -> RSAKey:
     return RSAKey.import_key(key.as_dict(private=True), {"kid": key.thumbprint()})
 
 
+def client_assertion(key: RSAKey, client_id: str, audience: str, now: int | None = None,
+                     **overrides) -> str:
+    """A `private_key_jwt` client assertion (RFC 7523), fresh jti; `overrides` None drops a claim."""
+    now = int(time.time()) if now is None else now
+    claims = {"iss": client_id, "sub": client_id, "aud": audience,
+              "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex}
+    claims.update(overrides)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+
+
 def register(op: BridgeHarness, code: str = "demo-app", *, secret: bool = False,
-             scopes=("openid", "profile", "capacity", "rights"), **kw) -> RelyingParty:
+             scopes=SCOPES, **kw) -> RelyingParty:
+    new_secret, key = register_client(op.db, code, secret=secret, scopes=scopes, **kw)
+    return RelyingParty(op, code, secret=new_secret, key=key)
+
+
+def register_client(db, code: str, *, secret: bool = False, scopes=SCOPES,
+                    **kw) -> tuple[str | None, RSAKey | None]:
+    """CODE registered as an OIDC client on the database of `db` (a sessionmaker), as the CLI
+    does: (its new secret, or its new key)."""
     key = None if secret else new_rsa_key()
     auth = oidc_clients.ClientAuth(new_secret=True) if secret else oidc_clients.ClientAuth(
         jwks={"keys": [key.as_dict(private=False)]})
-    with unit_of_work(op.db) as session:
+    with unit_of_work(db) as session:
         _client, new_secret = oidc_clients.register_oidc_client(
             session, authz.actor_for(session, DINA), code, redirect_uris=kw.pop("redirect_uris", [REDIRECT]),
             auth=auth, scopes=list(scopes), name=kw.pop("name", _new_name(code)), **kw)
-    return RelyingParty(op, code, secret=new_secret, key=key)
+    return new_secret, key
 
 
 def _new_name(code: str) -> str | None:
@@ -96,3 +119,80 @@ def revoke_grant(op, rrn: str, right_code: str) -> None:
             .join(Relation, Relation.id == Grant.relation_id).join(Person, Person.id == Relation.person_id)
             .where(Person.rrn == rrn, Right.code == right_code, Grant.revoked_at.is_(None)))
         grants.revoke(session, authz.actor_for(session, AN), grant_id, reason="test R8")
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def authorize_url(rp, **extra) -> str:
+    params = {"response_type": "code", "client_id": rp.client_id, "redirect_uri": REDIRECT,
+              "scope": "openid profile capacity rights", "state": "st-1", "nonce": "n-1"}
+    params.update(extra)
+    return "/oidc/authorize?" + urlencode({k: v for k, v in params.items() if v is not None})
+
+
+def answer_of(response) -> dict[str, str]:
+    assert response.status_code == 303, response.data[:800]
+    location = response.headers["Location"]
+    assert location.startswith(REDIRECT + "?"), location
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def sign_in(browser, url: str, rrn: str, capacity: str, method: str = "eid", outcome: str = "ok"):
+    first = browser.get(url)
+    assert first.status_code == 302, first.data[:800]
+    page = browser.get(_path(first.headers["Location"]))
+    autopost = browser.submit(page.data, rrn=rrn, method=method, outcome=outcome)
+    acs = browser.submit(autopost.data)
+    if outcome != "ok":
+        return acs
+    assert acs.status_code == 303, acs.data[:800]
+    return browser.choose(capacity)
+
+
+def tokens_for(rp: RelyingParty, response) -> dict:
+    """The token answer for the code in an authorization answer (`response`, the 303)."""
+    answer = rp.token(grant_type="authorization_code", code=answer_of(response)["code"],
+                      redirect_uri=REDIRECT)
+    assert answer.status_code == 200, answer.json
+    return answer.json
+
+
+def verified(op: BridgeHarness, token: str, typ: str = "JWT") -> dict:
+    """The claims of a JWT of the provider, verified with the keys /oidc/jwks publishes only."""
+    jwks = KeySet.import_key_set(op.app.test_client().get("/oidc/jwks").json)
+    decoded = jwt.decode(token, jwks, algorithms=["RS256"])
+    assert decoded.header.get("typ") == typ, decoded.header
+    return decoded.claims
+
+
+class LogoutReceiver:
+    """An application's back-channel logout endpoint (OIDC Back-Channel Logout 1.0, 2.8) over
+    real HTTP on a free loopback port: it keeps every logout_token POSTed to it and answers
+    `status` (200, or an error to see how the bridge takes a refusal)."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.tokens: list[str] = []
+        self.content_types: list[str] = []
+        self._lock = threading.Lock()
+        self.url = f"http://127.0.0.1:{free_port()}/backchannel-logout"
+        self._server = ServerThread(self._app, int(urlsplit(self.url).port or 0))
+
+    def _app(self, environ, start_response):
+        request = Request(environ)
+        with self._lock:
+            if request.method == "POST" and request.path == "/backchannel-logout":
+                self.content_types.append(request.mimetype)
+                self.tokens.extend(request.form.getlist("logout_token"))
+        return Response(status=self.status, headers={"Cache-Control": "no-store"})(environ, start_response)
+
+    def __enter__(self) -> LogoutReceiver:
+        self._server.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.__exit__(*exc)

@@ -2,48 +2,12 @@
 -> bridge -> dev_eid -> capacity -> code -> token -> userinfo, and its refusals."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from support import BART, MERELBEKE
-from support.bridge import _path
-from support.oidc import ISSUER, REDIRECT
-
-
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
-
-
-def authorize_url(rp, **extra) -> str:
-    params = {"response_type": "code", "client_id": rp.client_id, "redirect_uri": REDIRECT,
-              "scope": "openid profile capacity rights", "state": "st-1", "nonce": "n-1"}
-    params.update(extra)
-    return "/oidc/authorize?" + urlencode({k: v for k, v in params.items() if v is not None})
-
-
-def answer_of(response) -> dict[str, str]:
-    assert response.status_code == 303, response.data[:800]
-    location = response.headers["Location"]
-    assert location.startswith(REDIRECT + "?"), location
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
-def sign_in(browser, url: str, rrn: str, capacity: str, method: str = "eid", outcome: str = "ok"):
-    first = browser.get(url)
-    assert first.status_code == 302, first.data[:800]
-    page = browser.get(_path(first.headers["Location"]))
-    autopost = browser.submit(page.data, rrn=rrn, method=method, outcome=outcome)
-    acs = browser.submit(autopost.data)
-    if outcome != "ok":
-        return acs
-    assert acs.status_code == 303, acs.data[:800]
-    return browser.choose(capacity)
+from support.oidc import ISSUER, REDIRECT, answer_of, authorize_url, pkce, sign_in
 
 
 def test_code_flow_employee_eid_to_userinfo(op, rp):
