@@ -66,11 +66,14 @@ def test_shibboleth_signs_in_through_the_bridge_with_rights_from_the_attribute_a
     env = env_of(page.text)
     assert env["Shib_Identity_Provider"] == server.base + "/idp/metadata"
     assert env["rrn"] == CHRIS
-    # Debian's REMOTE_USER rule: the persistent NameID the bridge issued, a pseudonym for
-    # this application (IdP!SP!value), not the RRN.
-    assert env["REMOTE_USER"] == env["persistent_id"]
-    assert env["REMOTE_USER"].startswith(f"{server.base}/idp/metadata!{sp.entity_id}!")
-    assert CHRIS not in env["REMOTE_USER"]
+    # Debian's REMOTE_USER rule ("eppn subject-id pairwise-id persistent-id"): the bridge's
+    # pairwise-id, a pseudonym for this application, scoped as /idp/metadata's shibmd:Scope
+    # says (Shibboleth's attribute policy drops it otherwise), not the RRN.
+    assert env["REMOTE_USER"] == env["pairwise_id"], (env.get("pairwise_id"), sp.errors())
+    assert env["REMOTE_USER"].endswith("@127.0.0.1") and CHRIS not in env["REMOTE_USER"]
+    # The persistent NameID, as issued to this SP (IdP!SP!value).
+    assert env["persistent_id"].startswith(f"{server.base}/idp/metadata!{sp.entity_id}!")
+    assert CHRIS not in env["persistent_id"]
     assert (env["givenName"], env["sn"]) == ("Chris", "Maes")
     assert (env["authnMethod"], env["capacity"], env["government"]) == ("eid", "employee", MERELBEKE)
     # The sign-in's assertion carries the right in the session's government only; the

@@ -7,9 +7,9 @@ The configuration is Debian's own /etc/shibboleth/shibboleth2.xml (read, never w
 changed only where a test on plain http://127.0.0.1 needs it (`CHANGES`). Signing and
 algorithms stay at Shibboleth's defaults: it signs its AuthnRequests (the bridge's metadata says
 WantAuthnRequestsSigned) and its AttributeQueries, with RSA-SHA256, and encrypts the query's
-NameID with what /aa/metadata names. Rights come from the attribute authority through Shibboleth's own
-`SimpleAggregation` attribute resolver: an AttributeQuery to /aa/soap naming the NameID of the
-sign-in, signed with the SP's key."""
+NameID with what /aa/metadata names (AES-256-GCM, RSA-OAEP). Rights come from the attribute
+authority through Shibboleth's own `SimpleAggregation` attribute resolver: an AttributeQuery to
+/aa/soap naming the sign-in's NameID (as an EncryptedID), signed with the SP's key."""
 from __future__ import annotations
 
 import subprocess
@@ -34,7 +34,7 @@ ATTRIBUTES = {"rrn": "rrn", "surname": "sn", "givenName": "givenName", "authnMet
 
 # What differs from Debian's shibboleth2.xml, and why: the closing note of issue #11 quotes it.
 CHANGES = {
-    "entityID, SSO entityID": "this SP's and the bridge's",
+    "entityID, SSO entityID (no discoveryURL)": "this SP's and the bridge's; one IdP, no discovery",
     "Sessions handlerSSL=false cookieProps=http": "plain http on 127.0.0.1 (TLS is assumed otherwise)",
     "ApplicationDefaults requireConfidentiality=false": "the AttributeQuery goes to http://127.0.0.1",
     "MetadataProvider x2": "the bridge's /idp/metadata and /aa/metadata, by URL",
