@@ -76,14 +76,16 @@ def _idp() -> IdpMetadata:
 
 
 def metadata() -> bytes:
-    return registration_metadata(_config())
+    """Served at /admin/metadata, with validUntil (SAML2Int)."""
+    return registration_metadata(_config(), now=dt.datetime.now(dt.UTC))
 
 
-def registration_metadata(config: AdminConfig) -> bytes:
-    """The admin UI's SP metadata: served at /admin/metadata and, the same bytes, registered
-    with the bridge as metadata/sp/idbeheer.xml (the bridge learns the SLO endpoint there)."""
+def registration_metadata(config: AdminConfig, now: dt.datetime | None = None) -> bytes:
+    """The admin UI's SP metadata: served at /admin/metadata and, without validUntil,
+    registered with the bridge as metadata/sp/idbeheer.xml (the bridge learns the SLO
+    endpoint there)."""
     return sp_metadata(config.entity_id, config.acs_url, config.keypairs,
-                       slo_url=config.slo_url, slo_binding=BINDING_HTTP_REDIRECT)
+                       slo_url=config.slo_url, slo_binding=BINDING_HTTP_REDIRECT, now=now)
 
 
 def sign_in_url(return_to: str, government: str | None = None) -> str:

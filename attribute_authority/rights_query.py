@@ -39,7 +39,7 @@ def person_id(session: Session, rrn: str) -> int | None:
     return session.scalar(select(Person.id).where(Person.rrn == rrn))
 
 
-def active_rights(session: Session, rrn: str, application: str, on: date,
+def active_rights(session: Session | Connection, rrn: str, application: str, on: date,
                   governments: list[str] | None = None) -> list[str]:
     """`RIGHT@GOVERNMENT` values, sorted, of the application's rights active on the day."""
     rows = session.execute(_ACTIVE[governments is not None],

@@ -47,7 +47,7 @@ def register_metadata(session: Session, actor: authz.Actor, app_code: str, xml: 
     authz.require_central(session, actor, on or clock.today())
     application = application_by_code(session, app_code)
     try:
-        sp = parse_sp_metadata(xml, application.code)
+        sp = parse_sp_metadata(xml, application.code, now=clock.now())
     except SamlSecurityError as refused:
         raise MetadataRefused(app=application.code, why=refused.message) from None
     _refuse_taken_entity_id(session, sp)
@@ -59,7 +59,7 @@ def import_file(session: Session, path: Path, xml: bytes, modified_at: datetime)
     """Import metadata/sp/<code>.xml when it differs from the registered copy and is newer
     than it; True when it changed the registry. Refused files are logged and left out."""
     try:
-        sp = parse_sp_metadata(xml, path.stem)
+        sp = parse_sp_metadata(xml, path.stem, now=clock.now())
     except SamlSecurityError as refused:
         log.warning("SP metadata %s not imported: %s", path, refused)
         return False

@@ -59,14 +59,17 @@ class OidcApp:
     """The application's side of an OIDC login, with the client libraries an application uses
     (joserfc for the assertion and the ID token, Authlib's PKCE helper)."""
 
-    def __init__(self, base: str, key_pem: bytes) -> None:
+    def __init__(self, base: str, key_pem: bytes, jwks: dict | None = None) -> None:
+        """`jwks`: the provider's, when not to be fetched from its /oidc/jwks over HTTP."""
         from joserfc.jwk import KeySet, RSAKey
 
         self.base, self.issuer = base, base + "/oidc"
         self.key = RSAKey.import_key(key_pem)
         self.key = RSAKey.import_key(key_pem, {"kid": self.key.thumbprint()})
-        with urllib.request.urlopen(self.issuer + "/jwks", timeout=10) as answer:
-            self.jwks = KeySet.import_key_set(json.loads(answer.read()))
+        if jwks is None:
+            with urllib.request.urlopen(self.issuer + "/jwks", timeout=10) as answer:
+                jwks = json.loads(answer.read())
+        self.jwks = KeySet.import_key_set(jwks)
 
     def authorization_url(self) -> tuple[str, dict[str, str]]:
         from authlib.common.security import generate_token

@@ -45,7 +45,7 @@ def bridge_deps(settings: Settings, db, registry: SpRegistry, store: OneTimeStor
         base_url=settings.base_url, mode=settings.mode, dev_eid=not production,
         idle_timeout=dt.timedelta(minutes=settings.session_idle_minutes),
         lifetime=dt.timedelta(minutes=settings.session_lifetime_minutes),
-        secret_key=settings.secret_key,
+        secret_key=settings.secret_key, scope=settings.scope,
         name_id_secret=hashlib.sha256(b"pairwise-nameid:" + settings.secret_key.encode()).digest(),
     )
     return BridgeDeps(config=config, db=db, keys=keys, sp_registry=registry,

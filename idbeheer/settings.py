@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,9 @@ class Settings:
     aa_sign_response: bool = True
     # The bearer token /metrics asks for; in production without one /metrics is not served.
     metrics_token: str | None = field(default=None, repr=False)
+    # The scope of the pairwise-id/subject-id the bridge releases (IDBEHEER_SCOPE): a DNS
+    # domain of the service; empty: the base URL's host.
+    scope: str = ""
     # Rate limits (idbeheer.rate_limits), "N/second|minute|hour" per key, "" for none. The
     # defaults stop floods and guessing runs, far above what one application or person does.
     rate_limit_aa_ip: str = "3000/minute"
@@ -90,11 +94,20 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         session_lifetime_minutes=int(env.get("IDBEHEER_SESSION_LIFETIME_MINUTES", str(8 * 60))),
         aa_sign_response=_flag(env, "IDBEHEER_AA_SIGN_RESPONSE", True),
         metrics_token=env.get("IDBEHEER_METRICS_TOKEN") or None,
+        scope=_scope(env.get("IDBEHEER_SCOPE", "")),
         **{f"rate_limit_{name}": _rate(env, name) for name in RATE_LIMITS},
     )
 
 
 RATE_LIMITS = ("aa_ip", "aa_issuer", "sso", "acs", "admin_sign_in", "upload")
+
+
+def _scope(value: str) -> str:
+    """A scope per the Subject Identifier Attributes Profile: a DNS domain, lower case."""
+    scope = value.strip().lower()
+    if scope and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,126}", scope):
+        raise SystemExit(f"IDBEHEER_SCOPE must be a DNS domain (letters, digits, '.', '-'), not {value!r}")
+    return scope
 
 
 def _rate(env: dict[str, str], name: str) -> str:

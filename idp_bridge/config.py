@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,6 +58,13 @@ class BridgeConfig:
     secret_key: str = field(default="", repr=False)
     # A dedicated secret for pairwise NameIDs: changing it changes every NameID.
     name_id_secret: bytes = field(default=b"", repr=False)
+    # The scope of pairwise-id and subject-id (shibmd:Scope in /idp/metadata): a DNS domain
+    # of ours; IDBEHEER_SCOPE, default the base URL's host. Changing it changes every value.
+    scope: str = ""
+
+    @property
+    def subject_scope(self) -> str:
+        return (self.scope or urlsplit(self.base_url).hostname or "localhost").lower()
 
     @property
     def production(self) -> bool:

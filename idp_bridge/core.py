@@ -86,7 +86,7 @@ from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 from .logout import AppEntry, LogoutPlan, Reply
 from .person import Capacity, SignedInPerson
-from .sessions import BrowserSession
+from .sessions import BrowserSession, session_alive
 from .trail import Trail
 
 log = logging.getLogger(__name__)
@@ -235,6 +235,7 @@ class _Keep:
 
     person: dict[str, Any]
     entries: list[dict[str, Any]]
+    core: str | None = None  # the sign-in session goes on under its ID
 
 
 class SignInCore:
@@ -268,7 +269,18 @@ class SignInCore:
 
     def browser(self) -> BrowserSession:
         return BrowserSession(flask_session, now=self.clock(), idle_timeout=self.idle_timeout,
-                              lifetime=self.lifetime)
+                              lifetime=self.lifetime, store=self.store)
+
+    def session_id(self) -> str | None:
+        """The ID of this browser's sign-in session (`BrowserSession.core_id`), for a front
+        end to derive its own per-application session identifier from; never to be sent."""
+        return self.browser().core_id
+
+    def session_alive(self, core_id: str | None) -> bool:
+        """Whether the sign-in session `core_id` still lives (R12, logout), asked without the
+        browser (an OIDC refresh from an application's back end)."""
+        return session_alive(self.store, core_id, now=self.clock(), idle_timeout=self.idle_timeout,
+                             lifetime=self.lifetime)
 
     def current(self) -> Current | None:
         browser = self.browser()
@@ -289,8 +301,8 @@ class SignInCore:
             if pending.passive:
                 self.trail.write("failed", "no_passive", application=pending.app_code)
                 return NotSignedIn(pending, NO_SESSION)
-            keep = _Keep(browser.data["person"], [e.to_dict() for e in browser.entries]) \
-                if person is not None else None
+            keep = _Keep(browser.data["person"], [e.to_dict() for e in browser.entries],
+                         browser.core_id) if person is not None else None
             return NeedsUpstream(self._state(pending, keep), force_authn=fresh_needed,
                                  method=pending.method)
         return self._continue(browser, person, pending)
@@ -365,9 +377,10 @@ class SignInCore:
         data = json.loads(state)
         pending = self.pending_of(state)
         browser = self.browser()
-        browser.begin(person, upstream, self.rotate)
         keep = data.get("keep")
-        if keep and keep["person"]["rrn"] == person.rrn and keep["person"].get("capacity"):
+        same = bool(keep and keep["person"]["rrn"] == person.rrn and keep["person"].get("capacity"))
+        browser.begin(person, upstream, self.rotate, core_id=keep.get("core") if same else None)
+        if same:
             # ForceAuthn / max_age of an application: the same person proved themselves again;
             # the capacity and the applications of the session stay as they were.
             browser.set_capacity(Capacity(**keep["person"]["capacity"]))

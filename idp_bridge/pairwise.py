@@ -31,6 +31,14 @@ _NONCE = 16
 _SEALED_RRN = 16 + 11  # SIV tag + the 11 digits
 
 
+# Not an application code ([a-z0-9-]+): subject-id's key is no application's.
+_SUBJECT_ID_KEY = "@subject-id"
+
+
+def _b32(raw: bytes) -> str:
+    return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
+
+
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
@@ -57,6 +65,20 @@ class PairwiseNameIds:
         nonce = secrets.token_bytes(_NONCE)
         sealed = self._cipher(app_code).encrypt(rrn.encode("ascii"), [b"transient", nonce])
         return _b64(nonce + sealed)
+
+    def pairwise_id(self, app_code: str, rrn: str, scope: str) -> str:
+        """`urn:oasis:names:tc:SAML:attribute:pairwise-id`: the persistent NameID's sealed RRN
+        in lower-case base32 (the profile's uniqueID allows letters, digits, '=' and '-' and is
+        compared without case), '@' and our scope. Stable, never reassigned (an RRN is one
+        person's), unlinkable across applications."""
+        sealed = self._cipher(app_code).encrypt(rrn.encode("ascii"), [b"pairwise-id"])
+        return f"{_b32(sealed)}@{scope}"
+
+    def subject_id(self, rrn: str, scope: str) -> str:
+        """`urn:oasis:names:tc:SAML:attribute:subject-id`: the same value for every application
+        (for those that ask for it), still not the RRN itself."""
+        sealed = self._cipher(_SUBJECT_ID_KEY).encrypt(rrn.encode("ascii"), [b"subject-id"])
+        return f"{_b32(sealed)}@{scope}"
 
     def rrn_for(self, app_code: str, name_id: str) -> str | None:
         try:

@@ -18,6 +18,15 @@ when that time is `touch_interval(idle_timeout)` old or more (at most a minute):
 timeout is kept to within that interval, and a burst of requests costs one store write
 instead of one each.
 
+The core session ID (`BrowserSession.core_id`) names one sign-in session from the upstream
+sign-in to its end, whatever the cookie's session ID (replaced at every sign-in) or the browser
+does meanwhile. It is never sent anywhere: front ends derive their own per-application
+identifiers from it (OIDC `sid`). Beside the session, the shared store keeps a small *liveness
+record* under that ID (signed-in and last-seen times, kept up to date with the session's own),
+so that what is bound to the session but arrives without its cookie (an OIDC refresh, from
+the application's back end) can tell whether the session still lives (`session_alive`): a
+logout, the idle timeout or the lifetime (R12) end it.
+
 Cookies: HttpOnly; over https `Secure; SameSite=None`, because the upstream IdP answers with
 a cross-site POST; over plain http (demo) `SameSite=Lax`, which such a POST does not carry.
 The ACS therefore never needs the session cookie: the outstanding request and the state to
@@ -28,6 +37,7 @@ accepted under Lax) before redirecting to our own pages.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from typing import Any
 
@@ -35,11 +45,14 @@ from flask import Flask, request
 from flask.sessions import SessionInterface, SessionMixin
 from flask_session import Session as FlaskSession
 
+from samlkit.replay import OneTimeStore
+
 from .errors import OUTAGES
 from .logout import AppEntry
 from .person import Capacity, SignedInPerson
 
 KEY_PREFIX = "bridge:session:"
+_LIVE = "bridge:core:"
 _OUTAGE = "idp_bridge.session_outage"
 
 
@@ -106,31 +119,52 @@ class _OutageAware(SessionInterface):
 
 
 class BrowserSession:
-    """The bridge's view of one flask-session: who is signed in, how long still, where."""
+    """The bridge's view of one flask-session: who is signed in, how long still, where.
+    `store`: the shared store of the liveness record (None: no record is kept)."""
 
     def __init__(self, data: Any, *, now: dt.datetime, idle_timeout: dt.timedelta,
-                 lifetime: dt.timedelta) -> None:
+                 lifetime: dt.timedelta, store: OneTimeStore | None = None) -> None:
         self.data = data
         self.now = now
         self.expired = False
+        self._store = store
+        self._ttl = int((idle_timeout + touch_interval(idle_timeout)).total_seconds()) + 1
         person = data.get("person")
         if person is not None:
             signed_in_at = dt.datetime.fromisoformat(data["signed_in_at"])
             last_seen = dt.datetime.fromisoformat(data["last_seen"])
             if now - last_seen >= idle_timeout or now - signed_in_at >= lifetime:
                 self.expired = True
+                self._forget()
                 data.clear()
             elif now - last_seen >= touch_interval(idle_timeout):
                 data["last_seen"] = now.isoformat()
+                self._record()
 
     @property
     def person(self) -> SignedInPerson | None:
         raw = self.data.get("person")
         return SignedInPerson.from_dict(raw) if raw else None
 
-    def begin(self, person: SignedInPerson, upstream: dict[str, Any], rotate) -> None:
+    @property
+    def core_id(self) -> str | None:
+        """The ID of this sign-in session (see the module's docstring); None when nobody is
+        signed in. A session stored before it had one gets one now."""
+        if self.data.get("person") is None:
+            return None
+        if "core" not in self.data:
+            self.data["core"] = secrets.token_urlsafe(32)
+            self._record()
+        return self.data["core"]
+
+    def begin(self, person: SignedInPerson, upstream: dict[str, Any], rotate,
+              core_id: str | None = None) -> None:
         """A fresh sign-in: new session ID, nothing kept from before but what is passed in
-        and the language the person chose on the bridge's pages (see i18n.py)."""
+        and the language the person chose on the bridge's pages (see i18n.py). `core_id`:
+        the same sign-in session goes on (a forced re-authentication of the same person);
+        otherwise the session before this one, if any, has ended."""
+        if self.data.get("core") != core_id:
+            self._forget()
         rotate()
         language = self.data.get("language")
         self.data.clear()
@@ -138,7 +172,8 @@ class BrowserSession:
             self.data["language"] = language
         self.data.update(person=person.to_dict(), signed_in_at=self.now.isoformat(),
                          last_seen=self.now.isoformat(), upstream=upstream, apps=[],
-                         csrf=secrets.token_urlsafe(24))
+                         csrf=secrets.token_urlsafe(24), core=core_id or secrets.token_urlsafe(32))
+        self._record()
 
     def set_capacity(self, capacity: Capacity) -> None:
         person = self.person
@@ -177,4 +212,29 @@ class BrowserSession:
         self.data["apps"] = kept + [entry.to_dict()]
 
     def end(self) -> None:
+        self._forget()
         self.data.clear()
+
+    def _record(self) -> None:
+        core = self.data.get("core")
+        if self._store is not None and core:
+            self._store.put(_LIVE + core, json.dumps({"signed_in_at": self.data["signed_in_at"],
+                                                      "last_seen": self.data["last_seen"]}), self._ttl)
+
+    def _forget(self) -> None:
+        core = self.data.get("core")
+        if self._store is not None and core:
+            self._store.take(_LIVE + core)
+
+
+def session_alive(store: OneTimeStore, core_id: str | None, *, now: dt.datetime,
+                  idle_timeout: dt.timedelta, lifetime: dt.timedelta) -> bool:
+    """Whether the sign-in session `core_id` still lives (not logged out, not idle for
+    `idle_timeout`, not older than `lifetime`: R12), judged without its cookie, by the same times the
+    session itself is judged by."""
+    raw = store.get(_LIVE + core_id) if core_id else None
+    if raw is None:
+        return False
+    record = json.loads(raw)
+    return (now - dt.datetime.fromisoformat(record["last_seen"]) < idle_timeout
+            and now - dt.datetime.fromisoformat(record["signed_in_at"]) < lifetime)

@@ -157,6 +157,11 @@ def _routes(app: Flask, bridge: Bridge, max_bytes: int) -> None:
     def idp_metadata():
         return Response(saml.metadata(), mimetype="application/samlmetadata+xml")
 
+    @app.get("/idp/help")
+    def help_page():
+        """The errorURL of /idp/metadata: what a person can do when signing in fails."""
+        return render_template("bridge/help.html", account_url=bridge.deps.config.url("/account/"))
+
     @app.get("/sp/metadata")
     def sp_metadata():
         return Response(upstream.metadata(), mimetype="application/samlmetadata+xml")

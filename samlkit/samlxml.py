@@ -11,8 +11,6 @@ import secrets
 
 from lxml import etree
 
-from .keys import KeyPair, cert_der_b64
-
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
@@ -166,11 +164,3 @@ def name_id(value: str, format: str, **qualifiers: str | None) -> etree._Element
                          Format=format)
     node.text = value
     return node
-
-
-def key_descriptor(parent: etree._Element, keypair: KeyPair, use: str | None) -> etree._Element:
-    """An md:KeyDescriptor with the key pair's certificate (no `use`: signing and encryption)."""
-    descriptor = el(parent, "md:KeyDescriptor", use=use)
-    key_info = el(descriptor, "ds:KeyInfo")
-    el(el(key_info, "ds:X509Data"), "ds:X509Certificate", cert_der_b64(keypair.certificate))
-    return descriptor

@@ -36,6 +36,7 @@ from .encryption import decrypt_encrypted_assertion
 from .errors import AssertionRefused, SignatureRefused
 from .keys import KeyPair
 from .logout import NameId, name_id_of
+from .mdprofile import entity_descriptor, key_descriptor
 from .replay import OneTimeStore
 from .samlxml import (
     BEARER,
@@ -46,7 +47,6 @@ from .samlxml import (
     el,
     instant,
     issuer_of,
-    key_descriptor,
     new_id,
     parse_instant,
     read_status,
@@ -380,12 +380,14 @@ def _text(node: etree._Element, path: str) -> str | None:
 def sp_metadata(entity_id: str, acs_url: str, keypairs: Sequence[KeyPair], *,
                 slo_url: str | None = None, slo_binding: str | None = None,
                 name_id_format: str | None = None,
-                encryption_keypairs: Sequence[KeyPair] = ()) -> bytes:
-    """An SPSSODescriptor: signed AuthnRequests, signed assertions wanted, one HTTP-POST ACS.
+                encryption_keypairs: Sequence[KeyPair] = (),
+                now: dt.datetime | None = None) -> bytes:
+    """An SPSSODescriptor: signed AuthnRequests, signed assertions wanted, one HTTP-POST ACS,
+    per SAML2Int (samlkit.mdprofile; `now` for a copy served at its entityID).
 
     Several key pairs publish a rollover (the next key before it signs). `encryption_keypairs`
     are published with use="encryption": an IdP may then encrypt assertions to them."""
-    root = el(None, "md:EntityDescriptor", entityID=entity_id)
+    root = entity_descriptor(entity_id, now)
     sp = el(root, "md:SPSSODescriptor", AuthnRequestsSigned="true", WantAssertionsSigned="true",
             protocolSupportEnumeration=SAML2)
     for keypair in keypairs:

@@ -10,6 +10,7 @@ applications down with it. Metadata is read as real SPs publish it: KeyDescripto
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import secrets
@@ -25,7 +26,7 @@ from lxml import etree
 
 from .errors import MetadataRefused, SamlSecurityError
 from .keys import certificate_from_b64
-from .samlxml import DS, MD, SAMLP
+from .samlxml import DS, MD, SAML, SAMLP, instant, parse_instant
 from .watched import Fingerprint, Reloading, WatchedFiles
 from .xmlparse import parse_xml
 
@@ -36,6 +37,8 @@ __all__ = [
     "Endpoint",
     "FolderSource",
     "IdpMetadata",
+    "PAIRWISE_ID",
+    "SUBJECT_ID",
     "SpMetadata",
     "RegistrySource",
     "SpRegistry",
@@ -53,6 +56,10 @@ BINDING_HTTP_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 BINDING_SOAP = "urn:oasis:names:tc:SAML:2.0:bindings:SOAP"
 
 MAX_METADATA_BYTES = 1 << 20
+MDATTR = "urn:oasis:names:tc:SAML:metadata:attribute"
+SUBJECT_ID = "urn:oasis:names:tc:SAML:attribute:subject-id"
+PAIRWISE_ID = "urn:oasis:names:tc:SAML:attribute:pairwise-id"
+SUBJECT_ID_REQ = "urn:oasis:names:tc:SAML:profiles:subject-id:req"
 _APP_CODE = re.compile(r"[a-z0-9-]+")
 
 
@@ -79,6 +86,13 @@ class SpMetadata:
     want_assertions_signed: bool
     name_id_formats: tuple[str, ...] = ()
     path: Path | None = None
+    valid_until: dt.datetime | None = None
+    # subject-id asked for: a RequestedAttribute, or the subject-id:req entity attribute
+    wants_subject_id: bool = False
+
+    def check_current(self, now: dt.datetime) -> None:
+        """Refuse metadata whose validUntil has passed (SAML2Int: never trust a stale copy)."""
+        _check_current(self.entity_id, self.valid_until, now)
 
     def acs(
         self,
@@ -114,6 +128,16 @@ class IdpMetadata:
     single_logout_services: Mapping[str, Endpoint]
     signing_certs: tuple[x509.Certificate, ...]
     want_authn_requests_signed: bool
+    valid_until: dt.datetime | None = None
+
+    def check_current(self, now: dt.datetime) -> None:
+        _check_current(self.entity_id, self.valid_until, now)
+
+
+def _check_current(entity_id: str, valid_until: dt.datetime | None, now: dt.datetime) -> None:
+    if valid_until is not None and now >= valid_until:
+        raise MetadataRefused("metadata_expired",
+                              f"the metadata of {entity_id} expired at {instant(valid_until)}")
 
 
 @dataclass(frozen=True)
@@ -281,15 +305,21 @@ class SpRegistry:
         return current is not None and current.app_code == sp.app_code
 
 
-def parse_sp_metadata(data: bytes, app_code: str, *, path: Path | None = None) -> SpMetadata:
-    """Read one SP's metadata (also to check a file before it is registered)."""
+def parse_sp_metadata(data: bytes, app_code: str, *, path: Path | None = None,
+                      now: dt.datetime | None = None) -> SpMetadata:
+    """Read one SP's metadata (also to check a file before it is registered: give `now`, and
+    metadata past its validUntil is refused)."""
     if not _APP_CODE.fullmatch(app_code):
         raise MetadataRefused("bad_name", f"application code {app_code!r} is not [a-z0-9-]+")
     entity, descriptor = _single_role(parse_xml(data, MAX_METADATA_BYTES), "SPSSODescriptor")
     signing, encryption = _certificates(descriptor)
+    valid_until = _valid_until(descriptor)
+    entity_id = _entity_id(entity)
+    if now is not None:
+        _check_current(entity_id, valid_until, now)
     return SpMetadata(
         app_code=app_code,
-        entity_id=_entity_id(entity),
+        entity_id=entity_id,
         signing_certs=signing,
         encryption_certs=encryption,
         assertion_consumer_services=_endpoints(descriptor, "AssertionConsumerService"),
@@ -300,6 +330,8 @@ def parse_sp_metadata(data: bytes, app_code: str, *, path: Path | None = None) -
             (e.text or "").strip() for e in descriptor.findall(f"{{{MD}}}NameIDFormat")
         ),
         path=path,
+        valid_until=valid_until,
+        wants_subject_id=_wants_subject_id(entity, descriptor),
     )
 
 
@@ -319,6 +351,7 @@ def parse_idp_metadata(data: bytes, entity_id: str | None = None) -> IdpMetadata
         single_logout_services=_by_binding(_endpoints(descriptor, "SingleLogoutService")),
         signing_certs=signing,
         want_authn_requests_signed=_flag(descriptor, "WantAuthnRequestsSigned"),
+        valid_until=_valid_until(descriptor),
     )
 
 
@@ -344,6 +377,35 @@ def _single_role(
     if len(found) > 1:
         raise MetadataRefused("ambiguous", f"{len(found)} entities with a {role}")
     return found[0]
+
+
+def _valid_until(descriptor: etree._Element) -> dt.datetime | None:
+    """The earliest validUntil of the role descriptor and its ancestors (entity, aggregate)."""
+    moments = []
+    node: etree._Element | None = descriptor
+    while node is not None:
+        text = node.get("validUntil")
+        if text is not None:
+            moment = parse_instant(text)
+            if moment is None:
+                raise MetadataRefused("bad_valid_until", f"validUntil {text[:40]!r} is not a date")
+            moments.append(moment)
+        node = node.getparent()
+    return min(moments, default=None)
+
+
+def _wants_subject_id(entity: etree._Element, descriptor: etree._Element) -> bool:
+    """subject-id asked for, per the Subject Identifier Attributes Profile: the entity attribute
+    subject-id:req = "subject-id", or a RequestedAttribute for it ("any" and "pairwise-id" are
+    served by the pairwise-id we always release)."""
+    for attribute in entity.iterfind(
+            f"{{{MD}}}Extensions/{{{MDATTR}}}EntityAttributes/{{{SAML}}}Attribute"):
+        if attribute.get("Name") == SUBJECT_ID_REQ:
+            values = {(v.text or "").strip() for v in attribute.iterfind(f"{{{SAML}}}AttributeValue")}
+            if "subject-id" in values:
+                return True
+    return any(requested.get("Name") == SUBJECT_ID for requested in descriptor.iterfind(
+        f"{{{MD}}}AttributeConsumingService/{{{MD}}}RequestedAttribute"))
 
 
 def _entity_id(entity: etree._Element) -> str:

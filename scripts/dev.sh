@@ -80,10 +80,12 @@ run_checks() {
 run_tests() {
   python_env test
   # nginx checks the deploy config; chromium runs the browser tests (Playwright drives Debian's
-  # build); SimpleSAMLphp and PHP are the interop peer of the bridge; Apache with
+  # build); SimpleSAMLphp and PHP, Apache with Shibboleth SP 3 (mod_shib and shibd) and with
+  # mod_auth_mellon are the SAML peers of the bridge that are not ours; Apache with
   # mod_auth_openidc the OpenID Connect relying party that is not ours.
   apt_install nginx-light chromium openssl simplesamlphp php-cli php-xml php-mbstring php-curl \
-    apache2 libapache2-mod-auth-openidc
+    apache2 libapache2-mod-auth-openidc shibboleth-sp-utils libapache2-mod-shib \
+    libapache2-mod-auth-mellon
   # A PostgreSQL server of your own (IDBEHEER_TEST_DATABASE_URL) is used as given.
   local pg_url=${IDBEHEER_TEST_DATABASE_URL:-}
   [ -n "$pg_url" ] || { start_postgresql; pg_url=postgresql+psycopg://postgres@127.0.0.1:5432/postgres; }

@@ -72,6 +72,9 @@ class AttributeAuthority:
         self._validity, self._sign_response = validity, sign_response
         self._now, self._sign = now, sign
 
+    def now(self) -> datetime:
+        return self._now()
+
     def answer(self, body: bytes) -> Answer:
         """The answer to one request body; counted by outcome and timed (/metrics)."""
         started = time.perf_counter()

@@ -1,5 +1,5 @@
 """Our own metadata (GET /aa/metadata): an EntityDescriptor with one
-AttributeAuthorityDescriptor, built once at start-up.
+AttributeAuthorityDescriptor (samlkit.mdprofile's SAML2Int profile).
 
 Every signing key is published (the first signs; a second one announces a rollover), every
 encryption key too, each KeyDescriptor with an explicit `use`; the encryption ones name the
@@ -10,11 +10,11 @@ carry to limit the scope. The other attributes of DESIGN.md come from the bridge
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from lxml import etree
 
-from samlkit.encryption import AUTHENTICATED_CIPHERS, KEY_TRANSPORT_METHODS
-from samlkit.keys import KeyPair, cert_der_b64
-from samlkit.xmlsig import DIGEST_METHODS, SIGNATURE_METHODS
+from samlkit.mdprofile import entity_descriptor, key_descriptor
 
 from .keys import AaKeys
 from .names import (
@@ -22,7 +22,6 @@ from .names import (
     ATTR_RIGHT,
     ATTRNAME_URI,
     BINDING_SOAP,
-    DS,
     MD,
     NAMEID_PERSISTENT,
     NAMEID_UNSPECIFIED,
@@ -31,27 +30,19 @@ from .names import (
 )
 
 ATTRIBUTES = {ATTR_RIGHT: "right", ATTR_GOVERNMENT: "government"}
-ALG = "urn:oasis:names:tc:SAML:metadata:algsupport"
-# AES-256 first: Shibboleth SP takes the first method it supports.
-_CONTENT_ENCRYPTION = sorted(AUTHENTICATED_CIPHERS, key=lambda uri: "256" not in uri)
 
 
-def aa_metadata(entity_id: str, soap_url: str, keys: AaKeys) -> bytes:
-    root = etree.Element(f"{{{MD}}}EntityDescriptor",
-                         nsmap={"md": MD, "ds": DS, "saml": SAML, "alg": ALG}, entityID=entity_id)
-    # The algorithms our verifier accepts: without them Shibboleth SP signs its query with
-    # RSA-SHA1, which we refuse.
-    extensions = etree.SubElement(root, f"{{{MD}}}Extensions")
-    for digest in DIGEST_METHODS:
-        etree.SubElement(extensions, f"{{{ALG}}}DigestMethod", Algorithm=digest)
-    for method in SIGNATURE_METHODS:
-        etree.SubElement(extensions, f"{{{ALG}}}SigningMethod", Algorithm=method)
+def aa_metadata(entity_id: str, soap_url: str, keys: AaKeys, now: dt.datetime | None = None) -> bytes:
+    """`now` stamps validUntil/cacheDuration (samlkit.mdprofile) on the served document."""
+    root = entity_descriptor(entity_id, now)
     aa = etree.SubElement(root, f"{{{MD}}}AttributeAuthorityDescriptor",
                           protocolSupportEnumeration=SAMLP)
     for pair in keys.signing:
-        _key_descriptor(aa, "signing", pair)
+        key_descriptor(aa, pair, "signing")
     for pair in keys.encryption:
-        _key_descriptor(aa, "encryption", pair)
+        # #10.8: an EncryptedID is accepted with AES-GCM only; the EncryptionMethods make
+        # standard SPs (Shibboleth SP 3 encrypts with AES-256-CBC otherwise) use it.
+        key_descriptor(aa, pair, "encryption")
     etree.SubElement(aa, f"{{{MD}}}AttributeService", Binding=BINDING_SOAP, Location=soap_url)
     for name_format in (NAMEID_UNSPECIFIED, NAMEID_PERSISTENT):
         etree.SubElement(aa, f"{{{MD}}}NameIDFormat").text = name_format
@@ -59,14 +50,3 @@ def aa_metadata(entity_id: str, soap_url: str, keys: AaKeys) -> bytes:
         etree.SubElement(aa, f"{{{SAML}}}Attribute", Name=name, NameFormat=ATTRNAME_URI,
                          FriendlyName=friendly)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def _key_descriptor(parent: etree._Element, use: str, pair: KeyPair) -> None:
-    descriptor = etree.SubElement(parent, f"{{{MD}}}KeyDescriptor", use=use)
-    data = etree.SubElement(etree.SubElement(descriptor, f"{{{DS}}}KeyInfo"), f"{{{DS}}}X509Data")
-    etree.SubElement(data, f"{{{DS}}}X509Certificate").text = cert_der_b64(pair.certificate)
-    if use == "encryption":
-        # #10.8: an EncryptedID is accepted with AES-GCM only; saying so makes standard SPs
-        # (Shibboleth SP 3 encrypts with AES-256-CBC otherwise) use it.
-        for method in (*_CONTENT_ENCRYPTION, *KEY_TRANSPORT_METHODS):
-            etree.SubElement(descriptor, f"{{{MD}}}EncryptionMethod", Algorithm=method)

@@ -49,12 +49,12 @@ def create_front_door(db: Engine, keys: AaKeys, registry: SpRegistry, store: One
         max_skew=max_skew, validity=validity, max_bytes=max_query_bytes,
         sign_response=sign_response)
     soap = SoapEndpoint(authority, max_bytes=max_query_bytes, https_only=https_only)
-    metadata = aa_metadata(entity_id, soap_url, keys)
     bp = Blueprint("aa", __name__, url_prefix="/aa")
 
     @bp.get("/metadata")
     def metadata_view() -> Response:
-        return Response(metadata, mimetype=METADATA_TYPE)
+        return Response(aa_metadata(entity_id, soap_url, keys, authority.now()),
+                        mimetype=METADATA_TYPE)
 
     @bp.post("/soap")
     def soap_view():

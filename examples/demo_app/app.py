@@ -12,6 +12,7 @@ authority answers now), POST /logout and the single-logout endpoint /slo.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import urllib.error
@@ -70,14 +71,14 @@ def create_app(*, base_url: str, certs_dir: str | os.PathLike[str], secret_key: 
     base = base_url.rstrip("/")
     me = entity_id(base)
     keypair = demo_keypair(certs_dir)
-    metadata = sp_metadata(base, keypair)
     aa_soap, aa_metadata = f"{base}/aa/soap", f"{base}/aa/metadata"
     app = Flask("demo_app")
     authority: list[aa_client.Authority] = []
 
     @app.get("/metadata")
     def metadata_view() -> Response:
-        return Response(metadata, mimetype="application/samlmetadata+xml")
+        return Response(sp_metadata(base, keypair, dt.datetime.now(dt.UTC)),
+                        mimetype="application/samlmetadata+xml")
 
     @app.route("/", methods=["GET", "POST"])
     def rights_page() -> tuple[str, int]:

@@ -1,6 +1,7 @@
 """demo-app's key and its registration file, metadata/sp/demo-app.xml (demo mode only)."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -21,12 +22,14 @@ def demo_keypair(certs_dir: str | os.PathLike[str]) -> KeyPair:
     return ensure_dev_keypair(certs_dir, APP_CODE, "lb-idbeheer demo-app")
 
 
-def sp_metadata(base_url: str, keypair: KeyPair) -> bytes:
+def sp_metadata(base_url: str, keypair: KeyPair, now: dt.datetime | None = None) -> bytes:
+    """`now` for the copy served at its entityID (validUntil); the registered file has none."""
     base = base_url.rstrip("/")
     # The single-logout endpoint: the bridge signs demo-app out when the person signs out
     # elsewhere, and answers demo-app's own LogoutRequest there.
     return _sp_metadata(entity_id(base), f"{base}/{APP_CODE}/acs", [keypair],
-                        slo_url=f"{base}/{APP_CODE}/slo", slo_binding=BINDING_HTTP_REDIRECT)
+                        slo_url=f"{base}/{APP_CODE}/slo", slo_binding=BINDING_HTTP_REDIRECT,
+                        now=now)
 
 
 def ensure_demo_app(metadata_dir: str | os.PathLike[str], certs_dir: str | os.PathLike[str],

@@ -15,6 +15,7 @@ from samlkit.bindings import Received, verify_redirect_signature
 from samlkit.encryption import encrypt_assertion
 from samlkit.keys import KeyPair
 from samlkit.logout import logout_response
+from samlkit.mdprofile import entity_descriptor, key_descriptor
 from samlkit.replay import OneTimeStore
 from samlkit.samlxml import (
     AUTHN_FAILED,
@@ -26,7 +27,6 @@ from samlkit.samlxml import (
     bearer_assertion,
     el,
     issuer_of,
-    key_descriptor,
     name_id,
     new_id,
     response,
@@ -75,8 +75,10 @@ class DevEid:
     def entity_id(self) -> str:
         return self.base_url + "/dev-eid/metadata"
 
-    def metadata(self) -> bytes:
-        root = el(None, "md:EntityDescriptor", entityID=self.entity_id)
+    def metadata(self, now: dt.datetime | None = None) -> bytes:
+        """`now` for the copy served at /dev-eid/metadata (SAML2Int: validUntil); the bridge's
+        own copy in metadata/upstream/ has none."""
+        root = entity_descriptor(self.entity_id, now)
         idp = el(root, "md:IDPSSODescriptor", protocolSupportEnumeration=SAML2,
                  WantAuthnRequestsSigned="true")
         key_descriptor(idp, self.keypair, "signing")

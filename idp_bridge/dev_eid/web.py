@@ -29,7 +29,7 @@ def blueprint(dev_eid: DevEid, register: NationalRegister, max_bytes: int) -> Bl
 
     @bp.get("/metadata")
     def metadata():
-        return Response(dev_eid.metadata(), mimetype="application/samlmetadata+xml")
+        return Response(dev_eid.metadata(dev_eid.clock()), mimetype="application/samlmetadata+xml")
 
     @bp.get("/sso")
     def sso():

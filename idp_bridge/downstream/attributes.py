@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from attribute_authority.clock import local_day
 from attribute_authority.rights_query import active_rights
 from samlkit.samlxml import ATTRIBUTE
+from samlkit.spmetadata import PAIRWISE_ID, SUBJECT_ID
 
+from ..pairwise import PairwiseNameIds
 from ..person import EMPLOYEE, SignedInPerson
 
 
@@ -32,3 +34,13 @@ def release(session: Session, person: SignedInPerson, app_code: str,
         rights = active_rights(session, person.rrn, app_code, local_day(now), [capacity.government])
         released.append(("right", rights))
     return [(ATTRIBUTE + name, values) for name, values in released]
+
+
+def subject_identifiers(name_ids: PairwiseNameIds, app_code: str, rrn: str, scope: str, *,
+                        subject_id: bool) -> list[tuple[str, list[str]]]:
+    """SAML V2.0 Subject Identifier Attributes: pairwise-id always, subject-id when the
+    application's metadata asks for it (`SpMetadata.wants_subject_id`)."""
+    released = [(PAIRWISE_ID, [name_ids.pairwise_id(app_code, rrn, scope)])]
+    if subject_id:
+        released.append((SUBJECT_ID, [name_ids.subject_id(rrn, scope)]))
+    return released

@@ -117,7 +117,9 @@ class SamlFrontEnd:
     def metadata(self) -> bytes:
         return idp_metadata(self.entity_id, self.sso_url, self.slo_url,
                             [k for k in (self.deps.keys.idp, self.deps.keys.idp_next) if k],
-                            self.config.want_authn_requests_signed)
+                            self.config.want_authn_requests_signed, now=self.core.clock(),
+                            error_url=self.config.url("/idp/help"),
+                            subject_scope=self.config.subject_scope)
 
     # -- sign-in -------------------------------------------------------------------------------
 
@@ -142,6 +144,10 @@ class SamlFrontEnd:
         now = self.core.clock()
         with self.core.read_db() as db:
             released = attributes.release(db, person, pending.app_code, now)
+        sp = self.deps.sp_registry.by_app_code(pending.app_code)
+        released += attributes.subject_identifiers(
+            self.name_ids, pending.app_code, person.rrn, self.config.subject_scope,
+            subject_id=sp is not None and sp.wants_subject_id)
         if saml.name_id_format == NAMEID_TRANSIENT:
             name_id = self.name_ids.transient_name_id(pending.app_code, person.rrn)
         else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from dataclasses import asdict, dataclass
 
 from lxml import etree
@@ -37,6 +38,8 @@ from samlkit.spmetadata import SpMetadata, SpRegistry
 from ..core import PendingRequest
 from ..errors import RequestRefused, reason_of
 from ..i18n import lazy_gettext as _l
+
+log = logging.getLogger(__name__)
 
 PROTOCOL = "saml"
 
@@ -84,6 +87,7 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
     if sp is None:
         raise RequestRefused("unknown_application", f"issuer {issuer_of(root)!r} is not registered",
                              message=_l("Deze toepassing is niet aangesloten bij het gebruikersbeheer."))
+    sp = _current(registry, sp, now)
     saml = SamlRequest(sp_entity_id=sp.entity_id, request_id=root.get("ID"),
                        acs_url=_acs_url(root, sp), relay_state=message.relay_state)
     pending = _pending(sp.app_code, saml, root)
@@ -103,6 +107,22 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
         raise AnswerableRefusal("stale_request", f"IssueInstant {root.get('IssueInstant')}", pending)
     saml = dataclasses.replace(saml, name_id_format=_name_id_format(root, pending))
     return dataclasses.replace(pending, continuation=asdict(saml))
+
+
+def _current(registry: SpRegistry, sp: SpMetadata, now: dt.datetime) -> SpMetadata:
+    """The application's metadata if still valid (a copy registered a moment ago counts);
+    past its validUntil it is refused on our page: its endpoints are no longer vouched for."""
+    try:
+        sp.check_current(now)
+    except SamlSecurityError as exc:
+        fresh = registry.renewed(sp)
+        if fresh is not None:
+            return _current(registry, fresh, now)
+        log.warning("AuthnRequest of %s refused: %s", sp.app_code, exc.message)
+        raise RequestRefused(exc.reason, exc.message, message=_l(
+            "De registratie van deze toepassing is verlopen. Meld dit aan de beheerder van de "
+            "toepassing; die laat haar metadata vernieuwen.")) from None
+    return sp
 
 
 def _name_id_format(root: etree._Element, pending: PendingRequest) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from attribute_authority.clock import local_day
@@ -25,7 +26,7 @@ def acr_of(method: str) -> str:
     return ACR + method
 
 
-def person_claims(db: Session, person: SignedInPerson, client_id: str, scopes: list[str],
+def person_claims(db: Session | Connection, person: SignedInPerson, client_id: str, scopes: list[str],
                   sub: str, now: dt.datetime) -> dict[str, Any]:
     """Everything but the token's own (iss, aud, exp, iat, nonce)."""
     claims: dict[str, Any] = {"sub": sub, "acr": acr_of(person.method), "amr": AMR.get(person.method, []),
@@ -44,7 +45,8 @@ def person_claims(db: Session, person: SignedInPerson, client_id: str, scopes: l
     return claims
 
 
-def live_rights(db: Session, person: SignedInPerson, client_id: str, now: dt.datetime) -> list[str]:
+def live_rights(db: Session | Connection, person: SignedInPerson, client_id: str,
+                now: dt.datetime) -> list[str]:
     capacity = person.capacity
     if capacity is None or capacity.kind != EMPLOYEE or not capacity.government:
         return []

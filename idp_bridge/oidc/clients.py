@@ -1,7 +1,11 @@
-"""Registered OIDC clients, read from the catalog at each request (a newly registered client
-works on the next request), and client authentication at the token and introspection
-endpoints: `client_secret_basic`, or `private_key_jwt` (RFC 7523) verified with the client's
-registered JWKS, its `jti` used once in the shared store."""
+"""Registered OIDC clients, read from the catalog at each request (a newly registered or
+changed client works on the next request), and client authentication at the token and
+introspection endpoints: `client_secret_basic`, or `private_key_jwt` (RFC 7523) verified with
+the client's registered JWKS, its `jti` used once in the shared store.
+
+The read is one compiled statement on a bare read-only connection; what is built from it
+(the `Client` and its parsed keys) is kept per client while the registration reads the same,
+so an unchanged client costs that read and a comparison."""
 from __future__ import annotations
 
 import base64
@@ -14,7 +18,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import unquote_plus
 
@@ -24,6 +28,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy.orm import Session, sessionmaker
 
 from attribute_authority import oidc_clients
+from attribute_authority.db import read_only
 from samlkit.replay import OneTimeStore
 
 from .errors import InvalidClientError, InvalidRequestError
@@ -43,8 +48,6 @@ _JWKS_URI_TTL = 300
 @dataclass(frozen=True)
 class Client:
     client_id: str
-    name: str
-    capacity: str
     redirect_uris: tuple[str, ...]
     post_logout_redirect_uris: tuple[str, ...]
     scopes: tuple[str, ...]
@@ -52,7 +55,17 @@ class Client:
     jwks_uri: str | None
     has_secret: bool
     backchannel_logout_uri: str | None
-    public: bool = False  # no credentials: names itself by client_id, proves codes with PKCE
+    secret_hash: str | None = field(default=None, repr=False)
+
+    @property
+    def confidential(self) -> bool:
+        """Authenticates at the token endpoint (a secret or a registered key)."""
+        return self.has_secret or self.jwks is not None or self.jwks_uri is not None
+
+    @property
+    def public(self) -> bool:
+        """No credentials: names itself by client_id, proves its codes with PKCE."""
+        return not self.confidential
 
     @property
     def auth_method(self) -> str:
@@ -64,29 +77,36 @@ class Client:
 class ClientDirectory:
     def __init__(self, db: sessionmaker[Session], store: OneTimeStore, *, token_url: str,
                  issuer: str, clock, skew: dt.timedelta) -> None:
-        self._db = db
+        self._engine = read_only(db.kw["bind"])
         self._store = store
         self._audiences = [token_url, issuer]
         self._clock = clock
         self._skew = int(skew.total_seconds())
         self._jwks_cache: dict[str, tuple[float, dict]] = {}
         self._lock = threading.Lock()
+        # client_id -> (the registration as read, the Client made of it, its parsed keys)
+        self._built: dict[str, tuple[tuple, Client, list[KeySet]]] = {}
 
     def get(self, client_id: str | None) -> Client | None:
         if not client_id or len(client_id) > 60:
             return None
-        with self._db() as session:
-            row = oidc_clients.client_for(session, client_id)
-            if row is None:
-                return None
-            return Client(client_id=row.application.code, name=row.application.name,
-                          capacity=row.application.capacity,
-                          redirect_uris=tuple(row.redirect_uris),
-                          post_logout_redirect_uris=tuple(row.post_logout_redirect_uris or ()),
-                          scopes=tuple(row.scopes), jwks=row.jwks, jwks_uri=row.jwks_uri,
-                          has_secret=bool(row.secret_hash),
-                          backchannel_logout_uri=row.backchannel_logout_uri,
-                          public=oidc_clients.is_public(row))
+        with self._engine.connect() as connection:
+            row = oidc_clients.client_row(connection, client_id)
+        if row is None:
+            return None
+        values = tuple(row)
+        built = self._built.get(client_id)
+        if built is not None and built[0] == values:
+            return built[1]
+        client = Client(client_id=row.code, redirect_uris=tuple(row.redirect_uris),
+                        post_logout_redirect_uris=tuple(row.post_logout_redirect_uris or ()),
+                        scopes=tuple(row.scopes), jwks=row.jwks, jwks_uri=row.jwks_uri,
+                        has_secret=bool(row.secret_hash), backchannel_logout_uri=row.backchannel_logout_uri,
+                        secret_hash=row.secret_hash)
+        if len(self._built) > 1000:  # registrations are few; a bound all the same
+            self._built.clear()
+        self._built[client_id] = (values, client, [])
+        return client
 
     def authenticate(self, form: Mapping[str, str], authorization: str | None) -> Client:
         """The calling client, proven; otherwise `invalid_client` (401). A public client is
@@ -109,10 +129,7 @@ class ClientDirectory:
         except (binascii.Error, UnicodeDecodeError, ValueError):
             raise InvalidClientError(description="malformed Basic credentials", status_code=401) from None
         client = self.get(client_id)
-        with self._db() as session:
-            row = oidc_clients.client_for(session, client_id) if client else None
-            ok = row is not None and oidc_clients.secret_matches(row, secret)
-        if not ok or client is None:
+        if client is None or not oidc_clients.secret_hash_matches(client.secret_hash, secret):
             raise InvalidClientError(description="unknown client or wrong secret", status_code=401)
         return client
 
@@ -157,7 +174,18 @@ class ClientDirectory:
         return client
 
     def _keys(self, client: Client) -> KeySet:
-        jwks = client.jwks if client.jwks is not None else self._fetch(client.jwks_uri or "")
+        if client.jwks is not None:
+            built = self._built.get(client.client_id)
+            if built is not None and built[1] is client and built[2]:
+                return built[2][0]  # parsed once per registration as read
+            keys = self._parse(client.jwks)
+            if built is not None and built[1] is client:
+                built[2][:] = [keys]
+            return keys
+        return self._parse(self._fetch(client.jwks_uri or ""))
+
+    @staticmethod
+    def _parse(jwks: dict) -> KeySet:
         try:
             return _key_set(json.dumps(jwks, sort_keys=True))
         except (JoseError, ValueError, TypeError):

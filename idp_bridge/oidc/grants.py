@@ -4,8 +4,12 @@ token is a key; the token itself is never stored nor logged.
 
 Everything issued from one authorization belongs to one *grant* (`gid`). A code is used once
 (`take`); a second use revokes the grant, so the tokens the first use issued stop working
-(RFC 6749 4.1.2). Logging out of the bridge session revokes the grants of that session: the
-refresh tokens are bound to it.
+(RFC 6749 4.1.2). Logging out of the bridge session revokes the grants of that session.
+
+Refresh tokens are bound to the core session (`Grant.session`; the token endpoint asks the
+core whether it still lives) and rotate: each is used once and the answer carries the next,
+of the same grant; a refresh token used a second time revokes the whole grant, the tokens
+its first use issued included (OAuth 2.0 Security BCP, RFC 9700 4.14.2).
 """
 from __future__ import annotations
 
@@ -19,8 +23,8 @@ from samlkit.replay import OneTimeStore
 
 CODE_TTL = 60
 ACCESS_TTL = 300
-_CODE, _USED, _ACCESS, _REFRESH, _REVOKED = ("oidc:code:", "oidc:code-used:", "oidc:at:",
-                                             "oidc:rt:", "oidc:revoked:")
+_CODE, _USED, _ACCESS, _REFRESH, _REFRESH_USED, _REVOKED = (
+    "oidc:code:", "oidc:code-used:", "oidc:at:", "oidc:rt:", "oidc:rt-used:", "oidc:revoked:")
 
 
 @dataclass
@@ -33,7 +37,8 @@ class Grant:
     gid: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     kind: str = "user"  # "user" (authorization code) or "client" (client_credentials)
     person: dict[str, Any] | None = None  # SignedInPerson.to_dict()
-    sid: str | None = None  # the bridge session's OIDC session ID
+    sid: str | None = None  # the bridge session's OIDC session ID for this client (`session_sid`)
+    session: str | None = None  # the core session's ID (server-side only, never sent)
     redirect_uri: str | None = None
     nonce: str | None = None
     code_challenge: str | None = None
@@ -49,6 +54,16 @@ class Grant:
     @classmethod
     def from_json(cls, text: str) -> Grant:
         return cls(**json.loads(text))
+
+
+def session_sid(core_id: str | None, client_id: str) -> str | None:
+    """The OIDC `sid` of one sign-in session towards one client: the same for every ID token
+    and logout_token of that session to that client, different for each client (pairwise:
+    two applications cannot link their sessions by it), and the core session's ID cannot be
+    read back from it."""
+    if core_id is None:
+        return None
+    return hashlib.sha256(f"lb-idbeheer oidc sid|{client_id}|{core_id}".encode()).hexdigest()[:32]
 
 
 def _h(token: str) -> str:
@@ -100,11 +115,16 @@ class Grants:
         return token
 
     def redeem_refresh_token(self, token: str) -> Grant | None:
-        """Refresh tokens rotate: each is used once, the answer carries the next."""
+        """The grant of an unused refresh token; None for an unknown, expired or reused one
+        (a reuse revokes the grant: whoever holds the next token loses it too)."""
         raw = self._store.take(_REFRESH + _h(token))
         if raw is None:
+            used = self._store.get(_REFRESH_USED + _h(token))
+            if used is not None:
+                self.revoke(used)
             return None
         grant = Grant.from_json(raw)
+        self._store.put(_REFRESH_USED + _h(token), grant.gid, self._revoke_ttl)
         return None if self.revoked(grant.gid, grant.sid) else grant
 
     def revoke(self, gid: str) -> None:

@@ -40,6 +40,7 @@ def install(app: Flask, deps: BridgeDeps, extra=None) -> Provider:
     provider = provider_for(deps)
     app.extensions["idp_bridge.oidc"] = provider
     bridge = app.extensions["idp_bridge"]
+    provider.session_alive = bridge.core.session_alive
     front_end = OidcFrontEnd(provider, bridge.core)
     bridge.add_front_end(PROTOCOL, front_end)
     logout = OidcLogout(provider, bridge.core)
@@ -70,7 +71,10 @@ def install(app: Flask, deps: BridgeDeps, extra=None) -> Provider:
                 return logout.reply(reply, False) if reply else bridge.respond(SignedOut(partial=False))
             if reply is None:
                 reply = Reply("signed-out-page", "")  # no reply handler: the signed-out page
-            return bridge.respond(bridge.core.logout_asked(protocol=PROTOCOL, peer=client_id, reply=reply))
+            # Every OIDC application of the session gets its logout_token, the asking one too
+            # (peer None excludes nobody): the redirect back reaches only the browser's
+            # session at the application, the logout_token every session of it with that sid.
+            return bridge.respond(bridge.core.logout_asked(protocol=PROTOCOL, peer=None, reply=reply))
 
         if extra is not None:
             extra(bp)

@@ -3,8 +3,10 @@ grants store, the bridge's read-only database and pairwise identifiers, and the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..pairwise import PairwiseNameIds
@@ -25,6 +27,13 @@ class Provider:
     name_ids: PairwiseNameIds
     clock: object  # () -> aware datetime
     lifetime: dt.timedelta
+    # Whether a core session still lives (`SignInCore.session_alive`), set when mounted.
+    session_alive: Callable[[str | None], bool] = lambda _core_id: False
+
+    def connect(self) -> Connection:
+        """A bare read-only connection (one statement's reads, e.g. the live rights: no ORM
+        session around it)."""
+        return self.read_db.kw["bind"].connect()
 
     def url(self, path: str) -> str:
         return self.issuer + path

@@ -42,7 +42,7 @@ class UserInfoEndpoint:
         if grant.kind != "user" or grant.person is None:
             raise InsufficientScope(description="userinfo needs a token of a signed-in person")
         person = SignedInPerson.from_dict(grant.person)
-        with provider.read_db() as db:
+        with provider.connect() as db:
             claims = person_claims(db, person, grant.client_id, grant.scopes,
                                    subject(provider.name_ids, grant.client_id, person.rrn), provider.now())
         for token_only in ("acr", "amr", "auth_time"):
@@ -70,7 +70,7 @@ class IntrospectionEndpoint:
             person = SignedInPerson.from_dict(grant.person)
             answer["sub"] = subject(provider.name_ids, grant.client_id, person.rrn)
             if "rights" in grant.scopes:
-                with provider.read_db() as db:
+                with provider.connect() as db:
                     answer["rights"] = live_rights(db, person, grant.client_id, provider.now())
         return answer
 

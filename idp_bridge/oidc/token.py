@@ -1,5 +1,14 @@
 """The token endpoint (RFC 6749 section 3.2): client authentication, then one class per
-grant type, Authlib's shape. Every refusal is an OAuth error JSON; answers are `no-store`."""
+grant type, Authlib's shape. Every refusal is an OAuth error JSON; answers are `no-store`.
+
+Refresh tokens: every confidential client gets one with its tokens, bound to the bridge
+session (`grants`): it works while the person's sign-in session lives and not a moment after
+(logout, idle timeout, lifetime: R12), so it is an *online* refresh token, a way to renew
+the short-lived access and ID tokens (and the live rights in them, R8) while the person is
+signed in. `offline_access` (OIDC Core 11: access while the person is *not* signed in) is not
+offered: it would outlive the session, which the bridge's rules do not allow; Core 11 lets the
+OP issue refresh tokens in other contexts, and an `offline_access` asked for is ignored.
+Public clients (no client authentication) get none."""
 from __future__ import annotations
 
 import hmac
@@ -23,7 +32,7 @@ CLIENT_SCOPES = ("rights", "rrn")  # what a back-end token (client_credentials) 
 def id_token(provider: Provider, grant: Grant, person: SignedInPerson) -> str:
     now = provider.epoch()
     sub = subject(provider.name_ids, grant.client_id, person.rrn)
-    with provider.read_db() as db:
+    with provider.connect() as db:
         claims = person_claims(db, person, grant.client_id, grant.scopes, sub, provider.now())
     claims.update(iss=provider.issuer, aud=grant.client_id, azp=grant.client_id, iat=now,
                   exp=now + ID_TOKEN_TTL, sid=grant.sid)
@@ -32,14 +41,14 @@ def id_token(provider: Provider, grant: Grant, person: SignedInPerson) -> str:
     return provider.keys.sign(claims)
 
 
-def _user_tokens(provider: Provider, grant: Grant) -> dict[str, Any]:
+def _user_tokens(provider: Provider, client: Client, grant: Grant) -> dict[str, Any]:
     assert grant.person is not None
     person = SignedInPerson.from_dict(grant.person)
     now = provider.epoch()
     answer = {"access_token": provider.grants.new_access_token(grant, now), "token_type": "Bearer",
               "expires_in": ACCESS_TTL, "scope": " ".join(grant.scopes),
               "id_token": id_token(provider, grant, person)}
-    refresh = provider.grants.new_refresh_token(grant, now)
+    refresh = provider.grants.new_refresh_token(grant, now) if client.confidential else None
     if refresh:
         answer["refresh_token"] = refresh
     return answer
@@ -64,7 +73,7 @@ class AuthorizationCodeGrant:
                 raise InvalidGrantError(description="code_verifier does not match the code_challenge")
         elif form.get("code_verifier") or client.public:
             raise InvalidGrantError(description="code_verifier without a code_challenge")
-        return _user_tokens(provider, grant)
+        return _user_tokens(provider, client, grant)
 
 
 class RefreshTokenGrant:
@@ -72,14 +81,21 @@ class RefreshTokenGrant:
 
     def __call__(self, provider: Provider, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
         grant = provider.grants.redeem_refresh_token(require(form, "refresh_token"))
-        if grant is None or grant.client_id != client.client_id:
+        if grant is not None and grant.client_id != client.client_id:
+            provider.grants.revoke(grant.gid)  # another client holds it: leaked, the grant ends
+            grant = None
+        if grant is None:
             raise InvalidGrantError(description="refresh_token unknown, used, revoked or of another client")
+        if not provider.session_alive(grant.session):
+            provider.grants.revoke(grant.gid)
+            raise InvalidGrantError(description="the sign-in session of this refresh_token has ended")
         if form.get("scope"):
             asked = form["scope"].split()
             if not set(asked) <= set(grant.scopes):
                 raise InvalidScopeError(description="a refresh cannot widen the scopes")
             grant.scopes = [s for s in grant.scopes if s in asked]
-        return _user_tokens(provider, grant)
+        grant.nonce = None  # a refresh is no authentication request (OIDC Core 12.2, errata)
+        return _user_tokens(provider, client, grant)
 
 
 class ClientCredentialsGrant:

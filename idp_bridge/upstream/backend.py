@@ -56,14 +56,15 @@ class SamlBackend:
         self.entity_id = self.config.url("/sp/metadata")
         self.acs_url = self.config.url("/sp/acs")
         self.slo_url = self.config.url("/sp/slo")
-        self.peer = UpstreamPeer(deps.metadata_dir / "upstream", self.config.upstream_entity_id)
+        self.peer = UpstreamPeer(deps.metadata_dir / "upstream", self.config.upstream_entity_id,
+                                 clock=core.clock)
         core.register_upstream_hop(self.logout_hop)
         core.register_reply(UPSTREAM, self.logout_reply)
 
     def metadata(self) -> bytes:
         return sp_metadata(self.entity_id, self.acs_url, self.slo_url,
                            [k for k in (self.deps.keys.sp, self.deps.keys.sp_next) if k],
-                           list(self.deps.keys.sp_decryption))
+                           list(self.deps.keys.sp_decryption), now=self.core.clock())
 
     # -- sign-in -------------------------------------------------------------------------------
 

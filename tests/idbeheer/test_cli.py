@@ -136,6 +136,21 @@ _PAYROLL = ('<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata
             '</md:EntityDescriptor>')
 
 
+def test_register_refuses_expired_metadata(cli, tmp_path):
+    """Issue 11.1: metadata past its validUntil is refused at registration (and at use)."""
+    expired = tmp_path / "expired.xml"
+    expired.write_text(_PAYROLL.format(acs="acs").replace(
+        "<md:EntityDescriptor ", '<md:EntityDescriptor validUntil="2020-01-01T00:00:00Z" ', 1))
+    message = refused(cli("app", "register", "payroll", "--name", "Loon", "--metadata",
+                          str(expired), "--as", DINA, ok=False))
+    assert "expired at 2020-01-01T00:00:00Z" in message
+    assert not (tmp_path / "metadata" / "sp" / "payroll.xml").exists()
+    current = tmp_path / "current.xml"
+    current.write_text(_PAYROLL.format(acs="acs").replace(
+        "<md:EntityDescriptor ", '<md:EntityDescriptor validUntil="2999-01-01T00:00:00Z" ', 1))
+    cli("app", "register", "payroll", "--name", "Loon", "--metadata", str(current), "--as", DINA)
+
+
 def test_register_refuses_metadata_with_doctype(cli, tmp_path):
     bad = tmp_path / "bad.xml"
     bad.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]><x/>')

@@ -10,15 +10,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 from support import BART, MERELBEKE
-from support.apache_oidc import ApacheOidc, IdbeheerServer, claims_of
+from support.apache_oidc import ApacheOidc, claims_of
 from support.http_browser import HttpBrowser, walk
-
-
-@pytest.fixture(scope="module")
-def server(databases, register, tmp_path_factory):
-    running = IdbeheerServer(tmp_path_factory.mktemp("oidc-rp-server"), databases.seeded(register)).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,12 @@
 """Interop with a SAML SP that is not pysaml2: Debian's SimpleSAMLphp 1.19 as a target
 application of the bridge.
 
-The all-in-one app (idbeheer.app.create_app, demo mode) serves over real HTTP on a loopback
-port; SimpleSAMLphp runs under PHP's built-in server with a configuration written here: an
-authsource `default-sp` that signs its AuthnRequests (RSA-SHA256, HTTP-Redirect) and trusts the
-bridge from its live /idp/metadata. SimpleSAMLphp is registered with the bridge by the metadata
-it publishes itself, as any integrator would. A protected page calls `requireAuth()` and prints
-what SimpleSAMLphp accepted; `requests` plays the browser.
+The bridge is `idbeheer run` (support.interop); SimpleSAMLphp runs under PHP's built-in server
+with a configuration written here: an authsource `default-sp` that signs its AuthnRequests
+(RSA-SHA256, HTTP-Redirect) and trusts the bridge from its live /idp/metadata. SimpleSAMLphp is
+registered with `idbeheer app register` by the metadata it publishes itself, as any integrator
+would, while the bridge serves, and signed in through at once. A protected page calls
+`requireAuth()` and prints what SimpleSAMLphp accepted; `requests` plays the browser.
 
 CI needs: apt-get install -y simplesamlphp php-cli php-xml php-mbstring php-curl
 """
@@ -16,27 +16,23 @@ import json
 import secrets
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import lxml.etree
-import lxml.html
 import pytest
 import requests
 from sqlalchemy import select
-from support import AN, DINA, MERELBEKE, actor, free_port
+from support import AN, MERELBEKE, free_port
 from support.aa import envelope, query, read, signed
-from werkzeug.serving import make_server
+from support.http_browser import HttpBrowser, walk
+from support.interop import IdbeheerServer, hops, redirected_to, sign_out_at_bridge
+from support.processes import stop, wait_for
 
-from attribute_authority import catalog, grants
 from attribute_authority.db import make_engine, session_factory
 from attribute_authority.models import SignInEvent
-from idbeheer.app import create_app
-from idbeheer.settings import from_env
 from samlkit.keys import KeyPair, ensure_dev_keypair
 
 pytestmark = pytest.mark.interop
@@ -279,135 +275,40 @@ def write_config(home: Path, base: str, bridge_metadata: bytes, keypair: KeyPair
     return entity_id
 
 
-def wait_for(url: str, process: subprocess.Popen, what: str, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{what} exited with {process.returncode}")
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise AssertionError(f"{what} did not answer at {url} within {seconds} s")
+# -- the bridge and SimpleSAMLphp -------------------------------------------------------------
 
-
-# -- the bridge ----------------------------------------------------------------------------------
-
-@dataclass
-class Bridge:
-    base: str
-    app: object
-    db: object
-
-    @property
-    def registry(self):
-        return self.app.extensions["idbeheer.sp_registry"]
-
-    @property
-    def metadata_dir(self) -> Path:
-        return self.app.extensions["idbeheer.settings"].metadata_dir
-
-
-@pytest.fixture
-def bridge(databases, register, tmp_path) -> Iterator[Bridge]:
-    home = tmp_path / "idbeheer"
-    url = databases.seeded(register)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = from_env({
-        "IDBEHEER_HOME": str(home), "IDBEHEER_DATABASE_URL": url, "IDBEHEER_BASE_URL": base,
-        "IDBEHEER_CERTS_DIR": str(home / "certs"), "IDBEHEER_METADATA_DIR": str(home / "metadata"),
-    })
-    app = create_app(settings)
-    engine = make_engine(url)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Bridge(base, app, session_factory(engine))
-    finally:
-        server.shutdown()
-        thread.join(5)
-        engine.dispose()
-
-
-@pytest.fixture
-def simplesamlphp(bridge, tmp_path) -> Iterator[SimpleSamlPhp]:
-    """SimpleSAMLphp under `php -S`, configured as an SP of the bridge; stopped at teardown."""
+@pytest.fixture(scope="module")
+def simplesamlphp(server, tmp_path_factory) -> Iterator[SimpleSamlPhp]:
+    """SimpleSAMLphp under `php -S`, configured as an SP of the bridge; stopped by pid."""
     php = require_simplesamlphp()
-    home = tmp_path / "simplesamlphp"
+    tmp = tmp_path_factory.mktemp("ssp")
+    home = tmp / "simplesamlphp"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    keypair = ensure_dev_keypair(tmp_path / "ssp-keys", "ssp", "SimpleSAMLphp interop SP")
-    bridge_metadata = requests.get(bridge.base + "/idp/metadata", timeout=TIMEOUT)
-    assert bridge_metadata.status_code == 200
-    entity_id = write_config(home, base, bridge_metadata.content, keypair)
+    keypair = ensure_dev_keypair(tmp / "ssp-keys", "ssp", "SimpleSAMLphp interop SP")
+    entity_id = write_config(home, base, server.metadata("idp"), keypair)
     env = {"PATH": "/usr/bin:/bin", "SIMPLESAMLPHP_CONFIG_DIR": str(home / "config"),
            "SSP_WWW": str(SSP_ROOT / "www"), "SSP_OVERLAY": str(home / "app")}
-    output = open(home / "php-server.log", "wb")
+    log = home / "php-server.log"
     process = subprocess.Popen(
         [php, "-d", "display_errors=0", "-d", "log_errors=1", "-d", "error_reporting=E_ALL & ~E_DEPRECATED",
          "-S", f"127.0.0.1:{port}", "-t", str(SSP_ROOT / "www"), str(home / "router.php")],
-        env=env, stdout=output, stderr=subprocess.STDOUT, cwd=home)
-    ssp = SimpleSamlPhp(base, home, entity_id, keypair)
+        env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=home)
     try:
-        wait_for(base + "/app/status.php", process, "php -S (SimpleSAMLphp)")
-        yield ssp
+        wait_for(base + "/app/status.php", process, log, seconds=15)
+        yield SimpleSamlPhp(base, home, entity_id, keypair)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        output.close()
+        stop(process)
 
 
-@pytest.fixture
-def registered(bridge, simplesamlphp) -> SimpleSamlPhp:
-    """SimpleSAMLphp registered as application `ssp`: its own metadata in metadata/sp/ssp.xml,
-    its catalog row (capacity employee) with right `ssp-user`, granted to An in Merelbeke-Melle."""
-    answer = requests.get(simplesamlphp.metadata_url, timeout=TIMEOUT)
-    assert answer.status_code == 200, answer.text[:2000]
-    try:
-        root = lxml.etree.fromstring(answer.content)
-    except lxml.etree.XMLSyntaxError as exc:
-        raise AssertionError(f"SimpleSAMLphp's metadata is not XML ({exc}): {answer.text[:3000]}") from None
-    assert root.get("entityID") == simplesamlphp.entity_id
-    sp_dir = bridge.metadata_dir / "sp"
-    sp_dir.mkdir(parents=True, exist_ok=True)
-    (sp_dir / "ssp.xml").write_bytes(answer.content)
-    with bridge.db() as session, session.begin():
-        dina = actor(session, DINA)
-        catalog.register_application(session, dina, "ssp", "SimpleSAMLphp interop", capacity="employee")
-        catalog.add_right(session, dina, "ssp-user", "ssp", "SimpleSAMLphp user", max_days=365)
-        grants.add(session, dina, AN, MERELBEKE, "ssp-user", reason="interop test")
-    bridge.registry.reload()  # the admin action after registering (otherwise: within 1 s)
-    assert bridge.registry.by_app_code("ssp") is not None, dict(bridge.registry.errors)
+@pytest.fixture(scope="module")
+def registered(server, simplesamlphp) -> SimpleSamlPhp:
+    """SimpleSAMLphp registered as application `ssp` (capacity employee) from its own
+    metadata, while the bridge serves, with right `ssp-user` granted to An in Merelbeke-Melle."""
+    metadata = server.register_saml("ssp", "SimpleSAMLphp interop", simplesamlphp.metadata_url,
+                                    right="ssp-user", holders=((AN, MERELBEKE),))
+    assert lxml.etree.fromstring(metadata).get("entityID") == simplesamlphp.entity_id
     return simplesamlphp
-
-
-# -- a browser without JavaScript -------------------------------------------------------------
-
-class Browser:
-    def __init__(self) -> None:
-        self.http = requests.Session()
-
-    def get(self, url: str) -> requests.Response:
-        return self.http.get(url, timeout=TIMEOUT)
-
-    def submit(self, page: requests.Response, **overrides: str) -> requests.Response:
-        """Submit the page's first form as a browser would (radios at their checked value)."""
-        doc = lxml.html.fromstring(page.content)
-        assert doc.forms, f"no form on {page.url}: {page.text[:1500]}"
-        form = doc.forms[0]
-        fields = dict(form.form_values())
-        fields.update(overrides)
-        action = urljoin(page.url, form.action or page.url)
-        if (form.method or "GET").upper() == "POST":
-            return self.http.post(action, data=fields, timeout=TIMEOUT)
-        return self.http.get(action, params=fields, timeout=TIMEOUT)
 
 
 def explain(response: requests.Response, ssp: SimpleSamlPhp) -> str:
@@ -415,36 +316,24 @@ def explain(response: requests.Response, ssp: SimpleSamlPhp) -> str:
             f"{ssp.log}")
 
 
-def sign_in(browser: Browser, ssp: SimpleSamlPhp, bridge: Bridge, rrn: str, capacity: str):
-    """Protected page -> bridge -> dev_eid -> bridge -> capacity -> SimpleSAMLphp's ACS -> page."""
-    dev_eid = browser.get(ssp.base + "/app/protected.php")
-    assert dev_eid.status_code == 200 and dev_eid.url.startswith(bridge.base + "/dev-eid/"), \
-        explain(dev_eid, ssp)
-    sso = [r for r in dev_eid.history if urlsplit(r.url).path == "/idp/sso"]
-    assert sso, [r.url for r in dev_eid.history]
-    to_bridge = browser.submit(dev_eid, rrn=rrn, method="eid")
-    assert to_bridge.status_code == 200, explain(to_bridge, ssp)
-    capacity_page = browser.submit(to_bridge)  # dev_eid's answer POSTed to the bridge's ACS
-    assert capacity_page.status_code == 200 and capacity_page.url == bridge.base + "/idp/capacity", \
-        explain(capacity_page, ssp)
-    to_ssp = browser.submit(capacity_page, capacity=capacity)  # -> 303 -> the auto-POST page
-    assert to_ssp.status_code == 200, explain(to_ssp, ssp)
-    doc = lxml.html.fromstring(to_ssp.content)
-    assert doc.forms and doc.forms[0].action.startswith(ssp.base + "/module.php/saml/sp/saml2-acs.php/"), \
-        explain(to_ssp, ssp)
-    return sso[0], browser.submit(to_ssp)
+def sign_in(ssp: SimpleSamlPhp, server: IdbeheerServer, rrn: str, capacity: str):
+    """Protected page -> bridge -> dev_eid -> bridge -> capacity -> SimpleSAMLphp's ACS -> page.
+    Returns the browser, SimpleSAMLphp's request to the bridge, and the page it ended on."""
+    http = requests.Session()
+    sso = redirected_to(http, ssp.base + "/app/protected.php", server.base + "/idp/sso")
+    page = walk(HttpBrowser(http), sso, rrn, capacity)
+    return http, sso, page
 
 
-def test_simplesamlphp_signs_a_user_in_through_the_bridge(bridge, registered):
+def test_simplesamlphp_signs_a_user_in_through_the_bridge(server, registered):
     ssp = registered
-    browser = Browser()
-    sso, page = sign_in(browser, ssp, bridge, AN, MERELBEKE)
-    request_query = urlsplit(sso.url).query
-    assert "Signature=" in request_query and "SigAlg=" in request_query  # SimpleSAMLphp signed it
-    assert page.status_code == 200 and page.url == ssp.base + "/app/protected.php", explain(page, ssp)
+    _, sso, page = sign_in(ssp, server, AN, MERELBEKE)
+    request_query = parse_qs(urlsplit(sso).query)
+    assert "Signature" in request_query and "SigAlg" in request_query  # SimpleSAMLphp signed it
+    assert page.url == ssp.base + "/app/protected.php", (page.url, page.text[:3000], ssp.log)
     shown = json.loads(page.text)
     assert shown["authenticated"] is True
-    assert shown["idp"] == bridge.base + "/idp/metadata"
+    assert shown["idp"] == server.base + "/idp/metadata"
     attributes = shown["attributes"]
     assert attributes[P + "rrn"] == [AN]
     assert attributes[P + "surname"] == ["Peeters"] and attributes[P + "givenName"] == ["An"]
@@ -456,48 +345,47 @@ def test_simplesamlphp_signs_a_user_in_through_the_bridge(bridge, registered):
     # with a fresh value the attribute authority can still resolve for this application.
     assert shown["nameid"]["format"] == "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
     assert AN not in shown["nameid"]["value"]
+    engine = make_engine(server.database_url)
+    try:
+        with session_factory(engine)() as session:
+            last = session.scalars(select(SignInEvent).order_by(SignInEvent.id.desc())).first()
+    finally:
+        engine.dispose()
+    assert (last.outcome, last.reason, last.application, last.rrn, last.capacity) == \
+        ("success", "assertion_issued", "ssp", AN, MERELBEKE)
     # The application asks the attribute authority by that NameID (signed with SimpleSAMLphp's
     # key, from the same metadata file) and gets An's rights of this application.
     q = signed(query(ssp.entity_id, shown["nameid"]["value"], name_format=shown["nameid"]["format"]),
                ssp.keypair)
-    with bridge.db() as session:
-        last = session.scalars(select(SignInEvent).order_by(SignInEvent.id.desc())).first()
-    assert (last.outcome, last.reason, last.application, last.rrn, last.capacity) == \
-        ("success", "assertion_issued", "ssp", AN, MERELBEKE)
-    answer = requests.post(bridge.base + "/aa/soap", data=envelope(q), timeout=TIMEOUT,
+    answer = requests.post(server.base + "/aa/soap", data=envelope(q), timeout=TIMEOUT,
                            headers={"Content-Type": "text/xml; charset=utf-8"})
     assert answer.status_code == 200 and read(answer.content).rights == [f"ssp-user@{MERELBEKE}"], \
         answer.text[:2000]
 
 
-def test_single_logout_started_by_simplesamlphp(bridge, registered):
+def test_single_logout_started_by_simplesamlphp(server, registered):
     ssp = registered
-    browser = Browser()
-    sign_in(browser, ssp, bridge, AN, MERELBEKE)
-    done = browser.get(ssp.base + "/app/logout.php")
-    hops = [urlsplit(r.url).path for r in done.history] + [urlsplit(done.url).path]
+    http, _, _ = sign_in(ssp, server, AN, MERELBEKE)
+    done = http.get(ssp.base + "/app/logout.php", timeout=TIMEOUT)
     assert done.status_code == 200 and done.url == ssp.base + "/app/status.php", explain(done, ssp)
     assert json.loads(done.text) == {"authenticated": False}
     # SimpleSAMLphp's signed LogoutRequest -> the bridge -> dev_eid (upstream) -> the bridge ->
     # the bridge's signed LogoutResponse, which SimpleSAMLphp accepts -> its ReturnTo.
-    assert hops == ["/app/logout.php", "/idp/slo", "/dev-eid/slo", "/sp/slo",
-                    "/module.php/saml/sp/saml2-logout.php/default-sp", "/app/status.php"], hops
+    assert hops(done) == ["/app/logout.php", "/idp/slo", "/dev-eid/slo", "/sp/slo",
+                          "/module.php/saml/sp/saml2-logout.php/default-sp", "/app/status.php"], hops(done)
     # The bridge's session is gone too: the application's next request needs a new sign-in.
-    again = browser.get(ssp.base + "/app/protected.php")
-    assert again.url.startswith(bridge.base + "/dev-eid/"), explain(again, ssp)
+    again = http.get(ssp.base + "/app/protected.php", timeout=TIMEOUT)
+    assert again.url.startswith(server.base + "/dev-eid/"), explain(again, ssp)
 
 
-def test_single_logout_started_at_the_bridge_reaches_simplesamlphp(bridge, registered):
+def test_single_logout_started_at_the_bridge_reaches_simplesamlphp(server, registered):
     """The bridge's "Afmelden": its signed LogoutRequest names the transient NameID as issued;
     SimpleSAMLphp verifies it, ends its session and answers with a signed LogoutResponse."""
     ssp = registered
-    browser = Browser()
-    sign_in(browser, ssp, bridge, AN, MERELBEKE)
-    confirm = browser.get(bridge.base + "/idp/slo")
-    assert confirm.status_code == 200 and "Afmelden bij alle toepassingen?" in confirm.text
-    done = browser.submit(confirm)  # the confirmation form, with the session's token
-    hops = [urlsplit(r.url).path for r in done.history] + [urlsplit(done.url).path]
-    assert hops == ["/idp/slo", "/module.php/saml/sp/saml2-logout.php/default-sp", "/idp/slo",
-                    "/dev-eid/slo", "/sp/slo"], hops
+    http, _, _ = sign_in(ssp, server, AN, MERELBEKE)
+    done = sign_out_at_bridge(http, server)
+    assert hops(done) == ["/idp/slo", "/module.php/saml/sp/saml2-logout.php/default-sp", "/idp/slo",
+                          "/dev-eid/slo", "/sp/slo"], hops(done)
     assert done.status_code == 200 and "afgemeld bij alle toepassingen" in done.text, explain(done, ssp)
-    assert json.loads(browser.get(ssp.base + "/app/status.php").text) == {"authenticated": False}
+    status = http.get(ssp.base + "/app/status.php", timeout=TIMEOUT)
+    assert json.loads(status.text) == {"authenticated": False}

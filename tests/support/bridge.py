@@ -48,17 +48,27 @@ class Clock:
         self.offset += dt.timedelta(**kwargs)
 
 
-def sp_metadata_xml(entity_id: str, acs: str, slo: str, cert: KeyPair, *, signed_requests=True) -> str:
+def sp_metadata_xml(entity_id: str, acs: str, slo: str, cert: KeyPair, *, signed_requests=True,
+                    valid_until: dt.datetime | None = None, extensions: str = "",
+                    requested: str = "") -> str:
+    """`extensions`: XML inside the entity's md:Extensions (e.g. EntityAttributes); `requested`:
+    inside an AttributeConsumingService (RequestedAttribute elements)."""
     der = cert_der_b64(cert.certificate)
+    until = f' validUntil="{valid_until:%Y-%m-%dT%H:%M:%SZ}"' if valid_until else ""
+    ext = f"<md:Extensions>{extensions}</md:Extensions>" if extensions else ""
+    acs_service = (f'<md:AttributeConsumingService index="0"><md:ServiceName xml:lang="nl">'
+                   f'{entity_id}</md:ServiceName>{requested}</md:AttributeConsumingService>'
+                   if requested else "")
     return textwrap.dedent(f"""\
         <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"
-            xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}">
-          <md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"
+            xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}"{until}>
+          {ext}<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"
               AuthnRequestsSigned="{'true' if signed_requests else 'false'}" WantAssertionsSigned="true">
             <md:KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{der}</ds:X509Certificate>
             </ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
             <md:SingleLogoutService Binding="{BINDING_HTTP_REDIRECT}" Location="{slo}"/>
             <md:AssertionConsumerService Binding="{BINDING_HTTP_POST}" Location="{acs}" index="0"/>
+            {acs_service}
           </md:SPSSODescriptor>
         </md:EntityDescriptor>""")
 
@@ -71,6 +81,7 @@ class TestSp:
     def __init__(self, app_code: str, metadata_dir: Path, keypair: KeyPair, idp_metadata: bytes,
                  work: Path, idp_entity_id: str = BASE + "/idp/metadata") -> None:
         self.idp_entity_id = idp_entity_id
+        self.keypair, self.metadata_file = keypair, metadata_dir / "sp" / f"{app_code}.xml"
         self.app_code = app_code
         self.entity_id = f"https://{app_code}.example.test/sp"
         self.acs = f"https://{app_code}.example.test/acs"
@@ -101,6 +112,11 @@ class TestSp:
         })
         self.client = Saml2Client(config)
         self.outstanding: dict[str, str] = {}
+
+    def publish(self, **metadata) -> None:
+        """Register this application's metadata anew, with `sp_metadata_xml`'s options."""
+        self.metadata_file.write_text(sp_metadata_xml(self.entity_id, self.acs, self.slo,
+                                                      self.keypair, **metadata))
 
     def login_url(self, relay_state: str = "/home", **kwargs) -> str:
         """A signed HTTP-Redirect AuthnRequest to the bridge; returns the path with query."""

@@ -1,24 +1,29 @@
 """Test vocabulary of the OIDC provider: a relying party of the tests' own (keys, client
-assertions, token calls) and registration through the catalog's service, as the CLI does."""
+assertions, token calls), registration through the catalog's service, as the CLI does, the
+browser's authorization journey, and a back-channel logout receiver on a real loopback port."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import secrets
+import threading
 import time
 import uuid
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
+from werkzeug.wrappers import Request, Response
 
 from attribute_authority import authz, oidc_clients
 from attribute_authority.db import unit_of_work
-from support import DINA
+from support import DINA, free_port
+from support.aa import ServerThread
 from support.bridge import BridgeHarness, _path
 
 REDIRECT = "https://rp.example.test/callback"
 ISSUER = "http://localhost/oidc"
+SCOPES = ("openid", "profile", "capacity", "rights")
 
 
 class RelyingParty:
@@ -34,13 +39,10 @@ class RelyingParty:
         return self.secret is None and self.key is None
 
     def assertion(self, **overrides) -> str:
-        now = int(time.time())
-        claims = {"iss": self.client_id, "sub": self.client_id, "aud": ISSUER + "/token",
-                  "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex}
-        claims.update(overrides)
-        claims = {k: v for k, v in claims.items() if v is not None}
         assert self.key is not None
-        return jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, self.key)
+        # the bridge's clock, which a test may move on
+        return client_assertion(self.key, self.client_id, ISSUER + "/token",
+                                int(self.op.clock().timestamp()), **overrides)
 
     def auth(self, **overrides) -> tuple[dict, dict]:
         """(form fields, headers) that authenticate this client (a public one: its name)."""
@@ -64,11 +66,8 @@ class RelyingParty:
         return answer.json
 
     def id_claims(self, id_token: str) -> dict:
-        """The ID token's claims, its signature checked with the keys at the discovery
-        document's jwks_uri only (no secret, no other key)."""
-        doc = self.http.get("/oidc/.well-known/openid-configuration").json
-        jwks = KeySet.import_key_set(self.http.get(_path(doc["jwks_uri"])).json)
-        return jwt.decode(id_token, jwks, algorithms=doc["id_token_signing_alg_values_supported"]).claims
+        """The ID token's claims, its signature checked with the keys of /oidc/jwks only."""
+        return verified(self.op, id_token)
 
     def userinfo(self, access_token: str):
         return self.http.get("/oidc/userinfo", headers={"Authorization": "Bearer " + access_token})
@@ -84,16 +83,39 @@ def new_rsa_key() -> RSAKey:
     return RSAKey.import_key(key.as_dict(private=True), {"kid": key.thumbprint()})
 
 
-def register(op: BridgeHarness, code: str = "demo-app", *, secret: bool = False, public: bool = False,
-             scopes=("openid", "profile", "capacity", "rights"), **kw) -> RelyingParty:
+def client_assertion(key: RSAKey, client_id: str, audience: str, now: int | None = None,
+                     **overrides) -> str:
+    """A `private_key_jwt` client assertion (RFC 7523), fresh jti; `overrides` None drops a claim."""
+    now = int(time.time()) if now is None else now
+    claims = {"iss": client_id, "sub": client_id, "aud": audience,
+              "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex}
+    claims.update(overrides)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+
+
+def register(op: BridgeHarness, code: str = "demo-app", *, secret: bool = False,
+             public: bool = False, scopes=SCOPES, **kw) -> RelyingParty:
+    new_secret, key = register_client(op.db, code, secret=secret, public=public, scopes=scopes, **kw)
+    return RelyingParty(op, code, secret=new_secret, key=key)
+
+
+def register_client(db, code: str, *, secret: bool = False, public: bool = False, scopes=SCOPES,
+                    **kw) -> tuple[str | None, RSAKey | None]:
+    """CODE registered as an OIDC client on the database of `db` (a sessionmaker), as the CLI
+    does: (its new secret, or its new key; neither for a public client)."""
     key = None if secret or public else new_rsa_key()
-    auth = oidc_clients.ClientAuth(new_secret=True) if secret else oidc_clients.ClientAuth(
-        public=True) if public else oidc_clients.ClientAuth(jwks={"keys": [key.as_dict(private=False)]})
-    with unit_of_work(op.db) as session:
+    if secret:
+        auth = oidc_clients.ClientAuth(new_secret=True)
+    elif public:
+        auth = oidc_clients.ClientAuth(public=True)
+    else:
+        auth = oidc_clients.ClientAuth(jwks={"keys": [key.as_dict(private=False)]})
+    with unit_of_work(db) as session:
         _client, new_secret = oidc_clients.register_oidc_client(
             session, authz.actor_for(session, DINA), code, redirect_uris=kw.pop("redirect_uris", [REDIRECT]),
             auth=auth, scopes=list(scopes), name=kw.pop("name", _new_name(code)), **kw)
-    return RelyingParty(op, code, secret=new_secret, key=key)
+    return new_secret, key
 
 
 def _new_name(code: str) -> str | None:
@@ -167,6 +189,48 @@ def sign_in(browser, url: str, rrn: str, capacity: str, method: str = "eid", out
         return acs
     assert acs.status_code == 303, acs.data[:800]
     return browser.choose(capacity)
+
+
+def tokens_for(rp: RelyingParty, response) -> dict:
+    """The token answer for the code in an authorization answer (`response`, the 303)."""
+    return rp.exchange(answer_of(response)["code"])
+
+
+def verified(op: BridgeHarness, token: str, typ: str = "JWT") -> dict:
+    """The claims of a JWT of the provider, verified with the keys /oidc/jwks publishes only."""
+    jwks = KeySet.import_key_set(op.app.test_client().get("/oidc/jwks").json)
+    decoded = jwt.decode(token, jwks, algorithms=["RS256"])
+    assert decoded.header.get("typ") == typ, decoded.header
+    return decoded.claims
+
+
+class LogoutReceiver:
+    """An application's back-channel logout endpoint (OIDC Back-Channel Logout 1.0, 2.8) over
+    real HTTP on a free loopback port: it keeps every logout_token POSTed to it and answers
+    `status` (200, or an error to see how the bridge takes a refusal)."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.tokens: list[str] = []
+        self.content_types: list[str] = []
+        self._lock = threading.Lock()
+        self.url = f"http://127.0.0.1:{free_port()}/backchannel-logout"
+        self._server = ServerThread(self._app, int(urlsplit(self.url).port or 0))
+
+    def _app(self, environ, start_response):
+        request = Request(environ)
+        with self._lock:
+            if request.method == "POST" and request.path == "/backchannel-logout":
+                self.content_types.append(request.mimetype)
+                self.tokens.extend(request.form.getlist("logout_token"))
+        return Response(status=self.status, headers={"Cache-Control": "no-store"})(environ, start_response)
+
+    def __enter__(self) -> LogoutReceiver:
+        self._server.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.__exit__(*exc)
 
 
 def signed_in_again(browser, url: str, rrn: str, method: str = "eid"):

@@ -15,13 +15,13 @@ from samlkit.bindings import (
     verify_redirect_signature,
 )
 from samlkit.keys import KeyPair
+from samlkit.mdprofile import key_descriptor
 from samlkit.samlxml import (
     ATTRNAME_URI,
     NAMEID_PERSISTENT,
     SUCCESS,
     bearer_assertion,
     el,
-    key_descriptor,
     name_id,
     response,
     status,

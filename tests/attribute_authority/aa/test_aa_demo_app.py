@@ -139,7 +139,11 @@ def test_the_client_checks_as_the_product_does(aa_server, change, reason):
 
 def test_demo_app_metadata_is_its_registration(aa_server):
     served = requests.get(f"{aa_server.base_url}/demo-app/metadata", timeout=10).content
-    assert served == (aa_server.sp_dir / "demo-app.xml").read_bytes()
+    # The served copy adds validUntil and cacheDuration (SAML2Int); the rest is the same bytes.
+    published = etree.fromstring(served)
+    assert published.get("validUntil") and published.get("cacheDuration") == "PT6H"
+    del published.attrib["validUntil"], published.attrib["cacheDuration"]
+    assert etree.tostring(published) == (aa_server.sp_dir / "demo-app.xml").read_bytes()
     assert f'entityID="{aa_server.base_url}/demo-app/metadata"'.encode() in served
     assert f'Location="{aa_server.base_url}/demo-app/acs"'.encode() in served
     assert f'Location="{aa_server.base_url}/demo-app/slo"'.encode() in served

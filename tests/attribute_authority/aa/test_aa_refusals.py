@@ -18,7 +18,9 @@ from support.aa import (
     register_app,
     sha1_signed,
     signed,
+    sp_metadata,
     target_app,
+    unit_of_work,
 )
 
 DENIED = ["Requester", "RequestDenied"]
@@ -52,6 +54,29 @@ def test_unknown_issuer(aa_server, tmp_path):
     stranger = target_app(tmp_path, aa_server.base_url, "stranger")
     assert _denied(aa_server.post(envelope(signed(query(stranger.entity_id, BART),
                                                   stranger.keypair))))
+
+
+def test_an_application_whose_metadata_expired_is_denied(aa_server, caplog):
+    """Issue 11.1: the registered copy's validUntil has passed (registered when it was valid):
+    RequestDenied, with the reason in the log, until a current copy is registered."""
+    from sqlalchemy import update
+
+    from attribute_authority.models import ApplicationMetadata
+    from attribute_authority.sp_metadata import _bump
+
+    app = register_app(aa_server, "expiring")
+    q = lambda: envelope(signed(query(app.entity_id, BART), app.keypair))  # noqa: E731
+    assert read(aa_server.post(q()).content).statuses == ["Success"]
+    expired = sp_metadata(app).replace(b"<md:EntityDescriptor ",
+                                       b'<md:EntityDescriptor validUntil="2020-01-01T00:00:00Z" ', 1)
+    with unit_of_work(aa_server.db) as session:
+        session.execute(update(ApplicationMetadata).where(ApplicationMetadata.app_code == "expiring")
+                        .values(xml=expired))
+        _bump(session)
+    aa_server.app.extensions["idbeheer.sp_registry"].reload()  # not waiting for its next poll
+    with caplog.at_level(logging.INFO):
+        assert _denied(aa_server.post(q()))
+    assert "metadata_expired" in caplog.text
 
 
 def test_issuer_of_one_application_signed_with_anothers_key(aa_server):
