@@ -27,8 +27,11 @@ API for a front end (the SAML IdP side uses exactly this; so does the OIDC provi
    - `NotSignedIn(pending, reason)`: the request was passive (`prompt=none`, `IsPassive`) and
      cannot be served without interaction: answer with the protocol's error
      (`reason` is `NO_SESSION` or `INTERACTION_REQUIRED`);
-   - `NeedsUpstream(state, force_authn)`: send the browser to the upstream sign-in with
-     `Bridge.to_upstream(outcome)` (web does this: it owns the back end);
+   - `NeedsUpstream(state, force_authn, method)`: send the browser to the upstream sign-in
+     with `Bridge.to_upstream(outcome)` (web does this: it owns the back end); `method` is
+     the weakest sign-in method that will do (the back end asks the upstream for it). A
+     session is signed in afresh when the request asks so (`force_authn`), its sign-in is
+     older than `max_age`, weaker than `method`, or of another person than `expected_rrn`;
    - `ToCapacityPage()`: redirect the browser to `/idp/capacity` (the choice, or the
      mismatch/switch page, R13). That page ends, via the core, in `Ready` again, which the
      web layer hands to the front end registered for `pending.protocol`.

@@ -85,6 +85,8 @@ class OidcFrontEnd:
                 raise refuse(error, f"the {name} parameter is not supported")
         if args.get("response_type") != "code":
             raise refuse("unsupported_response_type", "only response_type=code is supported")
+        if args.get("response_mode", "query") != "query":
+            raise refuse("invalid_request", "only response_mode=query is supported")
         # offline_access is ignored (OIDC Core 11): refresh tokens live only with the session
         asked = [s for s in args.get("scope", "").split() if s != "offline_access"]
         if "openid" not in asked:
@@ -110,6 +112,14 @@ class OidcFrontEnd:
                 raise refuse("invalid_request", "max_age must be a number of seconds")
             max_age = int(args["max_age"])
         expected_rrn, hint_unchecked = self._login_hint(client, args.get("login_hint"))
+        if args.get("id_token_hint"):
+            # OIDC Core 3.1.2.1: answer for the person of an ID token we gave this client, or not
+            hinted = self._id_token_hint(client, args["id_token_hint"])
+            if hinted is None:
+                raise refuse("invalid_request", "id_token_hint is not an ID token of ours for this client")
+            if expected_rrn is not None and expected_rrn != hinted:
+                raise refuse("invalid_request", "login_hint and id_token_hint name different people")
+            expected_rrn = hinted
         capacity = args.get("capacity") or None
         return PendingRequest(
             protocol=PROTOCOL, app_code=client.client_id, capacity=capacity,
@@ -131,6 +141,15 @@ class OidcFrontEnd:
         if len(digits) == 11 and digits.isdigit() and valid_rrn(digits):
             return (digits, False) if "rrn" in client.scopes else (None, True)
         return self.provider.name_ids.rrn_for(client.client_id, hint), False
+
+    def _id_token_hint(self, client: Client, hint: str) -> str | None:
+        """The RRN behind an ID token we issued to this client (signature checked, expiry not:
+        an expired ID token still names its person)."""
+        claims = self.provider.keys.verify(hint)
+        if claims is None or claims.get("iss") != self.provider.issuer \
+                or claims.get("aud") != client.client_id or not isinstance(claims.get("sub"), str):
+            return None
+        return self.provider.name_ids.rrn_for(client.client_id, claims["sub"])
 
     def answer(self, ready: Ready) -> Response:
         person, pending = ready.person, ready.pending

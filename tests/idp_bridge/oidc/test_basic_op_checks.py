@@ -13,7 +13,7 @@ import pytest
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from support import BART, MERELBEKE
+from support import BART, CHRIS, MERELBEKE
 from support.bridge import _path
 from support.oidc import (
     ISSUER,
@@ -78,6 +78,19 @@ def test_max_age_too_old_with_prompt_none_is_login_required(op, rp):
     _signed_in(rp, browser)
     op.clock.advance(seconds=2)
     assert answer_of(browser.get(authorize_url(rp, prompt="none", max_age="1")))["error"] == "login_required"
+
+
+def test_id_token_hint_at_authorization_answers_only_for_that_person(op, rp):
+    chris = answer_of(sign_in(op.browser(), authorize_url(rp), CHRIS, MERELBEKE))  # another browser
+    chris_token = rp.exchange(chris["code"])["id_token"]
+    s = op.browser()
+    bart_token = _signed_in(rp, s)["id_token"]
+    assert "code" in answer_of(s.get(authorize_url(rp, prompt="none", id_token_hint=bart_token)))
+    other = answer_of(s.get(authorize_url(rp, prompt="none", id_token_hint=chris_token)))
+    assert other["error"] == "login_required"
+    assert s.get(authorize_url(rp, id_token_hint=chris_token)).status_code == 302  # signs in afresh
+    forged = answer_of(s.get(authorize_url(rp, id_token_hint=bart_token[:-4] + "AAAA")))
+    assert forged["error"] == "invalid_request"
 
 
 # -- code --------------------------------------------------------------------------------------
@@ -244,6 +257,9 @@ def test_discovery_is_consistent_with_what_works(op, rp):
     # response_types_supported: only code
     assert answer_of(browser.get(authorize_url(rp, response_type="id_token")))["error"] \
         == "unsupported_response_type"
+    # response_modes_supported: query only
+    assert doc["response_modes_supported"] == ["query"]
+    assert answer_of(browser.get(authorize_url(rp, response_mode="form_post")))["error"] == "invalid_request"
     # code_challenge_methods_supported: S256 only, plain refused
     assert answer_of(browser.get(authorize_url(rp, code_challenge=challenge,
                                                code_challenge_method="plain")))["error"] == "invalid_request"
