@@ -74,9 +74,9 @@ def test_an_application_whose_metadata_expired_is_denied(aa_server, caplog):
                         .values(xml=expired))
         _bump(session)
     aa_server.app.extensions["idbeheer.sp_registry"].reload()  # not waiting for its next poll
-    with caplog.at_level(logging.INFO):
-        assert _denied(aa_server.post(q()))
-    assert "metadata_expired" in caplog.text
+    caplog.set_level(logging.INFO, logger="attribute_authority.aa")
+    assert _denied(aa_server.post(q()))
+    assert "reason=metadata_expired" in caplog.text
 
 
 def test_issuer_of_one_application_signed_with_anothers_key(aa_server):
