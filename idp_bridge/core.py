@@ -223,7 +223,8 @@ class Sent:
     message: Any
 
 
-LogoutStep = Sent | SignedOut | NeedsUpstream
+# A logout step: the next message, done, a fresh sign-in (switch) or the capacity page (resume)
+LogoutStep = Sent | SignedOut | NeedsUpstream | ToCapacityPage
 HopHandler = Callable[[AppEntry, str], Any]  # -> browser message, or True/False when done
 UpstreamHop = Callable[[dict, str], Any]  # -> browser message, or None (nothing to do)
 ReplyHandler = Callable[[Reply, bool], Any]  # -> browser message
@@ -371,7 +372,7 @@ class SignInCore:
         return Declined(pending, Failure(SIGN_IN_FAILED, "Aanmelden mislukt"))
 
     def upstream_signed_in(self, person: SignedInPerson, upstream: dict[str, Any],
-                           state: str) -> ToCapacityPage:
+                           state: str) -> LogoutStep:
         """The back end verified the upstream sign-in: a fresh session (new ID) for `person`;
         `upstream` is the back end's own record (for upstream logout, /sp/slo checks)."""
         data = json.loads(state)
@@ -390,6 +391,16 @@ class SignInCore:
                          application=pending.app_code if pending else None)
         if pending is not None:
             browser.pending = pending.to_json()
+        if keep and not same and keep["entries"]:
+            # Someone else finished the fresh sign-in in this browser: the applications that
+            # got an answer for the previous person are signed out before the new one goes on
+            # (single logout, R12), never left acting for someone who is gone.
+            entries = [AppEntry.from_dict(e) for e in keep["entries"]]
+            self.trail.write("success", "previous_person_signed_out", person=person,
+                             application=pending.app_code if pending else None,
+                             detail=f"{len(entries)} application(s) of the previous person: "
+                                    + ", ".join(e.app_code for e in entries))
+            return self.run_logout(LogoutPlan(entries=entries, resume=True))
         return ToCapacityPage()
 
     def browser_mismatch(self, rrn: str, state: str) -> None:
@@ -550,6 +561,8 @@ class SignInCore:
                 plan.partial = plan.partial or not sent
                 continue
             return Sent(sent)
+        if plan.resume:
+            return ToCapacityPage()
         if plan.switch:
             return self._switch_sign_in(plan)
         if plan.upstream and self._upstream_hop is not None:

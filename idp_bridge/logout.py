@@ -68,12 +68,16 @@ class LogoutPlan:
     # waiting request, if any) instead of an answer.
     switch: bool = False
     pending: PendingRequest | None = None
+    # Another person finished a forced fresh sign-in (ForceAuthn, prompt=login, max_age, a
+    # login hint): after the previous person's applications, the capacity page of the new one.
+    resume: bool = False
 
     def to_json(self) -> str:
         return json.dumps({"entries": [e.to_dict() for e in self.entries],
                            "upstream": self.upstream,
                            "reply": asdict(self.reply) if self.reply else None,
                            "partial": self.partial, "switch": self.switch,
+                           "resume": self.resume,
                            "pending": self.pending.to_json() if self.pending else None})
 
     @classmethod
@@ -85,6 +89,7 @@ class LogoutPlan:
                    upstream=data["upstream"],
                    reply=Reply(**data["reply"]) if data["reply"] else None,
                    partial=data["partial"], switch=data["switch"],
+                   resume=data.get("resume", False),
                    pending=PendingRequest.from_json(data["pending"]) if data["pending"] else None)
 
 

@@ -33,7 +33,7 @@ from samlkit.samlxml import NAMEID_TRANSIENT, SAMLP, issuer_of
 from samlkit.sp_client import ServiceProvider
 
 from ..config import BridgeDeps
-from ..core import Declined, LogoutStep, NeedsUpstream, Reply, SignInCore, ToCapacityPage, method_satisfies
+from ..core import Declined, LogoutStep, NeedsUpstream, Reply, SignInCore, method_satisfies
 from ..downstream.frontend import logout_answer_ok, send, verify
 from ..errors import BridgeRefusal, RequestRefused, UpstreamRefused
 from ..i18n import lazy_gettext as _l
@@ -96,7 +96,7 @@ class SamlBackend:
                 refs.setdefault(used, ref)
         return list(refs.values())
 
-    def acs(self, form: Mapping[str, str], flow_cookie: str | None) -> ToCapacityPage | Declined:
+    def acs(self, form: Mapping[str, str], flow_cookie: str | None) -> LogoutStep | Declined:
         ctx = AcsContext(sp=ServiceProvider(self.entity_id, self.acs_url, self.deps.keys.sp),
                          idp=self.peer.current(), store=self.deps.store,
                          authn_contexts=self.config.authn_contexts, now=self.core.clock(),

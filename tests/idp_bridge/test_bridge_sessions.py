@@ -2,10 +2,11 @@
 afterwards works in the same browser; the session ID changes at sign-in; cookie flags."""
 import base64
 import datetime as dt
+from urllib.parse import urlsplit
 
 import pytest
-from support import BART, MERELBEKE
-from support.bridge import BridgeHarness, saml_response_of
+from support import BART, CHRIS, MERELBEKE
+from support.bridge import BridgeHarness, answer_logout, saml_response_of
 
 
 @pytest.fixture
@@ -124,3 +125,27 @@ def test_activity_is_written_back_at_most_once_a_minute(bridge, signed_in):
     assert sso_without_sign_in(sp, browser).status_code == 200
     bridge.clock.advance(minutes=30)
     assert sso_without_sign_in(sp, browser).status_code == 302
+
+
+def test_another_person_finishing_a_forced_sign_in_signs_the_previous_one_out(bridge):
+    """ForceAuthn (like prompt=login, max_age or a login hint) sends the browser upstream
+    again; when someone else signs in there, the applications that got an answer for the
+    previous person get their LogoutRequest before the new person reaches the capacity page."""
+    demo, other = bridge.sp("demo-app"), bridge.sp("idbeheer")
+    browser = bridge.browser()
+    bart = demo.consume(saml_response_of(browser.sign_in(demo, BART, MERELBEKE).data))
+    assert demo.client.users.subjects()
+    acs_answer = browser.upstream_sign_in(other, CHRIS, force_authn="true")
+    # First stop: demo-app, signed in for Bart, is told he is gone.
+    assert acs_answer.status_code == 302, acs_answer.data[:500]
+    assert acs_answer.headers["Location"].startswith(demo.slo)
+    answered = answer_logout(demo, acs_answer.headers["Location"])
+    assert demo.client.users.subjects() == []
+    resumed = browser.get(urlsplit(answered)._replace(scheme="", netloc="").geturl())
+    assert resumed.status_code in (302, 303) and resumed.headers["Location"].endswith("/idp/capacity")
+    answer = browser.choose(MERELBEKE)  # Chris's capacity: his own choice, nothing of Bart's
+    chris = other.consume(saml_response_of(answer.data))
+    assert chris.ava[next(k for k in chris.ava if k.endswith("rrn"))] == [CHRIS]
+    assert bart.assertion.subject.name_id.text != chris.assertion.subject.name_id.text
+    reasons = [e.reason for e in bridge.events()]
+    assert "previous_person_signed_out" in reasons
