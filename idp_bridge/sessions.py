@@ -212,8 +212,14 @@ class BrowserSession:
         self.data["apps"] = kept + [entry.to_dict()]
 
     def end(self) -> None:
+        """The session ends. The pages after it (the signed-out page, reached after the
+        logout hops) keep its language: the person's own choice on the bridge's pages, and
+        the upstream PrefLanguage as `ended_language` until the next sign-in (i18n.py)."""
         self._forget()
+        person = self.data.get("person") or {}
+        kept = {"language": self.data.get("language"), "ended_language": person.get("language")}
         self.data.clear()
+        self.data.update({k: v for k, v in kept.items() if v})
 
     def _record(self) -> None:
         core = self.data.get("core")
