@@ -50,7 +50,8 @@ API for a front end (the SAML IdP side uses exactly this; so does the OIDC provi
 5. **Logout**: `core.logout_everywhere(reply)` (the person's own "Afmelden", or a front end's
    logout request: `initiator=(protocol, peer)` spares a SAML application that asked its
    LogoutRequest, which gets the `Reply` at the end instead; an OIDC application that asked
-   gets its back-channel logout_token like the others, and its post-logout redirect last) ends the session and returns a `LogoutStep` to follow with
+   gets its back-channel logout_token like the others, and its post-logout redirect last)
+   ends the session and returns a `LogoutStep` to follow with
    `core.run_logout(plan)`. The plan is a typed `LogoutPlan` over all `AppEntry`s; each entry
    is handed to the hop handler registered for its protocol
    (`core.register_logout_hop("oidc", handler)`): a handler returns either a browser message
