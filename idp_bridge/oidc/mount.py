@@ -41,6 +41,10 @@ def install(app: Flask, deps: BridgeDeps, extra=None) -> Provider:
     app.extensions["idp_bridge.oidc"] = provider
     bridge = app.extensions["idp_bridge"]
     provider.session_alive = bridge.core.session_alive
+    # What an application's back end calls never needs the person's browser session.
+    app.session_interface.sessionless += tuple(  # type: ignore[attr-defined]
+        "/oidc" + path for path in ("/token", "/userinfo", "/introspect", "/jwks", "/rights",
+                                    "/.well-known/"))
     front_end = OidcFrontEnd(provider, bridge.core)
     bridge.add_front_end(PROTOCOL, front_end)
     logout = OidcLogout(provider, bridge.core)
