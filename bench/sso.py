@@ -131,12 +131,13 @@ class Browser:
         return reply.status, reply.headers, data
 
 
-def one_login(base: str, app_key, idp_cert) -> None:
+def one_login(base: str, app_key, idp_cert, browser: Browser | None = None) -> None:
     """The application's side and the browser's, end to end; raises if anything is off.
     Follows whatever the bridge answers (redirects and auto-posting forms) until a form
-    addressed to the application's ACS arrives, choosing the capacity on the way."""
+    addressed to the application's ACS arrives, choosing the capacity on the way. `browser`:
+    a fresh one with `Browser`'s `request` (default: over HTTP to `base`)."""
     import datetime as dt
-    browser = Browser(base)  # a new browser per login: every login is a full sign-in
+    browser = browser or Browser(base)  # a new browser per login: every login is a full sign-in
     request_id = new_id()
     authn = el(None, "samlp:AuthnRequest", ID=request_id, Version="2.0",
                IssueInstant=instant(dt.datetime.now(dt.UTC)), Destination=base + "/idp/sso",
