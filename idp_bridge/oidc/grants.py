@@ -91,13 +91,27 @@ class Grants:
             return None
         grant = Grant.from_json(raw)
         self._store.put(_USED + _h(code), grant.gid, self._revoke_ttl)
-        return grant if not self.revoked(grant.gid, grant.sid) else None
+        # The grant itself cannot be revoked yet: only a use of what this redemption issues
+        # (a reused code or refresh token) revokes it. Its session may have ended.
+        revoked = grant.sid is not None and self._store.get(_REVOKED + "sid:" + grant.sid) is not None
+        return None if revoked else grant
 
     def new_access_token(self, grant: Grant, now: int, ttl: int = ACCESS_TTL) -> str:
-        token = secrets.token_urlsafe(32)
+        return self.issue(grant, now, ttl, refresh=False)[0]
+
+    def issue(self, grant: Grant, now: int, ttl: int = ACCESS_TTL, *,
+              refresh: bool) -> tuple[str, str | None]:
+        """A new access token of the grant and, when `refresh` and the session has time
+        left, a refresh token (lapsing with the session), written in one round trip."""
+        access = secrets.token_urlsafe(32)
         grant.expires_at = now + ttl
-        self._store.put(_ACCESS + _h(token), grant.to_json(), ttl)
-        return token
+        items = [(_ACCESS + _h(access), grant.to_json(), ttl)]
+        refresh_ttl = (grant.session_ends or 0) - now
+        token = secrets.token_urlsafe(32) if refresh and refresh_ttl > 0 else None
+        if token is not None:
+            items.append((_REFRESH + _h(token), items[0][1], refresh_ttl))
+        self._store.put_many(items)
+        return access, token
 
     def access(self, token: str) -> Grant | None:
         raw = self._store.get(_ACCESS + _h(token)) if token else None
@@ -105,14 +119,6 @@ class Grants:
             return None
         grant = Grant.from_json(raw)
         return None if self.revoked(grant.gid, grant.sid) else grant
-
-    def new_refresh_token(self, grant: Grant, now: int) -> str | None:
-        ttl = (grant.session_ends or 0) - now
-        if ttl <= 0:
-            return None
-        token = secrets.token_urlsafe(32)
-        self._store.put(_REFRESH + _h(token), grant.to_json(), ttl)
-        return token
 
     def redeem_refresh_token(self, token: str) -> Grant | None:
         """The grant of an unused refresh token; None for an unknown, expired or reused one
@@ -135,6 +141,5 @@ class Grants:
         self._store.put(_REVOKED + "sid:" + sid, "1", self._revoke_ttl)
 
     def revoked(self, gid: str, sid: str | None = None) -> bool:
-        if self._store.get(_REVOKED + gid) is not None:
-            return True
-        return sid is not None and self._store.get(_REVOKED + "sid:" + sid) is not None
+        keys = [_REVOKED + gid] + ([_REVOKED + "sid:" + sid] if sid is not None else [])
+        return any(value is not None for value in self._store.get_many(keys))

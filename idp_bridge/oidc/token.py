@@ -44,11 +44,9 @@ def id_token(provider: Provider, grant: Grant, person: SignedInPerson) -> str:
 def _user_tokens(provider: Provider, client: Client, grant: Grant) -> dict[str, Any]:
     assert grant.person is not None
     person = SignedInPerson.from_dict(grant.person)
-    now = provider.epoch()
-    answer = {"access_token": provider.grants.new_access_token(grant, now), "token_type": "Bearer",
-              "expires_in": ACCESS_TTL, "scope": " ".join(grant.scopes),
-              "id_token": id_token(provider, grant, person)}
-    refresh = provider.grants.new_refresh_token(grant, now) if client.confidential else None
+    access, refresh = provider.grants.issue(grant, provider.epoch(), refresh=client.confidential)
+    answer = {"access_token": access, "token_type": "Bearer", "expires_in": ACCESS_TTL,
+              "scope": " ".join(grant.scopes), "id_token": id_token(provider, grant, person)}
     if refresh:
         answer["refresh_token"] = refresh
     return answer
