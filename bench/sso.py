@@ -195,9 +195,10 @@ def measured_app():
     spent: dict[str, float] = {}
 
     def wsgi(environ, start_response):
+        # read before the call: the app's dispatchers move PATH_INFO into SCRIPT_NAME
+        step = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
         started = time.process_time()
         body = b"".join(app(environ, start_response))  # small pages: the whole body, timed
-        step = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
         spent[step] = spent.get(step, 0.0) + time.process_time() - started
         return [body]
 

@@ -36,6 +36,10 @@ class OneTimeStore(Protocol):
     def get(self, key: str) -> str | None:
         """Read a value without using it up (e.g. whether a token is still live)."""
 
+    def swap(self, key: str, value: str, ttl_seconds: int) -> str | None:
+        """Atomically replace the value of an existing key (new ttl) and return the old one;
+        None, and nothing written, when there is none (e.g. a code used up and marked)."""
+
     def put_many(self, items: Iterable[tuple[str, str, int]]) -> None:
         """`put` of each (key, value, ttl), in one round trip."""
 
@@ -87,6 +91,15 @@ class MemoryStore:
             item = self._live(key, self._clock())
             return item[1] if item else None
 
+    def swap(self, key: str, value: str, ttl_seconds: int) -> str | None:
+        with self._lock:
+            now = self._clock()
+            item = self._live(key, now)
+            if item is None:
+                return None
+            self._items[key] = (now + ttl_seconds, value)
+            return item[1]
+
     def put_many(self, items: Iterable[tuple[str, str, int]]) -> None:
         for key, value, ttl in items:
             self.put(key, value, ttl)
@@ -119,6 +132,11 @@ class RedisStore:
     def get(self, key: str) -> str | None:
         with _unavailable_on_redis_errors():
             raw = self._redis.get(self._prefix + key)
+        return raw.decode() if raw is not None else None
+
+    def swap(self, key: str, value: str, ttl_seconds: int) -> str | None:
+        with _unavailable_on_redis_errors():  # SET XX GET: one atomic step (Redis 7)
+            raw = self._redis.set(self._prefix + key, value.encode(), ex=ttl_seconds, xx=True, get=True)
         return raw.decode() if raw is not None else None
 
     def put_many(self, items: Iterable[tuple[str, str, int]]) -> None:
@@ -201,6 +219,9 @@ class FallbackStore:
 
     def get(self, key: str) -> str | None:
         return self._shared.get(key)
+
+    def swap(self, key: str, value: str, ttl_seconds: int) -> str | None:
+        return self._shared.swap(key, value, ttl_seconds)
 
     def put_many(self, items: Iterable[tuple[str, str, int]]) -> None:
         self._shared.put_many(items)

@@ -24,7 +24,7 @@ from samlkit.replay import OneTimeStore
 CODE_TTL = 60
 ACCESS_TTL = 300
 _CODE, _USED, _ACCESS, _REFRESH, _REFRESH_USED, _REVOKED = (
-    "oidc:code:", "oidc:code-used:", "oidc:at:", "oidc:rt:", "oidc:rt-used:", "oidc:revoked:")
+    "oidc:code:", "used:", "oidc:at:", "oidc:rt:", "oidc:rt-used:", "oidc:revoked:")
 
 
 @dataclass
@@ -70,6 +70,11 @@ def _h(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _gid_of(code: str) -> str:
+    """The ID of the grant a code starts: derived from the code (which it does not reveal)."""
+    return _h("grant of " + code)[:32]
+
+
 class Grants:
     def __init__(self, store: OneTimeStore, *, revoke_ttl: int) -> None:
         self._store = store
@@ -77,20 +82,23 @@ class Grants:
 
     def new_code(self, grant: Grant) -> str:
         code = secrets.token_urlsafe(32)
+        grant.gid = _gid_of(code)
         self._store.put(_CODE + _h(code), grant.to_json(), CODE_TTL)
         return code
 
     def redeem_code(self, code: str) -> Grant | None:
         """The grant of an unused code; None for an unknown or reused one (a reuse revokes
-        what the first use issued)."""
-        raw = self._store.take(_CODE + _h(code))
+        what the first use issued). The first use replaces the code's entry with a mark,
+        kept as long as a revocation, in one atomic step; the grant's ID comes from the code
+        itself, so the mark needs nothing read first."""
+        used = _USED + _gid_of(code)
+        raw = self._store.swap(_CODE + _h(code), used, self._revoke_ttl)
         if raw is None:
-            used = self._store.get(_USED + _h(code))
-            if used is not None:
-                self.revoke(used)
+            return None
+        if raw == used:
+            self.revoke(_gid_of(code))
             return None
         grant = Grant.from_json(raw)
-        self._store.put(_USED + _h(code), grant.gid, self._revoke_ttl)
         # The grant itself cannot be revoked yet: only a use of what this redemption issues
         # (a reused code or refresh token) revokes it. Its session may have ended.
         revoked = grant.sid is not None and self._store.get(_REVOKED + "sid:" + grant.sid) is not None
