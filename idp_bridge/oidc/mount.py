@@ -30,7 +30,8 @@ def provider_for(deps: BridgeDeps) -> Provider:
     return Provider(
         issuer=issuer, keys=SigningKeys(deps.keys.oidc, deps.keys.oidc_next),
         clients=ClientDirectory(deps.db, deps.store, token_url=issuer + "/token", issuer=issuer,
-                                clock=deps.clock, skew=config.clock_skew),
+                                clock=deps.clock, skew=config.clock_skew,
+                                check_interval=lambda: deps.sp_registry.check_interval),
         grants=Grants(deps.store, revoke_ttl=lifetime_s),
         read_db=session_factory(read_only(deps.db.kw["bind"])),
         name_ids=PairwiseNameIds(config.name_id_secret), clock=deps.clock, lifetime=config.lifetime)
