@@ -65,13 +65,7 @@ class InProcessBrowser(sso.Browser):
             self.profile.disable()
         step = (self.kind, f"{method} {parts.path}")
         self.spent[step] = self.spent.get(step, 0.0) + time.process_time() - started
-        for header in reply.headers.getlist("Set-Cookie"):
-            name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            if "Max-Age=0" in rest or "expires=Thu, 01 Jan 1970" in rest:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
+        self.keep_cookies(reply.headers.getlist("Set-Cookie"))
         if reply.status_code >= 400:
             raise RuntimeError(f"{method} {parts.path}: {reply.status_code} {body[:300]!r}")
         return reply.status_code, reply.headers, body

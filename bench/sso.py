@@ -102,6 +102,15 @@ class Browser:
         self.host, self.port = parts.hostname, parts.port
         self.cookies: dict[str, str] = {}
 
+    def keep_cookies(self, set_cookie_headers) -> None:
+        for header in set_cookie_headers:
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in rest or "expires=Thu, 01 Jan 1970" in rest:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+
     def request(self, method: str, url: str, form: dict[str, str] | None = None):
         parts = urlsplit(url)
         target = parts.path + ("?" + parts.query if parts.query else "")
@@ -119,13 +128,7 @@ class Browser:
             data = reply.read()
         finally:
             conn.close()
-        for header in reply.headers.get_all("Set-Cookie") or ():
-            name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            if "Max-Age=0" in rest or "expires=Thu, 01 Jan 1970" in rest:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
+        self.keep_cookies(reply.headers.get_all("Set-Cookie") or ())
         if reply.status >= 400:
             raise RuntimeError(f"{method} {target}: {reply.status}")
         return reply.status, reply.headers, data
