@@ -128,6 +128,11 @@ class Grants:
         grant = Grant.from_json(raw)
         return None if self.revoked(grant.gid, grant.sid) else grant
 
+    def refresh_token_grant(self, token: str) -> Grant | None:
+        """The grant of a refresh token, without using the token up."""
+        raw = self._store.get(_REFRESH + _h(token))
+        return Grant.from_json(raw) if raw is not None else None
+
     def redeem_refresh_token(self, token: str) -> Grant | None:
         """The grant of an unused refresh token; None for an unknown, expired or reused one
         (a reuse revokes the grant: whoever holds the next token loses it too)."""

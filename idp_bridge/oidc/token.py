@@ -78,7 +78,13 @@ class RefreshTokenGrant:
     grant_type = "refresh_token"
 
     def __call__(self, provider: Provider, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
-        grant = provider.grants.redeem_refresh_token(require(form, "refresh_token"))
+        token = require(form, "refresh_token")
+        if form.get("scope"):  # a request that is wrong on its face leaves the token usable
+            held = provider.grants.refresh_token_grant(token)
+            if held is not None and held.client_id == client.client_id \
+                    and not set(form["scope"].split()) <= set(held.scopes):
+                raise InvalidScopeError(description="a refresh cannot widen the scopes")
+        grant = provider.grants.redeem_refresh_token(token)
         if grant is not None and grant.client_id != client.client_id:
             provider.grants.revoke(grant.gid)  # another client holds it: leaked, the grant ends
             grant = None
