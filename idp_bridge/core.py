@@ -274,6 +274,11 @@ class SignInCore:
         return BrowserSession(flask_session, now=self.clock(), idle_timeout=self.idle_timeout,
                               lifetime=self.lifetime, store=self.store)
 
+    def waiting(self) -> PendingRequest | None:
+        """The application request waiting for the capacity page, if any."""
+        raw = self.browser().pending
+        return PendingRequest.from_json(raw) if raw else None
+
     def session_id(self) -> str | None:
         """The ID of this browser's sign-in session (`BrowserSession.core_id`), for a front
         end to derive its own per-application session identifier from; never to be sent."""

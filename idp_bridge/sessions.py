@@ -99,8 +99,14 @@ class _OutageAware(SessionInterface):
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner  # flask-session's ServerSideSessionInterface (it ships no types)
+        # Paths (prefixes) that never use the browser session: an application's back end
+        # calls them (the OIDC token endpoint, ...). Nothing is read from the store for
+        # them, nor written, whatever cookie comes along.
+        self.sessionless: tuple[str, ...] = ()
 
     def open_session(self, app, request):
+        if self.sessionless and request.path.startswith(self.sessionless):
+            return self.make_null_session(app)
         try:
             return self.inner.open_session(app, request)
         except OUTAGES as exc:
