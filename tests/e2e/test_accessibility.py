@@ -103,6 +103,7 @@ CENTRAL_PAGES = [
     f"/admin/central/governments/{MERELBEKE}",
     "/admin/central/governments/new",
     "/admin/central/catalog",
+    "/admin/central/catalog/applications/demo-app/oidc",
     "/admin/helpdesk/sign-ins",
     f"/admin/helpdesk/sign-ins?rrn={BART}",
 ]
@@ -207,6 +208,21 @@ def test_adding_a_person_and_a_relation(open_page, local_admin, script):
     page.get_by_role("button", name="Bevestig relatie").click()
     page.goto(f"/admin/people/{HANNE}")
     page.get_by_role("link", name="Beëindig relatie").click()
+    assert_accessible(page, script)
+
+
+def test_the_oidc_client_form_refused_and_the_secret_page(open_page, central_admin, script):
+    page = open_page(central_admin)
+    page.goto("/admin/central/catalog/applications/demo-app/oidc")
+    page.get_by_label("Redirect URI's", exact=True).fill("")
+    page.get_by_label("client_secret_basic", exact=False).check()
+    page.get_by_role("button", name="Bewaar de OIDC-registratie van demo-app").click()
+    assert page.get_by_role("alert").is_visible()  # no redirect URI: refused, with the reason
+    assert_accessible(page, script)
+    page.get_by_label("Redirect URI's", exact=True).fill("https://rp.example.be/callback")
+    page.get_by_label("client_secret_basic", exact=False).check()
+    page.get_by_role("button", name="Bewaar de OIDC-registratie van demo-app").click()
+    assert page.locator("#client-secret").is_visible()  # the one page with the secret
     assert_accessible(page, script)
 
 
