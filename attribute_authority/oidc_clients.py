@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from . import audit, authz, catalog, clock
 from .audit import Change, snapshot
-from .errors import InvalidInput
+from .errors import BadClientUri, BadJwksUri, InvalidInput, NoRedirectUri
 from .models import Application, OidcClient
 
 SCOPES = ("openid", "profile", "rrn", "capacity", "rights")
@@ -107,7 +107,7 @@ def register_oidc_client(session: Session, actor: authz.Actor, code: str, *,
     authz.require_central(session, actor, on or clock.today())
     uris = [_checked_uri(u, "redirect URI") for u in redirect_uris]
     if not uris:
-        raise InvalidInput(detail="een OIDC-client heeft minstens één redirect URI nodig")
+        raise NoRedirectUri()
     post_logout = [_checked_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris]
     backchannel = _checked_uri(backchannel_logout_uri, "back-channel logout URI") \
         if backchannel_logout_uri else None
@@ -228,7 +228,7 @@ def _checked_uri(uri: str, what: str, *, https_only: bool = False) -> str:
     loopback = parts is not None and parts.scheme == "http" and parts.netloc.split(":")[0] in _LOOPBACK
     if parts is None or not parts.netloc or parts.fragment or len(uri) > 500 \
             or not (parts.scheme == "https" or (loopback and not https_only)):
-        raise InvalidInput(detail=f"{what} '{uri}' moet een absolute https-URL zijn zonder #fragment")
+        raise (BadJwksUri if https_only else BadClientUri)(what=what, uri=uri)
     return uri
 
 

@@ -223,7 +223,9 @@ def test_english_page(central):
     page = text(central.get(PAGE))
     assert "Register or change the OIDC client" in page and "Redirect URIs" in page
     refused = text(post(central, PAGE, _form(redirect_uris="")))
-    assert "Invalid input:" in refused
+    assert "an OIDC client needs at least one redirect URI" in refused
+    refused = text(post(central, PAGE, _form(redirect_uris="http://rp.example.be/cb")))
+    assert "'http://rp.example.be/cb' must be an absolute https URL" in refused
 
 
 @pytest.fixture(scope="module")
