@@ -110,11 +110,11 @@ class OidcApp:
         return claims
 
 
-def one_oidc_login(app: OidcApp) -> None:
+def one_oidc_login(app: OidcApp, browser: sso.Browser | None = None) -> None:
     """Browser and application end to end; raises if anything is off. Follows the bridge's
     redirects and forms (dev_eid's, the capacity page, the hand-over pages) until a redirect to
-    the application's redirect URI arrives."""
-    browser = sso.Browser(app.base)  # a new browser per login: every login is a full sign-in
+    the application's redirect URI arrives. `browser`: as for `sso.one_login`."""
+    browser = browser or sso.Browser(app.base)  # a new browser per login: every login is a full sign-in
     url, pending = app.authorization_url()
     method, form = "GET", None
     for _ in range(12):

@@ -1,12 +1,15 @@
-"""Where an OIDC login's CPU goes inside the bridge: the all-in-one app (`idbeheer.app`, as
-gunicorn runs it, sessions and state in Redis) in this process, bench/oidc.py's login driven
-through werkzeug's test client, cProfile on only the requests of the endpoints asked for
-(default /oidc/authorize and /oidc/token). Prints the CPU per call of each endpoint and the
-profile's top functions by cumulative and by own time.
+"""The bridge's CPU per OIDC login beside per SAML login, in one process, and where it goes:
+the all-in-one app (`idbeheer.app`, as a gunicorn worker runs it, sessions and state in
+Redis, gc frozen after start) driven through werkzeug's test client by bench/oidc.py's and
+bench/sso.py's own logins, one SAML and one OIDC login in turn, so that whatever else the
+machine does weighs on both alike (bench/oidc.py's gunicorn phases run one after the other,
+and on a shared machine their figures drift apart). The CPU inside the app is counted per
+request as bench/sso.py's `measured_app` does, dev_eid's (the federal IdP's share) apart;
+cProfile, on the endpoints asked for only, shows where it goes.
 
 Run:  PYTHONPATH=. .venv/bin/python bench/oidc_profile.py [--logins 300] [--top 25]
-      [--paths /oidc/token,/oidc/authorize] [--dump FILE]
-      (--paths none: the CPU per call only, without the profiler's own cost in it;
+      [--profile /oidc/token,/oidc/authorize] [--dump FILE]
+      (no --profile: the CPU figures alone, without the profiler's own cost in them;
       env IDBEHEER_BENCH_REDIS_URL and IDBEHEER_BENCH_DATABASE_URL as bench/oidc.py)
 Prints figures; asserts nothing.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -22,7 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,95 +35,106 @@ sys.path.insert(0, str(ROOT / "tests"))
 from bench import oidc, sso  # noqa: E402
 
 
+class InProcessBrowser(sso.Browser):
+    """`sso.Browser`'s `request`, answered by the app in this process: the CPU of each request
+    inside the app is added to `spent[(kind, "METHOD /path")]`, under the profiler when the
+    path is one of `profiled`."""
+
+    def __init__(self, wsgi, base: str, kind: str, spent: dict, profile: cProfile.Profile,
+                 profiled: set[str]) -> None:
+        from werkzeug.test import Client
+
+        super().__init__(base)
+        self.client, self.base, self.kind = Client(wsgi, use_cookies=False), base, kind
+        self.spent, self.profile, self.profiled = spent, profile, profiled
+
+    def request(self, method: str, url: str, form: dict[str, str] | None = None):
+        parts = urlsplit(url)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        data = urlencode(form, quote_via=sso._quote) if form is not None else None
+        if data is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        profiled = parts.path in self.profiled
+        started = time.process_time()
+        if profiled:
+            self.profile.enable()
+        reply = self.client.open(parts.path, method=method, query_string=parts.query, data=data,
+                                 headers=headers, base_url=self.base)
+        body = reply.get_data()
+        if profiled:
+            self.profile.disable()
+        step = (self.kind, f"{method} {parts.path}")
+        self.spent[step] = self.spent.get(step, 0.0) + time.process_time() - started
+        self.keep_cookies(reply.headers.getlist("Set-Cookie"))
+        if reply.status_code >= 400:
+            raise RuntimeError(f"{method} {parts.path}: {reply.status_code} {body[:300]!r}")
+        return reply.status_code, reply.headers, body
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--logins", type=int, default=300)
+    parser.add_argument("--logins", type=int, default=300, help="of each kind")
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--paths", default="/oidc/authorize,/oidc/token")
+    parser.add_argument("--profile", default="", help="paths to profile, comma-separated")
     parser.add_argument("--dump", help="also write the raw profile to this file (pstats)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-oidc-profile-"))
     database = os.environ.get("IDBEHEER_BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.db'}")
     oidc.prepare(work, database)
     base = "http://127.0.0.1:8999"
+    from idbeheer.settings import RATE_LIMITS
+
     os.environ.update({
         "IDBEHEER_HOME": str(work / "home"), "IDBEHEER_DATABASE_URL": database,
         "IDBEHEER_REDIS_URL": os.environ.get("IDBEHEER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         "IDBEHEER_BASE_URL": base, "IDBEHEER_CERTS_DIR": str(work / "certs"),
         "IDBEHEER_METADATA_DIR": str(work / "metadata"), "IDBEHEER_SECRET_KEY": oidc.SECRET_KEY,
-        "PROMETHEUS_MULTIPROC_DIR": str(work)})
+        "PROMETHEUS_MULTIPROC_DIR": str(work),
+        **{f"IDBEHEER_RATE_LIMIT_{n.upper()}": "off" for n in RATE_LIMITS}})
     from werkzeug.test import Client
 
     from idbeheer.app import create_app
-    from idbeheer.settings import RATE_LIMITS, from_env
+    from idbeheer.settings import from_env
     from samlkit.keys import ensure_dev_keypair
 
-    for name in RATE_LIMITS:
-        os.environ[f"IDBEHEER_RATE_LIMIT_{name.upper()}"] = "off"
     wsgi = create_app(from_env())
-    import gc
-
     gc.collect()
     gc.freeze()  # as deploy/gunicorn.conf.py's post_worker_init does
-    profiled = set(args.paths.split(","))
+    profiled = {p for p in args.profile.split(",") if p}
     profile = cProfile.Profile(time.process_time)  # CPU, not waiting for Redis or the database
-    spent: dict[str, float] = {}
-    calls: dict[str, int] = {}
+    spent: dict[tuple[str, str], float] = {}
 
-    def request(browser: Client, method: str, url: str, form=None):
-        parts = urlsplit(url)
-        path = parts.path
-        started = time.process_time()
-        if path in profiled:
-            profile.enable()
-        response = browser.open(parts.path, method=method, query_string=parts.query, data=form,
-                                base_url=base)
-        body = response.get_data()
-        if path in profiled:
-            profile.disable()
-        spent[path] = spent.get(path, 0.0) + time.process_time() - started
-        calls[path] = calls.get(path, 0) + 1
-        return response.status_code, response.headers, body
+    def browser(kind: str) -> InProcessBrowser:
+        return InProcessBrowser(wsgi, base, kind, spent, profile, profiled)
 
-    # the application: bench/oidc.py's (its key, its PKCE, its ID token checks)
     jwks = json.loads(Client(wsgi).get("/oidc/jwks", base_url=base).get_data())
     app = oidc.OidcApp(base, ensure_dev_keypair(work / "certs", "bench-oidc", "bench OIDC app").key_pem, jwks)
+    app_key = ensure_dev_keypair(work / "certs", "bench-app", "bench app")
+    idp_cert = ensure_dev_keypair(work / "certs", "idp", "bench bridge IdP").certificate
+    for _ in range(10):  # warm-up, not counted
+        sso.one_login(base, app_key, idp_cert, browser("warm"))
+        oidc.one_oidc_login(app, browser("warm"))
     for _ in range(args.logins):
-        browser = Client(wsgi, use_cookies=True)
-        url, pending = app.authorization_url()
-        method, form = "GET", None
-        for _step in range(12):
-            status, headers, page = request(browser, method, url, form)
-            if status in (302, 303):
-                location = urljoin(url, headers["Location"])
-                if location.startswith(oidc.REDIRECT + "?"):
-                    break
-                method, url, form = "GET", location, None
-                continue
-            action, fields = sso._form(page)
-            if action.startswith("/dev-eid/"):
-                fields.update(rrn=sso.BART, method="eid")
-            elif b'name="capacity"' in page:
-                fields["capacity"] = sso.MERELBEKE
-            method, url, form = "POST", urljoin(url, action), fields
-        answer = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-        token_url = app.issuer + "/token"
-        form = {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": oidc.REDIRECT,
-                "code_verifier": pending["verifier"], "client_assertion": app.assertion(token_url),
-                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}
-        _status, _headers, body = request(browser, "POST", token_url, form)
-        app.verify(json.loads(body)["id_token"], pending["nonce"])
-    print(f"{args.logins} logins in process; CPU per call inside the app:")
-    for path, seconds in sorted(spent.items(), key=lambda item: -item[1]):
-        print(f"    {path:<24} {seconds / calls[path] * 1000:6.2f} ms  ({calls[path]} calls)")
-    if not profiled & set(calls):
+        sso.one_login(base, app_key, idp_cert, browser("saml"))
+        oidc.one_oidc_login(app, browser("oidc"))
+    print(f"{args.logins} SAML and {args.logins} OIDC logins in turn, in process"
+          + (f" (profiled: {', '.join(sorted(profiled))})" if profiled else ""))
+    totals = {}
+    for kind in ("saml", "oidc"):
+        steps = {step: ms / args.logins * 1000 for (k, step), ms in spent.items() if k == kind}
+        totals[kind] = sum(ms for step, ms in steps.items() if " /dev-eid/" not in step)
+        print(f"\n{kind} login, CPU inside the app per login and request:")
+        for step, ms in sorted(steps.items(), key=lambda item: -item[1]):
+            print(f"    {step:<28} {ms:5.2f} ms")
+    print(f"\nbridge CPU per login: OIDC {totals['oidc']:.1f} ms vs SAML {totals['saml']:.1f} ms "
+          f"(target OIDC <= SAML: {'met' if totals['oidc'] <= totals['saml'] else 'NOT met'})")
+    if not profiled:
         return
     if args.dump:
         profile.dump_stats(args.dump)
     for order in ("cumulative", "tottime"):
         out = io.StringIO()
-        stats = pstats.Stats(profile, stream=out)
-        stats.sort_stats(order).print_stats(args.top)
+        pstats.Stats(profile, stream=out).sort_stats(order).print_stats(args.top)
         print(f"\nprofile of {', '.join(sorted(profiled))}, by {order}:")
         print(out.getvalue().split("\n", 6)[-1])
 

@@ -102,6 +102,15 @@ class Browser:
         self.host, self.port = parts.hostname, parts.port
         self.cookies: dict[str, str] = {}
 
+    def keep_cookies(self, set_cookie_headers) -> None:
+        for header in set_cookie_headers:
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in rest or "expires=Thu, 01 Jan 1970" in rest:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+
     def request(self, method: str, url: str, form: dict[str, str] | None = None):
         parts = urlsplit(url)
         target = parts.path + ("?" + parts.query if parts.query else "")
@@ -119,24 +128,19 @@ class Browser:
             data = reply.read()
         finally:
             conn.close()
-        for header in reply.headers.get_all("Set-Cookie") or ():
-            name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            if "Max-Age=0" in rest or "expires=Thu, 01 Jan 1970" in rest:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
+        self.keep_cookies(reply.headers.get_all("Set-Cookie") or ())
         if reply.status >= 400:
             raise RuntimeError(f"{method} {target}: {reply.status}")
         return reply.status, reply.headers, data
 
 
-def one_login(base: str, app_key, idp_cert) -> None:
+def one_login(base: str, app_key, idp_cert, browser: Browser | None = None) -> None:
     """The application's side and the browser's, end to end; raises if anything is off.
     Follows whatever the bridge answers (redirects and auto-posting forms) until a form
-    addressed to the application's ACS arrives, choosing the capacity on the way."""
+    addressed to the application's ACS arrives, choosing the capacity on the way. `browser`:
+    a fresh one with `Browser`'s `request` (default: over HTTP to `base`)."""
     import datetime as dt
-    browser = Browser(base)  # a new browser per login: every login is a full sign-in
+    browser = browser or Browser(base)  # a new browser per login: every login is a full sign-in
     request_id = new_id()
     authn = el(None, "samlp:AuthnRequest", ID=request_id, Version="2.0",
                IssueInstant=instant(dt.datetime.now(dt.UTC)), Destination=base + "/idp/sso",
@@ -194,9 +198,10 @@ def measured_app():
     spent: dict[str, float] = {}
 
     def wsgi(environ, start_response):
+        # read before the call: the app's dispatchers move PATH_INFO into SCRIPT_NAME
+        step = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
         started = time.process_time()
         body = b"".join(app(environ, start_response))  # small pages: the whole body, timed
-        step = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
         spent[step] = spent.get(step, 0.0) + time.process_time() - started
         return [body]
 

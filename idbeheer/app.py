@@ -20,7 +20,7 @@ from attribute_authority.national_register import FileRegister
 from attribute_authority.sp_metadata import DatabaseSource
 from idp_bridge.dev_eid.web import for_bridge as dev_eid_for
 from idp_bridge.mount import mount
-from idp_bridge.oidc.rights_door import rights_wsgi
+from idp_bridge.oidc.rights_door import rights_wsgi, token_wsgi
 from idp_bridge.pairwise import PairwiseNameIds
 from idp_bridge.web import create_bridge_app
 from samlkit.keys import KeyPair
@@ -95,13 +95,14 @@ def create_app(settings: Settings) -> Flask:
     app.wsgi_app = mount(app.wsgi_app, bridge_app)  # type: ignore[method-assign]
     # The AttributeQuery, the hot path, skips Flask's per-request work (context, session,
     # hooks), about a tenth of an answer's CPU when it signs once; same logs and metrics.
-    # Likewise /oidc/rights, the OIDC counterpart of the AttributeQuery (the same endpoint as
-    # the bridge's Flask route).
+    # Likewise /oidc/rights, the OIDC counterpart of the AttributeQuery, and /oidc/token (the
+    # same endpoints as the bridge's Flask routes).
     hot_paths = {"/aa/soap": observability.observed(aa.soap, "aa.soap_view")}
     provider = bridge_app.extensions.get("idp_bridge.oidc")
     if provider is not None:
         hot_paths["/oidc/rights"] = observability.observed(rights_wsgi(provider, rights_engine),
                                                             "oidc.rights_view")
+        hot_paths["/oidc/token"] = observability.observed(token_wsgi(provider), "oidc.token")
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, hot_paths)  # type: ignore[method-assign]
     app.wsgi_app = rate_limits.install(app.wsgi_app, settings)  # type: ignore[method-assign]
     app.wsgi_app = with_security_headers(app.wsgi_app,  # type: ignore[method-assign,assignment]

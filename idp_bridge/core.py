@@ -48,8 +48,10 @@ API for a front end (the SAML IdP side uses exactly this; so does the OIDC provi
    which protocol error to answer with; the core writes the trail row.
 
 5. **Logout**: `core.logout_everywhere(reply)` (the person's own "Afmelden", or a front end's
-   logout request: `initiator=(protocol, peer)` excludes the asking application, which gets
-   the `Reply` at the end) ends the session and returns a `LogoutStep` to follow with
+   logout request: `initiator=(protocol, peer)` spares a SAML application that asked its
+   LogoutRequest, which gets the `Reply` at the end instead; an OIDC application that asked
+   gets its back-channel logout_token like the others, and its post-logout redirect last)
+   ends the session and returns a `LogoutStep` to follow with
    `core.run_logout(plan)`. The plan is a typed `LogoutPlan` over all `AppEntry`s; each entry
    is handed to the hop handler registered for its protocol
    (`core.register_logout_hop("oidc", handler)`): a handler returns either a browser message
@@ -271,6 +273,11 @@ class SignInCore:
     def browser(self) -> BrowserSession:
         return BrowserSession(flask_session, now=self.clock(), idle_timeout=self.idle_timeout,
                               lifetime=self.lifetime, store=self.store)
+
+    def waiting(self) -> PendingRequest | None:
+        """The application request waiting for the capacity page, if any."""
+        raw = self.browser().pending
+        return PendingRequest.from_json(raw) if raw else None
 
     def session_id(self) -> str | None:
         """The ID of this browser's sign-in session (`BrowserSession.core_id`), for a front

@@ -8,7 +8,9 @@ marked string of the bridge's code and templates and fails when the English cata
 
 The language of a request (`choose`): the person's own choice through the page's language
 link (`?lang=en|nl`, kept in the bridge session), else the PrefLanguage of the upstream
-sign-in (anything but "en" is Dutch), else (no session, or no PrefLanguage sent) the
+sign-in (anything but "en" is Dutch; after the session ended, that of the session that ended,
+so that its signed-out page speaks the language its other pages spoke, until a new sign-in),
+else (no session, or no PrefLanguage sent) the
 browser's Accept-Language best match between nl and en, else Dutch.
 dev_eid, the test stand-in of the federal IdP, stays Dutch.
 """
@@ -55,8 +57,9 @@ def choose() -> str:
     if chosen in LANGUAGES:
         return chosen
     person = session.get("person")
-    if person and person.get("language"):
-        return "en" if person["language"] == "en" else "nl"
+    language = person.get("language") if person else session.get("ended_language")
+    if language:
+        return "en" if language == "en" else "nl"
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT) or DEFAULT
 
 

@@ -99,8 +99,14 @@ class _OutageAware(SessionInterface):
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner  # flask-session's ServerSideSessionInterface (it ships no types)
+        # Paths (prefixes) that never use the browser session: an application's back end
+        # calls them (the OIDC token endpoint, ...). Nothing is read from the store for
+        # them, nor written, whatever cookie comes along.
+        self.sessionless: tuple[str, ...] = ()
 
     def open_session(self, app, request):
+        if self.sessionless and request.path.startswith(self.sessionless):
+            return self.make_null_session(app)
         try:
             return self.inner.open_session(app, request)
         except OUTAGES as exc:
@@ -212,8 +218,14 @@ class BrowserSession:
         self.data["apps"] = kept + [entry.to_dict()]
 
     def end(self) -> None:
+        """The session ends. The pages after it (the signed-out page, reached after the
+        logout hops) keep its language: the person's own choice on the bridge's pages, and
+        the upstream PrefLanguage as `ended_language` until the next sign-in (i18n.py)."""
         self._forget()
+        person = self.data.get("person") or {}
+        kept = {"language": self.data.get("language"), "ended_language": person.get("language")}
         self.data.clear()
+        self.data.update({k: v for k, v in kept.items() if v})
 
     def _record(self) -> None:
         core = self.data.get("core")

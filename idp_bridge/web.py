@@ -67,6 +67,21 @@ class Bridge:
     def idp_metadata(self) -> bytes:
         return self.saml.metadata()
 
+    def after_choice(self, outcome: Any) -> Response | tuple[str, int]:
+        """The answer to the capacity form's POST. A front end whose answer is a redirect
+        (`answers_by_redirect`: OIDC's code on the redirect_uri) answers it at once, one
+        request less per sign-in, Post/Redirect/Get all the same; one that answers with a page
+        (SAML's auto-posting form) does so from the GET the POST redirects to, so that
+        reloading that page never posts the choice again."""
+        if isinstance(outcome, signin.ToCapacityPage):
+            pending = self.core.waiting()
+            front_end = self.front_ends.get(pending.protocol) if pending else None
+            if getattr(front_end, "answers_by_redirect", False):
+                view = self.core.capacity_view()
+                if isinstance(view, signin.Ready):
+                    return self.respond(view)
+        return self.respond(outcome)
+
     def respond(self, outcome: Any) -> Response | tuple[str, int]:
         """The response for one of the core's outcomes (see the `core` module's API)."""
         match outcome:
@@ -184,7 +199,7 @@ def _routes(app: Flask, bridge: Bridge, max_bytes: int) -> None:
 
     @app.post("/idp/capacity")
     def capacity_post():
-        return bridge.respond(core.capacity_post(request.form))
+        return bridge.after_choice(core.capacity_post(request.form))
 
     @app.route("/idp/slo", methods=["GET", "POST"])
     def idp_slo():

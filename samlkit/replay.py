@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
@@ -35,6 +35,16 @@ class OneTimeStore(Protocol):
 
     def get(self, key: str) -> str | None:
         """Read a value without using it up (e.g. whether a token is still live)."""
+
+    def swap(self, key: str, value: str, ttl_seconds: int) -> str | None:
+        """Atomically replace the value of an existing key (new ttl) and return the old one;
+        None, and nothing written, when there is none (e.g. a code used up and marked)."""
+
+    def put_many(self, items: Iterable[tuple[str, str, int]]) -> None:
+        """`put` of each (key, value, ttl), in one round trip."""
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        """`get` of each key, in one round trip."""
 
 
 class MemoryStore:
@@ -81,6 +91,22 @@ class MemoryStore:
             item = self._live(key, self._clock())
             return item[1] if item else None
 
+    def swap(self, key: str, value: str, ttl_seconds: int) -> str | None:
+        with self._lock:
+            now = self._clock()
+            item = self._live(key, now)
+            if item is None:
+                return None
+            self._items[key] = (now + ttl_seconds, value)
+            return item[1]
+
+    def put_many(self, items: Iterable[tuple[str, str, int]]) -> None:
+        for key, value, ttl in items:
+            self.put(key, value, ttl)
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        return [self.get(key) for key in keys]
+
 
 class RedisStore:
     """Shared store on Redis: SET NX EX for first use, GETDEL for take. A connection error or
@@ -107,6 +133,23 @@ class RedisStore:
         with _unavailable_on_redis_errors():
             raw = self._redis.get(self._prefix + key)
         return raw.decode() if raw is not None else None
+
+    def swap(self, key: str, value: str, ttl_seconds: int) -> str | None:
+        with _unavailable_on_redis_errors():  # SET XX GET: one atomic step (Redis 7)
+            raw = self._redis.set(self._prefix + key, value.encode(), ex=ttl_seconds, xx=True, get=True)
+        return raw.decode() if raw is not None else None
+
+    def put_many(self, items: Iterable[tuple[str, str, int]]) -> None:
+        with _unavailable_on_redis_errors():
+            pipe = self._redis.pipeline(transaction=False)
+            for key, value, ttl in items:
+                pipe.set(self._prefix + key, value.encode(), ex=ttl)
+            pipe.execute()
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        with _unavailable_on_redis_errors():
+            raws = self._redis.mget([self._prefix + key for key in keys])
+        return [raw.decode() if raw is not None else None for raw in raws]
 
 
 @contextmanager
@@ -176,6 +219,15 @@ class FallbackStore:
 
     def get(self, key: str) -> str | None:
         return self._shared.get(key)
+
+    def swap(self, key: str, value: str, ttl_seconds: int) -> str | None:
+        return self._shared.swap(key, value, ttl_seconds)
+
+    def put_many(self, items: Iterable[tuple[str, str, int]]) -> None:
+        self._shared.put_many(items)
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        return self._shared.get_many(keys)
 
     def _went_down(self, exc: Exception, now: float) -> None:
         with self._lock:

@@ -64,6 +64,7 @@ def redirect(uri: str, params: dict[str, str | None]) -> Response:
 
 class OidcFrontEnd:
     protocol = PROTOCOL
+    answers_by_redirect = True  # the bridge answers the capacity form's POST at once (web.py)
 
     def __init__(self, provider: Provider, core: SignInCore) -> None:
         self.provider, self.core = provider, core

@@ -1,11 +1,13 @@
-"""Registered OIDC clients, read from the catalog at each request (a newly registered or
-changed client works on the next request), and client authentication at the token and
+"""Registered OIDC clients, read from the catalog, and client authentication at the token and
 introspection endpoints: `client_secret_basic`, or `private_key_jwt` (RFC 7523) verified with
 the client's registered JWKS, its `jti` used once in the shared store.
 
-The read is one compiled statement on a bare read-only connection; what is built from it
-(the `Client` and its parsed keys) is kept per client while the registration reads the same,
-so an unchanged client costs that read and a comparison."""
+As the SAML side's SP registry does (`samlkit.spmetadata.SpRegistry`, whose `check_interval`
+this follows): a client this worker does not know is read at once (a newly registered client
+works on the next request); one it knows is served from memory and read again when its copy
+is `check_interval` old (1 s in the server, 0 in the tests), so a changed registration counts
+within that. The read is one compiled statement on a bare read-only connection; what is built
+from it (the `Client` and its parsed keys) is kept while the registration reads the same."""
 from __future__ import annotations
 
 import base64
@@ -17,7 +19,7 @@ import logging
 import threading
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import unquote_plus
@@ -74,30 +76,44 @@ class Client:
         return "client_secret_basic" if self.has_secret else "private_key_jwt"
 
 
+@dataclass
+class _Built:
+    values: tuple  # the registration as read
+    client: Client
+    read_at: float  # time.monotonic() of that read
+    keys: KeySet | None = None  # its registered JWKS, parsed
+
+
 class ClientDirectory:
     def __init__(self, db: sessionmaker[Session], store: OneTimeStore, *, token_url: str,
-                 issuer: str, clock, skew: dt.timedelta) -> None:
+                 issuer: str, clock, skew: dt.timedelta,
+                 check_interval: Callable[[], float] = lambda: 0.0) -> None:
         self._engine = read_only(db.kw["bind"])
         self._store = store
         self._audiences = [token_url, issuer]
         self._clock = clock
         self._skew = int(skew.total_seconds())
+        self._check_interval = check_interval
         self._jwks_cache: dict[str, tuple[float, dict]] = {}
         self._lock = threading.Lock()
-        # client_id -> (the registration as read, the Client made of it, its parsed keys)
-        self._built: dict[str, tuple[tuple, Client, list[KeySet]]] = {}
+        self._built: dict[str, _Built] = {}
 
     def get(self, client_id: str | None) -> Client | None:
         if not client_id or len(client_id) > 60:
             return None
+        built = self._built.get(client_id)
+        now = time.monotonic()
+        if built is not None and now - built.read_at < self._check_interval():
+            return built.client
         with self._engine.connect() as connection:
             row = oidc_clients.client_row(connection, client_id)
         if row is None:
+            self._built.pop(client_id, None)
             return None
         values = tuple(row)
-        built = self._built.get(client_id)
-        if built is not None and built[0] == values:
-            return built[1]
+        if built is not None and built.values == values:
+            built.read_at = now
+            return built.client
         client = Client(client_id=row.code, redirect_uris=tuple(row.redirect_uris),
                         post_logout_redirect_uris=tuple(row.post_logout_redirect_uris or ()),
                         scopes=tuple(row.scopes), jwks=row.jwks, jwks_uri=row.jwks_uri,
@@ -105,7 +121,7 @@ class ClientDirectory:
                         secret_hash=row.secret_hash)
         if len(self._built) > 1000:  # registrations are few; a bound all the same
             self._built.clear()
-        self._built[client_id] = (values, client, [])
+        self._built[client_id] = _Built(values, client, now)
         return client
 
     def authenticate(self, form: Mapping[str, str], authorization: str | None) -> Client:
@@ -174,15 +190,14 @@ class ClientDirectory:
         return client
 
     def _keys(self, client: Client) -> KeySet:
-        if client.jwks is not None:
-            built = self._built.get(client.client_id)
-            if built is not None and built[1] is client and built[2]:
-                return built[2][0]  # parsed once per registration as read
-            keys = self._parse(client.jwks)
-            if built is not None and built[1] is client:
-                built[2][:] = [keys]
-            return keys
-        return self._parse(self._fetch(client.jwks_uri or ""))
+        if client.jwks is None:
+            return self._parse(self._fetch(client.jwks_uri or ""))
+        built = self._built.get(client.client_id)
+        if built is None or built.client is not client:
+            return self._parse(client.jwks)
+        if built.keys is None:
+            built.keys = self._parse(client.jwks)  # parsed once per registration as read
+        return built.keys
 
     @staticmethod
     def _parse(jwks: dict) -> KeySet:

@@ -24,7 +24,7 @@ from samlkit.replay import OneTimeStore
 CODE_TTL = 60
 ACCESS_TTL = 300
 _CODE, _USED, _ACCESS, _REFRESH, _REFRESH_USED, _REVOKED = (
-    "oidc:code:", "oidc:code-used:", "oidc:at:", "oidc:rt:", "oidc:rt-used:", "oidc:revoked:")
+    "oidc:code:", "used:", "oidc:at:", "oidc:rt:", "oidc:rt-used:", "oidc:revoked:")
 
 
 @dataclass
@@ -70,6 +70,11 @@ def _h(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _gid_of(code: str) -> str:
+    """The ID of the grant a code starts: derived from the code (which it does not reveal)."""
+    return _h("grant of " + code)[:32]
+
+
 class Grants:
     def __init__(self, store: OneTimeStore, *, revoke_ttl: int) -> None:
         self._store = store
@@ -77,27 +82,44 @@ class Grants:
 
     def new_code(self, grant: Grant) -> str:
         code = secrets.token_urlsafe(32)
+        grant.gid = _gid_of(code)
         self._store.put(_CODE + _h(code), grant.to_json(), CODE_TTL)
         return code
 
     def redeem_code(self, code: str) -> Grant | None:
         """The grant of an unused code; None for an unknown or reused one (a reuse revokes
-        what the first use issued)."""
-        raw = self._store.take(_CODE + _h(code))
+        what the first use issued). The first use replaces the code's entry with a mark,
+        kept as long as a revocation, in one atomic step; the grant's ID comes from the code
+        itself, so the mark needs nothing read first."""
+        used = _USED + _gid_of(code)
+        raw = self._store.swap(_CODE + _h(code), used, self._revoke_ttl)
         if raw is None:
-            used = self._store.get(_USED + _h(code))
-            if used is not None:
-                self.revoke(used)
+            return None
+        if raw == used:
+            self.revoke(_gid_of(code))
             return None
         grant = Grant.from_json(raw)
-        self._store.put(_USED + _h(code), grant.gid, self._revoke_ttl)
-        return grant if not self.revoked(grant.gid, grant.sid) else None
+        # The grant itself cannot be revoked yet: only a use of what this redemption issues
+        # (a reused code or refresh token) revokes it. Its session may have ended.
+        revoked = grant.sid is not None and self._store.get(_REVOKED + "sid:" + grant.sid) is not None
+        return None if revoked else grant
 
     def new_access_token(self, grant: Grant, now: int, ttl: int = ACCESS_TTL) -> str:
-        token = secrets.token_urlsafe(32)
+        return self.issue(grant, now, ttl, refresh=False)[0]
+
+    def issue(self, grant: Grant, now: int, ttl: int = ACCESS_TTL, *,
+              refresh: bool) -> tuple[str, str | None]:
+        """A new access token of the grant and, when `refresh` and the session has time
+        left, a refresh token (lapsing with the session), written in one round trip."""
+        access = secrets.token_urlsafe(32)
         grant.expires_at = now + ttl
-        self._store.put(_ACCESS + _h(token), grant.to_json(), ttl)
-        return token
+        items = [(_ACCESS + _h(access), grant.to_json(), ttl)]
+        refresh_ttl = (grant.session_ends or 0) - now
+        token = secrets.token_urlsafe(32) if refresh and refresh_ttl > 0 else None
+        if token is not None:
+            items.append((_REFRESH + _h(token), items[0][1], refresh_ttl))
+        self._store.put_many(items)
+        return access, token
 
     def access(self, token: str) -> Grant | None:
         raw = self._store.get(_ACCESS + _h(token)) if token else None
@@ -106,13 +128,10 @@ class Grants:
         grant = Grant.from_json(raw)
         return None if self.revoked(grant.gid, grant.sid) else grant
 
-    def new_refresh_token(self, grant: Grant, now: int) -> str | None:
-        ttl = (grant.session_ends or 0) - now
-        if ttl <= 0:
-            return None
-        token = secrets.token_urlsafe(32)
-        self._store.put(_REFRESH + _h(token), grant.to_json(), ttl)
-        return token
+    def refresh_token_grant(self, token: str) -> Grant | None:
+        """The grant of a refresh token, without using the token up."""
+        raw = self._store.get(_REFRESH + _h(token))
+        return Grant.from_json(raw) if raw is not None else None
 
     def redeem_refresh_token(self, token: str) -> Grant | None:
         """The grant of an unused refresh token; None for an unknown, expired or reused one
@@ -135,6 +154,5 @@ class Grants:
         self._store.put(_REVOKED + "sid:" + sid, "1", self._revoke_ttl)
 
     def revoked(self, gid: str, sid: str | None = None) -> bool:
-        if self._store.get(_REVOKED + gid) is not None:
-            return True
-        return sid is not None and self._store.get(_REVOKED + "sid:" + sid) is not None
+        keys = [_REVOKED + gid] + ([_REVOKED + "sid:" + sid] if sid is not None else [])
+        return any(value is not None for value in self._store.get_many(keys))

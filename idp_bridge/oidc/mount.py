@@ -30,7 +30,8 @@ def provider_for(deps: BridgeDeps) -> Provider:
     return Provider(
         issuer=issuer, keys=SigningKeys(deps.keys.oidc, deps.keys.oidc_next),
         clients=ClientDirectory(deps.db, deps.store, token_url=issuer + "/token", issuer=issuer,
-                                clock=deps.clock, skew=config.clock_skew),
+                                clock=deps.clock, skew=config.clock_skew,
+                                check_interval=lambda: deps.sp_registry.check_interval),
         grants=Grants(deps.store, revoke_ttl=lifetime_s),
         read_db=session_factory(read_only(deps.db.kw["bind"])),
         name_ids=PairwiseNameIds(config.name_id_secret), clock=deps.clock, lifetime=config.lifetime)
@@ -41,6 +42,10 @@ def install(app: Flask, deps: BridgeDeps, extra=None) -> Provider:
     app.extensions["idp_bridge.oidc"] = provider
     bridge = app.extensions["idp_bridge"]
     provider.session_alive = bridge.core.session_alive
+    # What an application's back end calls never needs the person's browser session.
+    app.session_interface.sessionless += tuple(  # type: ignore[attr-defined]
+        "/oidc" + path for path in ("/token", "/userinfo", "/introspect", "/jwks", "/rights",
+                                    "/.well-known/"))
     front_end = OidcFrontEnd(provider, bridge.core)
     bridge.add_front_end(PROTOCOL, front_end)
     logout = OidcLogout(provider, bridge.core)

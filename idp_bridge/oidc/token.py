@@ -44,11 +44,9 @@ def id_token(provider: Provider, grant: Grant, person: SignedInPerson) -> str:
 def _user_tokens(provider: Provider, client: Client, grant: Grant) -> dict[str, Any]:
     assert grant.person is not None
     person = SignedInPerson.from_dict(grant.person)
-    now = provider.epoch()
-    answer = {"access_token": provider.grants.new_access_token(grant, now), "token_type": "Bearer",
-              "expires_in": ACCESS_TTL, "scope": " ".join(grant.scopes),
-              "id_token": id_token(provider, grant, person)}
-    refresh = provider.grants.new_refresh_token(grant, now) if client.confidential else None
+    access, refresh = provider.grants.issue(grant, provider.epoch(), refresh=client.confidential)
+    answer = {"access_token": access, "token_type": "Bearer", "expires_in": ACCESS_TTL,
+              "scope": " ".join(grant.scopes), "id_token": id_token(provider, grant, person)}
     if refresh:
         answer["refresh_token"] = refresh
     return answer
@@ -80,7 +78,13 @@ class RefreshTokenGrant:
     grant_type = "refresh_token"
 
     def __call__(self, provider: Provider, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
-        grant = provider.grants.redeem_refresh_token(require(form, "refresh_token"))
+        token = require(form, "refresh_token")
+        if form.get("scope"):  # a request that is wrong on its face leaves the token usable
+            held = provider.grants.refresh_token_grant(token)
+            if held is not None and held.client_id == client.client_id \
+                    and not set(form["scope"].split()) <= set(held.scopes):
+                raise InvalidScopeError(description="a refresh cannot widen the scopes")
+        grant = provider.grants.redeem_refresh_token(token)
         if grant is not None and grant.client_id != client.client_id:
             provider.grants.revoke(grant.gid)  # another client holds it: leaked, the grant ends
             grant = None

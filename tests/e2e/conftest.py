@@ -3,6 +3,7 @@ of this folder (each module gets its own server and database)."""
 from __future__ import annotations
 
 import pytest
+from support import axe
 from support.browser import chromium, serving
 
 
@@ -29,3 +30,12 @@ def page(browser, server):
     pg = context.new_page()
     yield pg
     context.close()
+
+
+@pytest.fixture(scope="module")
+def script() -> str:
+    """axe-core's source, for `support.axe.assert_accessible(page, script)`."""
+    try:
+        return axe.source()
+    except axe.AxeUnavailable as exc:  # never a skip: the check is part of the suite
+        pytest.fail(str(exc))

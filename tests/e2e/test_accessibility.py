@@ -5,27 +5,20 @@ and dev_eid's sign-in pages, the no-relation page, a civil servant's own pages (
 demo-app.
 
 axe runs in JavaScript: people sign in without it (as the pages need none), then each page is
-opened in a JavaScript context that carries the signed-in cookies (`storage_state`) and lets
-the test inject axe past our Content-Security-Policy (`bypass_csp`)."""
+opened in a JavaScript context that carries the signed-in cookies (`storage_state`); axe is
+evaluated through Playwright, so the pages keep their Content-Security-Policy while scanned."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from support import AN, BART, DINA, EMIL, HANNE, MERELBEKE, axe
+from support import AN, BART, CHRIS, DINA, EMIL, HANNE, MERELBEKE, NAZARETH, axe
+from support.axe import assert_accessible
 from support.browser import sign_in
 
 from attribute_authority import clock
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def script() -> str:
-    try:
-        return axe.source()
-    except axe.AxeUnavailable as exc:
-        pytest.fail(str(exc))
 
 
 def _signed_in(browser, server, rrn: str, government: str, start: str = "/admin/") -> dict:
@@ -60,18 +53,13 @@ def open_page(browser, server):
     contexts = []
 
     def open_(state: dict | None = None):
-        context = browser.new_context(base_url=server, storage_state=state, bypass_csp=True)
+        context = browser.new_context(base_url=server, storage_state=state)
         contexts.append(context)
         return context.new_page()
 
     yield open_
     for context in contexts:
         context.close()
-
-
-def assert_accessible(page, script: str) -> None:
-    found = axe.failing(axe.scan(page, script))
-    assert not found, f"{page.url}:\n" + "\n".join(map(str, found))
 
 
 LOCAL_PAGES = [
@@ -277,6 +265,20 @@ def test_the_capacity_mismatch_page(open_page, script):
     page.goto("/demo-app/login")
     page.wait_for_url("**/idp/capacity")
     assert page.get_by_role("heading", name="Deze toepassing vraagt een andere hoedanigheid").is_visible()
+    assert_accessible(page, script)
+
+
+def test_the_capacity_mismatch_page_for_an_oidc_application(open_page, script):
+    """Chris on his own page for Merelbeke-Melle, then demo-app's OIDC mode asking
+    Nazareth-De Pinte (`capacity=`): the same switch page, reached through /oidc/authorize."""
+    page = open_page()
+    page.goto("/account/")
+    sign_in(page, CHRIS, MERELBEKE, start=None, javascript=True)
+    page.wait_for_url("**/account/")
+    page.goto(f"/demo-app-oidc/login?capacity={NAZARETH}")
+    page.wait_for_url("**/idp/capacity")
+    assert page.get_by_role("heading", name="Deze toepassing vraagt een andere hoedanigheid").is_visible()
+    assert page.get_by_role("button", name="Opnieuw aanmelden en van hoedanigheid wisselen").is_visible()
     assert_accessible(page, script)
 
 

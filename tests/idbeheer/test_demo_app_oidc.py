@@ -259,3 +259,12 @@ def test_sign_out_sends_the_browser_to_the_providers_end_session_with_the_id_tok
     assert "Aanmelden met eID" in client.get("/demo-app-oidc/").get_data(as_text=True)
     back = client.get("/demo-app-oidc/signed-out", query_string={"state": query["state"]})
     assert back.status_code == 200 and "U bent afgemeld" in back.get_data(as_text=True)
+
+
+def test_its_page_keeps_its_content_in_one_main_landmark(client):
+    """axe's landmark rules (found by the browser tests): the whole page in one <main>."""
+    for path in ("/demo-app-oidc/", "/demo-app-oidc/signed-out"):
+        html = client.get(path).get_data(as_text=True)
+        body = html.split("<body>", 1)[1]
+        assert html.count("<main>") == 1 and body.startswith("<main>"), path
+        assert body.rstrip().endswith("</main></body></html>"), path

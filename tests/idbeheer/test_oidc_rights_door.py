@@ -1,6 +1,7 @@
-"""/oidc/rights in the all-in-one app is a plain WSGI endpoint in front of Flask, like
-/aa/soap (idp_bridge/oidc/rights_door.py): the same answers and OAuth refusals as the bridge's
-Flask route, a revoke visible at the next call (R8). demo-app's OIDC mode asks it."""
+"""/oidc/rights and /oidc/token in the all-in-one app are plain WSGI endpoints in front of
+Flask, like /aa/soap (idp_bridge/oidc/rights_door.py): the same answers and OAuth refusals as
+the bridge's Flask routes, a revoke visible at the next call (R8). demo-app's OIDC mode asks
+them."""
 from types import SimpleNamespace
 
 import pytest
@@ -75,3 +76,50 @@ def test_refusals_are_oauth_errors(served, headers, query, method, status, error
     assert response.status_code == status and response.json["error"] == error
     if status == 401:
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_tokens_through_the_plain_endpoint(served):
+    app, rp, _db = served
+    token = rp.client_token()  # demo-app's client: private_key_jwt, client_credentials
+    assert token
+    response = app.test_client().post("/oidc/token", data={"grant_type": "client_credentials",
+                                                           **_assertion(rp)})
+    assert response.status_code == 200 and response.json["token_type"] == "Bearer"
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Request-ID"]
+
+
+def _assertion(rp) -> dict[str, str]:
+    return {"client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": rp._assertion("http://localhost/oidc/token")}
+
+
+@pytest.mark.parametrize("form, method, status, error", [
+    ({}, "POST", 400, "invalid_request"),  # no grant_type
+    ({"grant_type": "password"}, "POST", 400, "unsupported_grant_type"),
+    ({"grant_type": "client_credentials"}, "POST", 401, "invalid_client"),  # no authentication
+    ({"grant_type": "authorization_code", "code": "nope", "redirect_uri": "x", "assert": True},
+     "POST", 400, "invalid_grant"),
+    ({"grant_type": "client_credentials", "assert": True, "scope": "rights rrn"}, "POST", 400,
+     "invalid_scope"),
+    ({"grant_type": "client_credentials"}, "GET", 405, "invalid_request"),
+    ({"grant_type": "client_credentials", "x": "y" * 70_000}, "POST", 413, "invalid_request"),
+])
+def test_token_refusals_are_oauth_errors(served, form, method, status, error):
+    app, rp, _db = served
+    if form.pop("assert", False):
+        form.update(_assertion(rp))
+    response = app.test_client().open("/oidc/token", method=method, data=form)
+    assert response.status_code == status and response.json["error"] == error, response.json
+    assert response.headers["Cache-Control"] == "no-store"
+    if status == 401:
+        assert response.headers["WWW-Authenticate"]
+
+
+def test_a_repeated_token_parameter_is_refused(served):
+    app, rp, _db = served
+    from werkzeug.datastructures import MultiDict
+
+    response = app.test_client().post("/oidc/token", data=MultiDict([
+        ("grant_type", "client_credentials"), ("grant_type", "client_credentials"),
+        *_assertion(rp).items()]))
+    assert response.status_code == 400 and response.json["error"] == "invalid_request"

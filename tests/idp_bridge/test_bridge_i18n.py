@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 import lxml.html
-from support import CHRIS, EMIL, HANNE, MERELBEKE, NAZARETH
+from support import BART, CHRIS, EMIL, HANNE, MERELBEKE, NAZARETH
+from support.bridge import _path, answer_logout, saml_response_of
 
 from idp_bridge import i18n
 
@@ -167,6 +168,39 @@ def test_switch_link_is_remembered_in_the_session(bridge):
     dutch = browser.get("/idp/slo?lang=nl")
     assert html_lang(dutch) == "nl" and "Afmelden bij alle toepassingen?" in text(dutch)
     assert html_lang(browser.get("/idp/capacity")) == "nl"
+
+
+def _signed_out_everywhere(bridge, browser):
+    """demo-app signed in, then the bridge's own "Afmelden" through to its last page."""
+    demo = bridge.sp("demo-app")
+    demo.consume(saml_response_of(browser.sign_in(demo, BART, MERELBEKE).data))
+    hop = browser.submit(browser.get("/idp/slo").data)  # "Afmelden bij alle toepassingen", any language
+    hop = browser.get(_path(answer_logout(demo, hop.headers["Location"])))
+    assert "/dev-eid/slo" in hop.headers["Location"]
+    dev_eid = browser.get(_path(hop.headers["Location"]))
+    done = browser.get(_path(dev_eid.headers["Location"]))
+    assert done.status_code == 200 and browser.get("/idp/capacity").status_code == 403
+    return done
+
+
+def test_the_signed_out_page_speaks_the_language_of_the_session_that_ended(bridge):
+    """Bart's PrefLanguage is Dutch, his browser asks English: every page of his session is
+    Dutch, and so is the one saying he is signed out (it came in English once the session had
+    ended: found by the Playwright tests). A new sign-in goes by its own PrefLanguage."""
+    browser = accept_language(bridge.browser(), "en")
+    done = _signed_out_everywhere(bridge, browser)
+    assert html_lang(done) == "nl" and "afgemeld bij alle toepassingen" in text(done)
+    assert html_lang(browser.get("/idp/slo")) == "nl"
+    _any_app(bridge)
+    browser.upstream_sign_in(bridge.sp("any-app"), EMIL)  # PrefLanguage "en"
+    assert html_lang(browser.get("/idp/capacity")) == "en"
+
+
+def test_a_language_chosen_on_the_bridge_outlives_the_sign_out(bridge):
+    browser = bridge.browser()
+    assert html_lang(browser.get("/idp/slo?lang=en")) == "en"  # before signing in: it beats PrefLanguage
+    done = _signed_out_everywhere(bridge, browser)
+    assert html_lang(done) == "en", text(done)[:500]
 
 
 def test_unknown_language_is_ignored(bridge):

@@ -43,6 +43,21 @@ def test_take_only_once(store_and_clock):
     assert store.take("never") is None
 
 
+def test_put_many_and_get_many(store_and_clock):
+    store, _ = store_and_clock
+    store.put_many([("a", "1", 60), ("b", "2", 60)])
+    assert store.get_many(["a", "missing", "b"]) == ["1", None, "2"]
+    assert store.take("a") == "1" and store.get_many(["a"]) == [None]
+
+
+def test_swap_replaces_only_what_is_there(store_and_clock):
+    store, _ = store_and_clock
+    assert store.swap("code", "used", 60) is None and store.get("code") is None  # nothing made
+    store.put("code", "grant", 60)
+    assert store.swap("code", "used", 60) == "grant"
+    assert store.swap("code", "used", 60) == "used" and store.get("code") == "used"
+
+
 def test_memory_entries_expire():
     clock = Clock()
     store = MemoryStore(clock)

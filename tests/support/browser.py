@@ -10,7 +10,9 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
+from attribute_authority.db import make_engine, session_factory, unit_of_work
 from idbeheer.app import create_app
+from idbeheer.demo_mode import register_demo_clients
 from idbeheer.settings import Settings, from_env
 
 from . import free_port
@@ -29,14 +31,19 @@ def artifacts() -> Path:
 
 @contextmanager
 def serving(database_url: str, home: Path) -> Iterator[tuple[str, Settings]]:
-    """The all-in-one app (bridge, dev_eid, admin UI, account pages, demo-app) on a loopback
-    port; yields its base URL and settings."""
+    """The all-in-one app (bridge, dev_eid, admin UI, account pages, demo-app in its SAML and
+    OIDC modes, registered as `idbeheer run` does) on a loopback port; yields its base URL and
+    settings."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = from_env({"IDBEHEER_HOME": str(home / "var"), "IDBEHEER_BASE_URL": base,
                          "IDBEHEER_DATABASE_URL": database_url,
                          "IDBEHEER_METADATA_DIR": str(home / "metadata"),
                          "IDBEHEER_CERTS_DIR": str(home / "certs")})
+    engine = make_engine(settings.database_url)
+    with unit_of_work(session_factory(engine)) as session:
+        register_demo_clients(session, settings)
+    engine.dispose()
     httpd = make_server("127.0.0.1", port, create_app(settings), threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

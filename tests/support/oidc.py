@@ -1,6 +1,7 @@
 """Test vocabulary of the OIDC provider: a relying party of the tests' own (keys, client
 assertions, token calls), registration through the catalog's service, as the CLI does, the
-browser's authorization journey, and a back-channel logout receiver on a real loopback port."""
+browser's authorization journey, and an application's back-channel logout receiver and
+front-channel pages (redirect URI, signed-out page) on real loopback ports."""
 from __future__ import annotations
 
 import base64
@@ -226,6 +227,44 @@ class LogoutReceiver:
         return Response(status=self.status, headers={"Cache-Control": "no-store"})(environ, start_response)
 
     def __enter__(self) -> LogoutReceiver:
+        self._server.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.__exit__(*exc)
+
+
+class ApplicationPages:
+    """An application's front-channel pages over real HTTP on a free loopback port, for a
+    browser to land on: its redirect URI `callback` and its `signed_out` page (the
+    post_logout_redirect_uri). Each arrival's query is kept; the answer is a small page of its
+    own (a browser test's route cannot catch a redirect's target, a real server can)."""
+
+    PAGE = (b'<!doctype html><html lang="nl"><head><title>Toepassing</title></head>'
+            b"<body><main><h1>Toepassing</h1><p>Terug bij de toepassing.</p></main></body></html>")
+
+    def __init__(self) -> None:
+        self.arrived: list[tuple[str, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        base = f"http://127.0.0.1:{free_port()}"
+        self.callback, self.signed_out = base + "/callback", base + "/signed-out"
+        self._server = ServerThread(self._app, int(urlsplit(base).port or 0))
+
+    def _app(self, environ, start_response):
+        request = Request(environ)
+        with self._lock:
+            self.arrived.append((request.path, dict(request.args.items())))
+        return Response(self.PAGE, content_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})(environ, start_response)
+
+    def last(self, path: str = "/callback") -> dict[str, str]:
+        """The query of the latest arrival at `path`."""
+        with self._lock:
+            found = [args for p, args in self.arrived if p == path]
+        assert found, f"nothing arrived at {path}: {self.arrived}"
+        return found[-1]
+
+    def __enter__(self) -> ApplicationPages:
         self._server.__enter__()
         return self
 

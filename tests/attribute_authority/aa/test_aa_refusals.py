@@ -71,7 +71,8 @@ def test_an_application_whose_metadata_expired_is_denied(aa_server, caplog):
                                        b'<md:EntityDescriptor validUntil="2020-01-01T00:00:00Z" ', 1)
     with unit_of_work(aa_server.db) as session:
         session.execute(update(ApplicationMetadata).where(ApplicationMetadata.app_code == "expiring")
-                        .values(xml=expired))
+                        .values(xml=expired, updated_at=datetime.now(timezone.utc)))
+        # (newer than metadata/sp/expiring.xml, which would otherwise be imported over it)
         _bump(session)
     aa_server.app.extensions["idbeheer.sp_registry"].reload()  # not waiting for its next poll
     caplog.set_level(logging.INFO, logger="attribute_authority.aa")

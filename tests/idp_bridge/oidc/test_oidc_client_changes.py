@@ -32,3 +32,17 @@ def test_a_removed_redirect_uri_is_refused_on_the_next_request(op):
     register(op, code, redirect_uris=["https://rp.example.test/other"])
     refused = browser.get(authorize_url(rp))
     assert refused.status_code == 400 and "Location" not in refused.headers
+
+
+def test_known_clients_are_read_again_as_often_as_the_sp_registry_polls(op):
+    """In the server a known client is served from memory for up to the SP registry's
+    check_interval (1 s); a client the worker does not know yet is read at once."""
+    op.deps.sp_registry.check_interval = 3600
+    code = random_code()
+    old = register(op, code)
+    assert old.token(grant_type="client_credentials").status_code == 200  # new: read at once
+    new = register(op, code)
+    assert old.token(grant_type="client_credentials").status_code == 200  # still its copy
+    op.deps.sp_registry.check_interval = 0  # the interval has passed
+    assert old.token(grant_type="client_credentials").status_code == 401
+    assert new.token(grant_type="client_credentials").status_code == 200
