@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "application.changed": _l("toepassing gewijzigd"),
     "application.metadata": _l("metadata van de toepassing bewaard"), "right.added": _l("recht toegevoegd"),
     "right.changed": _l("recht gewijzigd"), "governments.loaded": _l("besturen ingeladen"),
+    "oidc_client.registered": _l("OIDC-client geregistreerd"),
+    "oidc_client.changed": _l("OIDC-client gewijzigd"),
 }
 CATEGORY_LABELS = {"employee": _l("werknemer"), "external": _l("externe medewerker")}
 TYPE_LABELS = {"standard": _l("standaard"), "secretary": _l("secretaris")}

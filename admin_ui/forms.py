@@ -12,6 +12,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -213,6 +214,47 @@ class MetadataForm(FlaskForm):
                               description=_l("Het bestand dat de toepassing nu publiceert; of "
                                              "plak de XML hieronder."))
     metadata_xml = TextAreaField(_l("of plak de SAML-metadata"), [Length(max=500_000)])
+    reason = StringField(_l("Reden (optioneel)"), [Length(max=500)])
+
+
+# What each scope releases (DESIGN.md "OpenID Connect"); which scopes exist is the service's
+# (oidc_clients.SCOPES), the view offers those.
+SCOPE_LABELS = {
+    "profile": _l("profile: voornaam en familienaam"),
+    "rrn": _l("rrn: het rijksregisternummer (alleen voor een toepassing die het nodig heeft)"),
+    "capacity": _l("capacity: hoedanigheid (burger of medewerker) en bestuur"),
+    "rights": _l("rights: de rechten van deze toepassing die nu gelden"),
+}
+AUTH_LABELS = {
+    "keep": _l("Behoud de huidige aanmelding van de client"),
+    "jwks": _l("private_key_jwt met deze JWKS (plak ze of kies een JSON-bestand)"),
+    "jwks_uri": _l("private_key_jwt met de JWKS op een https-adres (JWKS URI)"),
+    "secret": _l("client_secret_basic met een nieuw geheim (vervangt een vorig geheim)"),
+    "public": _l("Publieke client, zonder geheim (browser- of mobiele app; PKCE S256 verplicht)"),
+}
+
+
+class OidcClientForm(FlaskForm):
+    """A catalog application's registration as an OIDC client; the view sets the choices
+    (`keep` only for an application that is already one) and the service checks the values."""
+
+    redirect_uris = TextAreaField(_l("Redirect URI's"), [Length(max=20_000)],
+                                  description=_l("Eén per regel, exact zoals de toepassing ze "
+                                                 "stuurt: https, of http alleen naar localhost."))
+    post_logout_redirect_uris = TextAreaField(
+        _l("Redirect URI's na afmelden (optioneel)"), [Length(max=20_000)],
+        description=_l("Eén per regel; alleen hierheen stuurt afmelden de browser terug."))
+    backchannel_logout_uri = StringField(
+        _l("Back-channel logout URI (optioneel)"), [Length(max=500)],
+        description=_l("Hier meldt de brug een afmelding aan de toepassing, server tot server."))
+    scopes = SelectMultipleField(_l("Scopes die de toepassing mag vragen (openid altijd)"),
+                                 choices=[], option_widget=widgets.CheckboxInput(),
+                                 widget=widgets.ListWidget(prefix_label=False))
+    auth = RadioField(_l("Aanmelding van de client bij het token-endpoint"), [REQUIRED], choices=[])
+    jwks_file = FileField(_l("JWKS als JSON-bestand"),
+                          description=_l("Alleen de publieke sleutels; of plak de JSON hieronder."))
+    jwks_json = TextAreaField(_l("of plak de JWKS (JSON)"), [Length(max=100_000)])
+    jwks_uri = StringField(_l("JWKS URI"), [Length(max=500)])
     reason = StringField(_l("Reden (optioneel)"), [Length(max=500)])
 
 

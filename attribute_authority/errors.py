@@ -157,3 +157,26 @@ class EmptySelection(DomainError):
     code = "empty_selection"
     nl = "Er is niemand geselecteerd."
     en = "Nobody is selected."
+
+
+class BadClientUri(InvalidInput):
+    """A URI of an OIDC client registration (redirect, logout, JWKS) that we will not call."""
+
+    nl = ("Ongeldige invoer: {what} '{uri}' moet een absolute https-URL zijn zonder #fragment "
+          "(http alleen naar localhost); verbeter het adres.")
+    en = ("Invalid input: {what} '{uri}' must be an absolute https URL without a #fragment "
+          "(http only towards localhost); correct the address.")
+
+
+class NoRedirectUri(InvalidInput):
+    nl = "Ongeldige invoer: een OIDC-client heeft minstens één redirect URI nodig; geef er een op."
+    en = "Invalid input: an OIDC client needs at least one redirect URI; give one."
+
+
+class BadJwksUri(BadClientUri):
+    """The client's JWKS URI: https only, even towards localhost (the keys must not be altered)."""
+
+    nl = ("Ongeldige invoer: {what} '{uri}' moet een absolute https-URL zijn zonder #fragment; "
+          "verbeter het adres.")
+    en = ("Invalid input: {what} '{uri}' must be an absolute https URL without a #fragment; "
+          "correct the address.")

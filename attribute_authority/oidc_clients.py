@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from . import audit, authz, catalog, clock
 from .audit import Change, snapshot
-from .errors import InvalidInput
+from .errors import BadClientUri, BadJwksUri, InvalidInput, NoRedirectUri
 from .models import Application, OidcClient
 
 SCOPES = ("openid", "profile", "rrn", "capacity", "rights")
@@ -45,6 +45,13 @@ def is_public(client: OidcClient) -> bool:
     return not (client.jwks or client.jwks_uri or client.secret_hash)
 
 
+def auth_kind(client: OidcClient) -> str:
+    """How the client authenticates: `jwks`, `jwks_uri` (both private_key_jwt), `secret`
+    (client_secret_basic) or `public`."""
+    return "jwks" if client.jwks else "jwks_uri" if client.jwks_uri \
+        else "secret" if client.secret_hash else "public"
+
+
 def client_for(session: Session, app_code: str) -> OidcClient | None:
     # The application comes in the same statement: every token call reads the client's
     # name and capacity too.
@@ -63,6 +70,24 @@ _CLIENT_ROW = (select(Application.code, OidcClient.redirect_uris, OidcClient.pos
                .where(Application.code == bindparam("code")))
 
 
+def registered(session: Session, app_codes: list[str]) -> dict[str, OidcClient]:
+    """The OIDC registrations of these applications (those that have one), by code."""
+    if not app_codes:
+        return {}
+    rows = session.scalars(select(OidcClient).join(Application)
+                           .options(contains_eager(OidcClient.application))
+                           .where(Application.code.in_(app_codes)))
+    return {row.application.code: row for row in rows}
+
+
+def registration_of(session: Session, actor: authz.Actor, code: str,
+                    on: date | None = None) -> tuple[Application, OidcClient | None]:
+    """A catalog application and its OIDC registration (None: not an OIDC client yet), for
+    central administrators."""
+    authz.require_central(session, actor, on or clock.today())
+    return catalog.application_by_code(session, code), client_for(session, code)
+
+
 def client_row(connection: Connection, app_code: str) -> Row | None:
     """The registration of CODE as plain values (code, redirect_uris, post_logout_redirect_uris,
     scopes, jwks, jwks_uri, secret_hash, backchannel_logout_uri), or None."""
@@ -74,7 +99,7 @@ def register_oidc_client(session: Session, actor: authz.Actor, code: str, *,
                          post_logout_redirect_uris: list[str] = (),  # type: ignore[assignment]
                          backchannel_logout_uri: str | None = None,
                          scopes: list[str] | None = None, name: str | None = None,
-                         capacity: str | None = None,
+                         capacity: str | None = None, reason: str | None = None,
                          on: date | None = None) -> tuple[OidcClient, str | None]:
     """Register or update CODE as an OIDC client; returns the client and the new secret, if
     one was made (the only time it is seen). An unknown application is added to the catalog
@@ -82,7 +107,7 @@ def register_oidc_client(session: Session, actor: authz.Actor, code: str, *,
     authz.require_central(session, actor, on or clock.today())
     uris = [_checked_uri(u, "redirect URI") for u in redirect_uris]
     if not uris:
-        raise InvalidInput(detail="een OIDC-client heeft minstens één redirect URI nodig")
+        raise NoRedirectUri()
     post_logout = [_checked_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris]
     backchannel = _checked_uri(backchannel_logout_uri, "back-channel logout URI") \
         if backchannel_logout_uri else None
@@ -97,7 +122,8 @@ def register_oidc_client(session: Session, actor: authz.Actor, code: str, *,
     before = _public(client) if client else None
     if client is None:
         if auth is None:
-            raise InvalidInput(detail="kies --jwks, --jwks-uri, --new-secret of --public")
+            raise InvalidInput(detail="kies hoe de client zich aanmeldt: met een JWKS, een JWKS "
+                                      "URI, een nieuw geheim of als publieke client")
         client = OidcClient(application=app)
         session.add(client)
     secret = _authenticate_with(client, auth) if auth is not None else None
@@ -108,7 +134,7 @@ def register_oidc_client(session: Session, actor: authz.Actor, code: str, *,
     after = _public(client) | ({"secret": "new"} if secret else {})
     audit.record(session, actor.rrn, Change(
         "oidc_client.registered" if before is None else "oidc_client.changed", "oidc_client",
-        client.id, before=before, after=after))
+        client.id, before=before, after=after, reason=reason))
     return client, secret
 
 
@@ -202,7 +228,7 @@ def _checked_uri(uri: str, what: str, *, https_only: bool = False) -> str:
     loopback = parts is not None and parts.scheme == "http" and parts.netloc.split(":")[0] in _LOOPBACK
     if parts is None or not parts.netloc or parts.fragment or len(uri) > 500 \
             or not (parts.scheme == "https" or (loopback and not https_only)):
-        raise InvalidInput(detail=f"{what} '{uri}' moet een absolute https-URL zijn zonder #fragment")
+        raise (BadJwksUri if https_only else BadClientUri)(what=what, uri=uri)
     return uri
 
 
@@ -222,8 +248,7 @@ def _public(client: OidcClient) -> dict[str, Any]:
     """What the audit trail keeps: everything but the secret's hash."""
     data = snapshot(client, "redirect_uris", "post_logout_redirect_uris", "jwks_uri",
                     "backchannel_logout_uri", "scopes")
-    data["auth"] = "jwks" if client.jwks else "jwks_uri" if client.jwks_uri \
-        else "secret" if client.secret_hash else "public"
+    data["auth"] = auth_kind(client)
     if client.jwks:
         data["jwks_kids"] = [k.get("kid") for k in client.jwks["keys"]]
     return data

@@ -1,20 +1,26 @@
 """Central administration (issue task 8): register a government, record its signed form and
 terms of use (acting secretary: with the council minutes), appoint the first local
-administrator or restore one when none is left, and keep the application and right catalog."""
+administrator or restore one when none is left, and keep the application and right catalog,
+with each application's SAML metadata and OIDC client registration (issue 12 point 5)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+import json
 
-from attribute_authority import catalog, delegation, governments, sp_metadata
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
+
+from attribute_authority import catalog, delegation, governments, oidc_clients, sp_metadata
 
 from ..formatting import day
 from ..forms import (
+    AUTH_LABELS,
+    SCOPE_LABELS,
     ApplicationForm,
     AppointForm,
     GovernmentForm,
     GovernmentSearchForm,
     MaxDaysForm,
     MetadataForm,
+    OidcClientForm,
     RegistrationForm,
     RightForm,
 )
@@ -102,8 +108,10 @@ def _catalog_page(app_form=None, right_form=None, message=None):
     apps = catalog.applications_page(g.db, g.actor, today(), page=page_number())
     right_form = right_form or RightForm(formdata=None)
     right_form.application.choices = [(a.code, a.code) for a in catalog.applications(g.db)]
-    metadata = sp_metadata.registered(g.db, [a.code for a in apps.items])
+    codes = [a.code for a in apps.items]
+    metadata = sp_metadata.registered(g.db, codes)
     return render_template("admin/central/catalog.html", page=apps, metadata=metadata,
+                           oidc=oidc_clients.registered(g.db, codes),
                            app_form=app_form or ApplicationForm(formdata=None),
                            right_form=right_form, max_form=MaxDaysForm(formdata=None),
                            metadata_form=MetadataForm(formdata=None),
@@ -156,6 +164,94 @@ def _metadata_of(form) -> bytes | None:
         return upload.read()
     pasted = (form.metadata_xml.data or "").strip()
     return pasted.encode() if pasted else None
+
+
+def application_oidc(code: str):
+    """An application's OIDC client registration and the form that registers or changes it;
+    the change holds from the next request on. A generated secret is on this answer only."""
+    app, client = oidc_clients.registration_of(g.db, g.actor, code, today())
+    form = OidcClientForm() if request.method == "POST" else _oidc_form_of(client)
+    form.scopes.choices = [(s, SCOPE_LABELS.get(s, s)) for s in oidc_clients.SCOPES if s != "openid"]
+    form.auth.choices = [(k, AUTH_LABELS[k]) for k in AUTH_LABELS if client or k != "keep"]
+    message = None
+    if form.validate_on_submit():
+        auth, readable = _client_auth(form)
+        if readable:
+            done, message = attempt(
+                oidc_clients.register_oidc_client, g.db, g.actor, code,
+                redirect_uris=_lines(form.redirect_uris.data), auth=auth,
+                post_logout_redirect_uris=_lines(form.post_logout_redirect_uris.data),
+                backchannel_logout_uri=(form.backchannel_logout_uri.data or "").strip() or None,
+                scopes=["openid", *form.scopes.data],
+                reason=(form.reason.data or "").strip() or None, on=today())
+            if message is None:
+                _client, secret = done
+                if secret:
+                    return _secret_page(app, secret)
+                flash(_("De OIDC-registratie van %(code)s is bewaard: ze geldt meteen.", code=code))
+                return redirect(url_for("admin.application_oidc", code=code))
+    return render_template("admin/central/oidc_client.html", application=app, client=client,
+                           auth_kind=client and oidc_clients.auth_kind(client),
+                           form=form, message=message or _form_message(form)), \
+        status_of(message or form.errors)
+
+
+def _oidc_form_of(client) -> OidcClientForm:
+    """The form as the registration stands (a new client: the service's default scopes)."""
+    form = OidcClientForm(formdata=None)
+    if client is None:
+        form.scopes.data = [s for s in oidc_clients.DEFAULT_SCOPES if s != "openid"]
+        form.auth.data = "jwks"
+        return form
+    form.redirect_uris.data = "\n".join(client.redirect_uris)
+    form.post_logout_redirect_uris.data = "\n".join(client.post_logout_redirect_uris)
+    form.backchannel_logout_uri.data = client.backchannel_logout_uri or ""
+    form.scopes.data = [s for s in client.scopes if s != "openid"]
+    form.auth.data = "keep"
+    return form
+
+
+def _client_auth(form) -> tuple[oidc_clients.ClientAuth | None, bool]:
+    """(the chosen authentication, None to keep the current one; whether it could be read):
+    a missing JWKS or JWKS URI, or a JWKS that is no JSON, is an error of its field."""
+    choice = form.auth.data
+    if choice == "keep":
+        return None, True
+    if choice in ("secret", "public"):
+        return oidc_clients.ClientAuth(new_secret=choice == "secret", public=choice == "public"), True
+    if choice == "jwks_uri":
+        uri = (form.jwks_uri.data or "").strip()
+        if not uri:
+            form.jwks_uri.errors.append(_("Vul de JWKS URI in, of kies een andere aanmelding."))
+            return None, False
+        return oidc_clients.ClientAuth(jwks_uri=uri), True
+    upload = form.jwks_file.data
+    text = upload.read() if upload and getattr(upload, "filename", "") else \
+        (form.jwks_json.data or "").strip()
+    if not text:
+        form.jwks_json.errors.append(_("Plak de JWKS of kies een JSON-bestand, of kies een andere "
+                                       "aanmelding."))
+        return None, False
+    try:
+        return oidc_clients.ClientAuth(jwks=json.loads(text)), True
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
+        form.jwks_json.errors.append(_("De JWKS is geen leesbare JSON. Plak de JWKS die de "
+                                       "toepassing publiceert, met haar publieke sleutels, "
+                                       "zoals {\"keys\": [...]}."))
+        return None, False
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _secret_page(app, secret: str):
+    """The one answer that holds the new secret: never cached, never shown again."""
+    response = make_response(render_template("admin/central/oidc_secret.html", application=app,
+                                              secret=secret))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
 
 
 def right_new():
@@ -216,6 +312,8 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/central/catalog/applications/<code>/metadata",
                     view_func=application_metadata, endpoint="application_metadata",
                     methods=["POST"])
+    bp.add_url_rule("/central/catalog/applications/<code>/oidc", view_func=application_oidc,
+                    endpoint="application_oidc", methods=["GET", "POST"])
     bp.add_url_rule("/central/catalog/rights", view_func=right_new, endpoint="right_new",
                     methods=["POST"])
     bp.add_url_rule("/central/catalog/rights/<code>/max-days", view_func=right_max_days,

@@ -91,6 +91,7 @@ CENTRAL_PAGES = [
     f"/admin/central/governments/{MERELBEKE}",
     "/admin/central/governments/new",
     "/admin/central/catalog",
+    "/admin/central/catalog/applications/demo-app/oidc",
     "/admin/helpdesk/sign-ins",
     f"/admin/helpdesk/sign-ins?rrn={BART}",
 ]
@@ -196,6 +197,29 @@ def test_adding_a_person_and_a_relation(open_page, local_admin, script):
     page.goto(f"/admin/people/{HANNE}")
     page.get_by_role("link", name="Beëindig relatie").click()
     assert_accessible(page, script)
+
+
+def test_the_oidc_client_form_refused_and_the_secret_page(open_page, central_admin, script):
+    """A new catalog application of its own (demo-app's OIDC mode serves other tests here),
+    registered as an OIDC client from its catalog entry."""
+    page = open_page(central_admin)
+    page.goto("/admin/central/catalog")
+    page.get_by_label("Toepassingscode").fill("a11y-oidc")
+    page.locator("#app-name").fill("Toegankelijkheid OIDC")
+    page.get_by_role("button", name="Registreer").click()
+    page.get_by_role("link", name="a11y-oidc als OIDC-client registreren").click()
+    assert_accessible(page, script)  # not an OIDC client yet: the empty form
+    page.get_by_label("client_secret_basic", exact=False).check()
+    page.get_by_role("button", name="Bewaar de OIDC-registratie van a11y-oidc").click()
+    assert page.get_by_role("alert").is_visible()  # no redirect URI: refused, with the reason
+    assert_accessible(page, script)
+    page.get_by_label("Redirect URI's", exact=True).fill("https://rp.example.be/callback")
+    page.get_by_label("client_secret_basic", exact=False).check()
+    page.get_by_role("button", name="Bewaar de OIDC-registratie van a11y-oidc").click()
+    assert page.locator("#client-secret").is_visible()  # the one page with the secret
+    assert_accessible(page, script)
+    page.get_by_role("link", name="terug naar de OIDC-registratie", exact=False).click()
+    assert_accessible(page, script)  # the registration as it stands
 
 
 def test_sign_in_pages_of_the_bridge_and_dev_eid(open_page, script):
