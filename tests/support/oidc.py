@@ -252,6 +252,8 @@ class ApplicationPages:
 
     def _app(self, environ, start_response):
         request = Request(environ)
+        if request.path == "/favicon.ico":  # the browser's own fetch, at a moment of its choosing
+            return Response(status=404)(environ, start_response)
         with self._lock:
             self.arrived.append((request.path, dict(request.args.items())))
         return Response(self.PAGE, content_type="text/html; charset=utf-8",
