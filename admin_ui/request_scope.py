@@ -61,8 +61,10 @@ def _language() -> None:
 
 def _refuse_nul():
     """No field of ours holds a NUL character, and PostgreSQL's text cannot store one (the
-    driver refuses it with an error): one clear 400 for any request that carries one."""
-    values = (*request.args.items(multi=True), *request.form.items(multi=True))
+    driver refuses it with an error): one clear 400 for any request that carries one, in the
+    query, the form or the path (/admin/people/%00/edit)."""
+    path_values = [(k, v) for k, v in (request.view_args or {}).items() if isinstance(v, str)]
+    values = (*path_values, *request.args.items(multi=True), *request.form.items(multi=True))
     if any("\x00" in key or "\x00" in value for key, value in values):
         refuse(Refusal(400, "nul_character"))
         return render_template("admin/refused.html", status=400, message=i18n.gettext(
