@@ -144,7 +144,7 @@ def open_for(session: Session, person_id: int, government: Government,
 
 def duplicate(open_one: AccessRequest) -> DuplicateRequest:
     return DuplicateRequest(right=open_one.right.name, government=open_one.government.name,
-                            created=f"{open_one.created_at:%d-%m-%Y}")
+                            created=f"{clock.local_day(open_one.created_at):%d-%m-%Y}")
 
 
 def _mail_admins(session: Session, request: AccessRequest, on: date) -> None:
@@ -170,7 +170,7 @@ def _mail_requester(session: Session, request: AccessRequest, on: date) -> None:
     subject = f"Uw aanvraag voor {request.right.name} bij {request.government.name}: {status}"
     lines = [f"Beste {request.person.full_name},", "",
              f"Uw aanvraag voor '{request.right.name}' bij {request.government.name} van "
-             f"{request.created_at:%d-%m-%Y} is {status}."]
+             f"{clock.local_day(request.created_at):%d-%m-%Y} is {status}."]
     grant = request.result_grant
     if request.status == "approved" and grant is not None:
         lines.append(f"U heeft het recht van {grant.start:%d-%m-%Y} tot en met {grant.end:%d-%m-%Y}.")

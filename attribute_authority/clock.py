@@ -13,7 +13,10 @@ def now() -> datetime:
 
 
 def local_day(instant: datetime) -> date:
-    """The Brussels calendar day an instant falls on."""
+    """The Brussels calendar day an instant falls on (a naive instant, as SQLite returns
+    stored ones, is UTC)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
     return instant.astimezone(BRUSSELS).date()
 
 
