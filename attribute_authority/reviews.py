@@ -158,7 +158,8 @@ def decide(session: Session, actor: authz.Actor, review_id: int, item_ids: Itera
         raise InvalidInput(detail=f"onbekende beslissing '{decision}'")
     review = get(session, actor, review_id, on)
     if review.status != "open":
-        raise ReviewClosed(closed=f"{clock.local_day(review.closed_at):%d-%m-%Y}")
+        closed = clock.local_day(review.closed_at) if review.closed_at else on
+        raise ReviewClosed(closed=f"{closed:%d-%m-%Y}")
     authz.require_admin_of(session, actor, review.government, on)
     ids = sorted({int(i) for i in item_ids})
     if not ids:
