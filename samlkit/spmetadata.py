@@ -253,6 +253,19 @@ class SpRegistry:
             log.exception("SP metadata: source not readable, serving what was loaded")
             return self._last
 
+    def valid(self, sp: SpMetadata, now: dt.datetime) -> SpMetadata:
+        """`sp` while its validUntil has not passed, else a copy registered since (one version
+        read); MetadataRefused `metadata_expired` when there is none."""
+        try:
+            sp.check_current(now)
+            return sp
+        except MetadataRefused:
+            fresh = self.renewed(sp)
+            if fresh is None:
+                raise
+            fresh.check_current(now)
+            return fresh
+
     def renewed(self, sp: SpMetadata) -> SpMetadata | None:
         """The SP's metadata if it changed since `sp` was read (a just replaced key), else None:
         one version read, for a caller whose signature check failed."""

@@ -106,12 +106,10 @@ class QueryReader:
         sp = self._registry.by_entity_id(issuer)
         if sp is None:
             raise refuse("unknown_issuer", "the Issuer is not a registered application")
-        if sp.valid_until is not None and now >= sp.valid_until:
-            sp = self._registry.renewed(sp) or sp
-            try:
-                sp.check_current(now)
-            except SamlSecurityError as exc:
-                raise refuse(exc.reason, exc.message) from None
+        try:
+            sp = self._registry.valid(sp, now)
+        except SamlSecurityError as exc:
+            raise refuse(exc.reason, exc.message) from None
         try:
             query = self._verify(root, query, sp.signing_certs)
         except SignatureRefused as exc:

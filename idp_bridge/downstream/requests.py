@@ -87,7 +87,14 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
     if sp is None:
         raise RequestRefused("unknown_application", f"issuer {issuer_of(root)!r} is not registered",
                              message=_l("Deze toepassing is niet aangesloten bij het gebruikersbeheer."))
-    sp = _current(registry, sp, now)
+    try:
+        sp = registry.valid(sp, now)
+    except SamlSecurityError as exc:
+        # past its validUntil: its endpoints are no longer vouched for, so our page, no answer
+        log.warning("AuthnRequest of %s refused: %s", sp.app_code, exc.message)
+        raise RequestRefused(exc.reason, exc.message, message=_l(
+            "De registratie van deze toepassing is verlopen. Meld dit aan de beheerder van de "
+            "toepassing; die laat haar metadata vernieuwen.")) from None
     saml = SamlRequest(sp_entity_id=sp.entity_id, request_id=root.get("ID"),
                        acs_url=_acs_url(root, sp), relay_state=message.relay_state)
     pending = _pending(sp.app_code, saml, root)
@@ -107,22 +114,6 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
         raise AnswerableRefusal("stale_request", f"IssueInstant {root.get('IssueInstant')}", pending)
     saml = dataclasses.replace(saml, name_id_format=_name_id_format(root, pending))
     return dataclasses.replace(pending, continuation=asdict(saml))
-
-
-def _current(registry: SpRegistry, sp: SpMetadata, now: dt.datetime) -> SpMetadata:
-    """The application's metadata if still valid (a copy registered a moment ago counts);
-    past its validUntil it is refused on our page: its endpoints are no longer vouched for."""
-    try:
-        sp.check_current(now)
-    except SamlSecurityError as exc:
-        fresh = registry.renewed(sp)
-        if fresh is not None:
-            return _current(registry, fresh, now)
-        log.warning("AuthnRequest of %s refused: %s", sp.app_code, exc.message)
-        raise RequestRefused(exc.reason, exc.message, message=_l(
-            "De registratie van deze toepassing is verlopen. Meld dit aan de beheerder van de "
-            "toepassing; die laat haar metadata vernieuwen.")) from None
-    return sp
 
 
 def _name_id_format(root: etree._Element, pending: PendingRequest) -> str:
