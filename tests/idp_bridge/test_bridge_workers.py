@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from support import BART, MERELBEKE
-from support.bridge import TestSp, attributes_of, form_of, saml_response_of, sp_metadata_xml
+from support.bridge import (
+    NO_SIGN_IN_LIMITS,
+    TestSp,
+    attributes_of,
+    form_of,
+    saml_response_of,
+    sp_metadata_xml,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +53,7 @@ def two_workers(tmp_path, demo_url, redis_client, bridge_keys):
            "IDBEHEER_REDIS_URL": os.environ.get("IDBEHEER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
            "IDBEHEER_BASE_URL": base, "IDBEHEER_CERTS_DIR": str(tmp_path / "certs"),
            "IDBEHEER_METADATA_DIR": str(tmp_path / "metadata"), "IDBEHEER_SECRET_KEY": "two-workers",
-           "PYTHONPATH": str(ROOT)}
+           **NO_SIGN_IN_LIMITS, "PYTHONPATH": str(ROOT)}
     # Registered before the workers start, as an operator would; TestSp rewrites the same file.
     # (Not as demo-app: the all-in-one app writes that file for the shipped demo-app.)
     (tmp_path / "metadata" / "sp").mkdir(parents=True)

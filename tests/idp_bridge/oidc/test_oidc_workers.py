@@ -1,19 +1,21 @@
 """Production shape for the OpenID Provider (issue 12, "sessions and codes in Redis with two
 gunicorn workers"): one gunicorn with two sync workers on one socket, as deploy/gunicorn.conf.py
-runs it, Redis for sessions and protocol state. Sync workers close every connection, so each
-request is a fresh connection the kernel hands to either worker; the test's entry
-(`support.worker_app`) names the answering worker, and the flow is repeated until every step
-that depends on shared state has been seen landing on the other worker than the step before:
-the code (issued on one, redeemed on the other), the session (signed in on one, reused on the
-other), the access token, the refresh token and the assertion's jti (a replay on the other
-worker is still refused)."""
+runs it, Redis for sessions and protocol state. The test's entry (`support.worker_app`) names
+the answering worker and lets the test hold one worker busy, so each step that depends on
+shared state is sent to the other worker than the step before, not left to the kernel (which
+tends to hand the next connection to the worker that just answered): the sign-in (started on
+one, finished on the other), the code (issued on one, redeemed on the other), the session
+(reused on the other), the access token, the refresh token and the assertion's jti (a replay
+on the other worker is still refused)."""
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -22,15 +24,15 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from support import BART, MERELBEKE, free_port
-from support.bridge import REDIS_URL, form_of
+from support.bridge import NO_SIGN_IN_LIMITS, REDIS_URL, form_of
 from support.oidc import REDIRECT, authorize_url, client_assertion, random_code, register_client
+from support.worker_app import HOLD_PATH
 
 from attribute_authority.db import make_engine, session_factory
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[3]
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-MAX_ROUNDS = 30
 
 
 @pytest.fixture
@@ -41,7 +43,8 @@ def gunicorn_two_workers(tmp_path, demo_url, redis_client):
            "IDBEHEER_REDIS_URL": REDIS_URL, "IDBEHEER_BASE_URL": base,
            "IDBEHEER_CERTS_DIR": str(tmp_path / "certs"), "IDBEHEER_METADATA_DIR": str(tmp_path / "metadata"),
            "IDBEHEER_SECRET_KEY": "two-oidc-workers", "IDBEHEER_BIND": f"127.0.0.1:{port}",
-           "IDBEHEER_WORKERS": "2", "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+           "IDBEHEER_WORKERS": "2", **NO_SIGN_IN_LIMITS, "IDBEHEER_TEST_HOLD_DIR": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     log = (tmp_path / "gunicorn.log").open("wb")
     config = str(ROOT / "deploy" / "gunicorn.conf.py")
@@ -58,11 +61,46 @@ def gunicorn_two_workers(tmp_path, demo_url, redis_client):
         if len(workers) < 2:
             pytest.fail("gunicorn's two workers did not both answer: "
                         + (tmp_path / "gunicorn.log").read_text()[-2000:])
-        yield base
+        yield Workers(base, tmp_path)
     finally:
         proc.terminate()
         proc.wait(20)
         log.close()
+
+
+class Workers:
+    """The two workers, and a way to send a request to the one that did not answer before."""
+
+    def __init__(self, base: str, hold_dir: Path) -> None:
+        self.base, self.hold_dir = base, hold_dir
+
+    def elsewhere(self, busy: str, send: Callable[[], requests.Response]) -> requests.Response:
+        """`send()`'s answer, from the worker other than `busy` (held until `send` returns)."""
+        held: list[requests.Response] = []
+
+        def hold() -> None:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                answer = requests.get(self.base + HOLD_PATH, params={"pid": busy}, timeout=30)
+                if answer.status_code == 200:
+                    held.append(answer)
+                    return
+
+        holder = threading.Thread(target=hold, daemon=True)
+        holder.start()
+        marker = self.hold_dir / busy
+        deadline = time.monotonic() + 20
+        while not marker.exists():
+            assert time.monotonic() < deadline and holder.is_alive(), f"worker {busy} could not be held"
+            time.sleep(0.01)
+        try:
+            answer = send()
+        finally:
+            marker.unlink(missing_ok=True)
+            holder.join(30)
+        assert held, f"worker {busy} was not held"
+        assert worker(answer) != busy
+        return answer
 
 
 class Rp:
@@ -91,30 +129,36 @@ def _code_of(response: requests.Response) -> str:
     return parse_qs(urlsplit(location).query)["code"][0]
 
 
-def sign_in(base: str, browser: requests.Session, rp: Rp, seen: list[str]) -> requests.Response:
+def sign_in(workers: Workers, browser: requests.Session, rp: Rp) -> tuple[requests.Response, list[str]]:
     """The browser's journey: authorize -> dev_eid -> ACS -> capacity -> the code's redirect,
-    each request on whichever worker takes it (their workers appended to `seen`)."""
-    def hop(response):
+    each hop on the other worker than the one before; the answer and the workers, in order."""
+    base, seen = workers.base, []
+
+    def hop(send):
+        response = workers.elsewhere(seen[-1], send) if seen else send()
         seen.append(worker(response))
         return response
 
-    start = hop(browser.get(base + authorize_url(rp), allow_redirects=False))
+    start = hop(lambda: browser.get(base + authorize_url(rp), allow_redirects=False))
     assert start.status_code == 302, start.text[:500]
-    page = hop(browser.get(urljoin(base, start.headers["Location"])))
+    page = hop(lambda: browser.get(urljoin(base, start.headers["Location"])))
     action, fields = form_of(page.content)
-    autopost = hop(browser.post(urljoin(page.url, action), data={**fields, "rrn": BART, "method": "eid"}))
+    signed = {**fields, "rrn": BART, "method": "eid"}
+    autopost = hop(lambda: browser.post(urljoin(page.url, action), data=signed))
     action, fields = form_of(autopost.content)
-    acs = hop(browser.post(action, data=fields, allow_redirects=False))
+    acs = hop(lambda: browser.post(action, data=fields, allow_redirects=False))
     assert acs.status_code == 303, acs.text[:500]
-    choice = hop(browser.get(base + "/idp/capacity"))
+    choice = hop(lambda: browser.get(base + "/idp/capacity"))
     action, fields = form_of(choice.content)
     # answered at once with the code's redirect (web.Bridge.after_choice)
-    return hop(browser.post(base + "/idp/capacity", data={**fields, "capacity": MERELBEKE},
-                            allow_redirects=False))
+    answer = hop(lambda: browser.post(base + "/idp/capacity", data={**fields, "capacity": MERELBEKE},
+                                      allow_redirects=False))
+    return answer, seen
 
 
 def test_oidc_code_flow_across_two_gunicorn_workers_with_redis(gunicorn_two_workers, demo_url):
-    base = gunicorn_two_workers
+    workers = gunicorn_two_workers
+    base, elsewhere = workers.base, workers.elsewhere
     engine = make_engine(demo_url)
     code = random_code()
     try:
@@ -123,47 +167,34 @@ def test_oidc_code_flow_across_two_gunicorn_workers_with_redis(gunicorn_two_work
         engine.dispose()
     rp = Rp(base, code, key)
     jwks = KeySet.import_key_set(requests.get(base + "/oidc/jwks", timeout=10).json())
-    crossed: set[str] = set()
-    for _round in range(MAX_ROUNDS):
-        browser = requests.Session()
-        journey: list[str] = []
-        answer = sign_in(base, browser, rp, journey)
-        if len(set(journey)) > 1:
-            crossed.add("session")  # the sign-in itself moved between workers
-        tokens = rp.token(grant_type="authorization_code", code=_code_of(answer), redirect_uri=REDIRECT)
-        assert tokens.status_code == 200, tokens.text
-        if worker(tokens) != worker(answer):
-            crossed.add("code")
-        claims = jwt.decode(tokens.json()["id_token"], jwks, algorithms=["RS256"]).claims
-        assert claims["government"] == MERELBEKE and claims["nonce"] == "n-1"
-        bearer = {"Authorization": "Bearer " + tokens.json()["access_token"]}
-        # userinfo changes nothing: asked again until the other worker answers (the worker that
-        # just answered tends to take the next connection too)
-        for _try in range(MAX_ROUNDS):
-            info = requests.get(base + "/oidc/userinfo", headers=bearer, timeout=10)
-            assert info.status_code == 200 and info.json()["sub"] == claims["sub"], info.text
-            if worker(info) != worker(tokens):
-                crossed.add("access token")
-                break
-        # the session, from the other worker perhaps: a second code without a sign-in
-        again = browser.get(base + authorize_url(rp, state="st-2"), allow_redirects=False)
-        if worker(again) != journey[-1]:
-            crossed.add("session reused")
-        assertion = rp.assertion()
-        refreshed = rp.token(assertion, grant_type="refresh_token",
-                             refresh_token=tokens.json()["refresh_token"])
-        assert refreshed.status_code == 200, refreshed.text
-        if worker(refreshed) != worker(tokens):
-            crossed.add("refresh token")
-        replayed = rp.token(assertion, grant_type="authorization_code", code=_code_of(again),
-                            redirect_uri=REDIRECT)
-        assert replayed.status_code == 401 and replayed.json()["error"] == "invalid_client", replayed.text
-        if worker(replayed) != worker(refreshed):
-            crossed.add("jti")
-        reused = rp.token(grant_type="authorization_code", code=_code_of(answer), redirect_uri=REDIRECT)
-        assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant", reused.text
-        assert requests.get(base + "/oidc/userinfo", headers=bearer, timeout=10).status_code == 401
-        if crossed >= {"session", "code", "access token", "session reused", "refresh token", "jti"}:
-            break
-    else:
-        pytest.fail(f"in {MAX_ROUNDS} rounds only these steps moved between workers: {sorted(crossed)}")
+    browser = requests.Session()
+    answer, journey = sign_in(workers, browser, rp)
+    assert all(one != then for one, then in zip(journey, journey[1:], strict=False)), journey
+
+    def redeem(response: requests.Response, assertion: str | None = None) -> requests.Response:
+        return rp.token(assertion, grant_type="authorization_code", code=_code_of(response),
+                        redirect_uri=REDIRECT)
+
+    def userinfo() -> requests.Response:
+        return requests.get(base + "/oidc/userinfo", headers=bearer, timeout=10)
+
+    tokens = elsewhere(worker(answer), lambda: redeem(answer))
+    assert tokens.status_code == 200, tokens.text
+    claims = jwt.decode(tokens.json()["id_token"], jwks, algorithms=["RS256"]).claims
+    assert claims["government"] == MERELBEKE and claims["nonce"] == "n-1"
+    bearer = {"Authorization": "Bearer " + tokens.json()["access_token"]}
+    info = elsewhere(worker(tokens), userinfo)
+    assert info.status_code == 200 and info.json()["sub"] == claims["sub"], info.text
+    # the session, on the other worker: a second code without a sign-in
+    again = elsewhere(journey[-1], lambda: browser.get(base + authorize_url(rp, state="st-2"),
+                                                       allow_redirects=False))
+    assertion = rp.assertion()
+    refreshed = elsewhere(worker(tokens), lambda: rp.token(assertion, grant_type="refresh_token",
+                                                           refresh_token=tokens.json()["refresh_token"]))
+    assert refreshed.status_code == 200, refreshed.text
+    replayed = elsewhere(worker(refreshed), lambda: redeem(again, assertion))
+    assert replayed.status_code == 401 and replayed.json()["error"] == "invalid_client", replayed.text
+    reused = elsewhere(worker(tokens), lambda: redeem(answer))
+    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant", reused.text
+    revoked = elsewhere(worker(reused), userinfo)
+    assert revoked.status_code == 401
