@@ -162,6 +162,10 @@ REASONS: dict[str, tuple[str, str]] = {
                            "The federal sign-in service returned an error (e.g. card reader)."),
     "browser_mismatch": ("Het aanmelden werd in een ander browservenster afgerond dan gestart.",
                          "The sign-in finished in another browser than it started in."),
+    "no_authn_context": ("De toepassing vroeg een aanmeldmiddel dat niet gebruikt werd of dat wij niet "
+                         "kennen (bv. enkel de eID-kaart, maar aangemeld met token).",
+                         "The application asked for a sign-in method that was not used or that we "
+                         "do not know (e.g. the eID card only, but signed in with the token)."),
     "unknown_application": ("De toepassing is niet geregistreerd.", "The application is not registered."),
     "wrong_acs": ("De toepassing vroeg een antwoordadres dat niet in haar metadata staat.",
                   "The application asked for a reply address not in its metadata."),

@@ -117,6 +117,9 @@ class PendingRequest:
     # The weakest sign-in method that will do (OIDC acr_values, SAML RequestedAuthnContext):
     # a session signed in with a weaker one signs in afresh, and the upstream is asked for it.
     method: str | None = None
+    # Only `method` itself will do, not a stronger one (SAML Comparison "exact" or "maximum"
+    # naming the token only): an eID session then signs in afresh as well.
+    method_exact: bool = False
     # The person the application expects (OIDC login_hint): a session of anyone else signs
     # in afresh, never silently answers for the wrong person.
     expected_rrn: str | None = None
@@ -124,6 +127,12 @@ class PendingRequest:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
+
+    def accepts_method(self, used: str) -> bool:
+        """Whether a sign-in with method `used` does for this request."""
+        if self.method is None:
+            return True
+        return used == self.method if self.method_exact else method_satisfies(used, self.method)
 
     @classmethod
     def from_json(cls, text: str) -> PendingRequest:
@@ -156,11 +165,13 @@ class NotSignedIn:
 @dataclass(frozen=True)
 class NeedsUpstream:
     """Sign in upstream; `state` comes back unchanged to `core.upstream_signed_in`;
-    `method`: the sign-in method to ask the upstream for (None: any)."""
+    `method`: the sign-in method to ask the upstream for (None: any), `method_exact`: that
+    one only, not also a stronger one."""
 
     state: str
     force_authn: bool
     method: str | None = None
+    method_exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -312,7 +323,7 @@ class SignInCore:
             keep = _Keep(browser.data["person"], [e.to_dict() for e in browser.entries],
                          browser.core_id) if person is not None else None
             return NeedsUpstream(self._state(pending, keep), force_authn=fresh_needed,
-                                 method=pending.method)
+                                 method=pending.method, method_exact=pending.method_exact)
         return self._continue(browser, person, pending)
 
     def _needs_fresh_sign_in(self, person: SignedInPerson, pending: PendingRequest) -> bool:
@@ -324,7 +335,7 @@ class SignInCore:
         if pending.max_age is not None \
                 and self.clock() - person.authn_instant > dt.timedelta(seconds=pending.max_age):
             return True
-        if pending.method is not None and not method_satisfies(person.method, pending.method):
+        if not pending.accepts_method(person.method):
             return True
         return pending.expected_rrn is not None and pending.expected_rrn != person.rrn
 
@@ -591,8 +602,10 @@ class SignInCore:
             log.warning("capacity switch: not every application confirmed the logout")
             self.trail.write("failed", "capacity_switch_partial_logout",
                              application=plan.pending.app_code if plan.pending else None)
-        return NeedsUpstream(self._state(plan.pending), force_authn=True,
-                             method=plan.pending.method if plan.pending else None)
+        pending = plan.pending
+        return NeedsUpstream(self._state(pending), force_authn=True,
+                             method=pending.method if pending else None,
+                             method_exact=pending.method_exact if pending else False)
 
 
 # The sign-in methods, weakest first: the eID card (smart card and PIN) proves more than the

@@ -33,9 +33,9 @@ from samlkit.samlxml import (
     AUTHN_FAILED,
     NAMEID_PERSISTENT,
     NAMEID_TRANSIENT,
+    NO_AUTHN_CONTEXT,
     NO_PASSIVE,
     REQUEST_DENIED,
-    REQUESTER,
     RESPONDER,
     SAMLP,
     SUCCESS,
@@ -50,7 +50,7 @@ from ..core import AppEntry, Failure, LogoutStep, PendingRequest, Ready, Reply, 
 from ..errors import BridgeRefusal, RequestRefused
 from ..i18n import lazy_gettext as _l
 from ..pairwise import PairwiseNameIds
-from . import attributes, responses
+from . import attributes, authn_context, responses
 from .metadata import idp_metadata
 from .requests import PROTOCOL, AnswerableRefusal, SamlRequest, check_authn_request
 
@@ -111,6 +111,7 @@ class SamlFrontEnd:
         self.entity_id = self.config.url("/idp/metadata")
         self.sso_url = self.config.url("/idp/sso")
         self.slo_url = self.config.url("/idp/slo")
+        self.class_refs = authn_context.known_refs(self.config.authn_contexts)
         core.register_logout_hop(PROTOCOL, self.logout_hop)
         core.register_reply(PROTOCOL, self.logout_reply)
 
@@ -130,10 +131,11 @@ class SamlFrontEnd:
             return check_authn_request(
                 message, self.deps.sp_registry, sso_url=self.sso_url,
                 require_signature=self.config.want_authn_requests_signed, now=self.core.clock(),
-                max_age=self.config.request_validity, skew=self.config.clock_skew)
+                max_age=self.config.request_validity, skew=self.config.clock_skew,
+                class_refs=self.class_refs)
         except AnswerableRefusal as exc:
             self.core.refused_request(exc.reason, app_code=exc.pending.app_code, detail=exc.detail)
-            return self._status(exc.pending, REQUESTER, exc.sub_code, "Aanvraag geweigerd")
+            return self._status(exc.pending, exc.code, exc.sub_code, "Aanvraag geweigerd")
         except RequestRefused as exc:
             self.core.refused_request(exc.reason, detail=exc.detail)
             raise
@@ -141,6 +143,13 @@ class SamlFrontEnd:
     def answer(self, ready: Ready) -> Response:
         person, pending = ready.person, ready.pending
         saml = SamlRequest.of(pending)
+        if not pending.accepts_method(person.method):
+            # the upstream signed in with another method than asked (the federal IdP need not
+            # honour our RequestedAuthnContext): the application gets no assertion of it
+            self.core.refused_request("no_authn_context", app_code=pending.app_code,
+                                      detail=f"signed in with {person.method}")
+            return self._status(pending, RESPONDER, NO_AUTHN_CONTEXT,
+                                "Niet aangemeld met de gevraagde methode")
         now = self.core.clock()
         with self.core.read_db() as db:
             released = attributes.release(db, person, pending.app_code, now)
@@ -155,7 +164,8 @@ class SamlFrontEnd:
         xml, session_index = responses.success(
             saml, issuer=self.entity_id, keypair=self.deps.keys.idp, now=now,
             validity=self.config.assertion_validity, name_id_value=name_id,
-            authn_instant=person.authn_instant, method=person.method, attributes=released,
+            authn_instant=person.authn_instant, attributes=released,
+            class_ref=authn_context.class_ref(person.method, saml.authn_context, self.class_refs),
             name_id_format=saml.name_id_format)
         self.core.answered(pending, person, AppEntry(
             PROTOCOL, pending.app_code, saml.sp_entity_id, name_id, session_index,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from lxml import etree
@@ -27,7 +28,10 @@ from samlkit.samlxml import (
     NAMEID_PERSISTENT,
     NAMEID_TRANSIENT,
     NAMEID_UNSPECIFIED,
+    NO_AUTHN_CONTEXT,
     REQUEST_DENIED,
+    REQUESTER,
+    RESPONDER,
     SAMLP,
     issuer_of,
     parse_instant,
@@ -38,6 +42,7 @@ from samlkit.spmetadata import SpMetadata, SpRegistry
 from ..core import PendingRequest
 from ..errors import RequestRefused, reason_of
 from ..i18n import lazy_gettext as _l
+from . import authn_context
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,7 @@ class SamlRequest:
     acs_url: str
     relay_state: str | None
     name_id_format: str = NAMEID_PERSISTENT
+    authn_context: tuple[str, ...] = ()  # the AuthnContextClassRefs asked for (echoed if met)
 
     @classmethod
     def of(cls, pending: PendingRequest) -> SamlRequest:
@@ -71,15 +77,18 @@ class AnswerableRefusal(RequestRefused):
     """A refused request whose application and ACS are known: answered with a SAML status."""
 
     def __init__(self, reason: str, detail: str, pending: PendingRequest,
-                 sub_code: str = REQUEST_DENIED) -> None:
+                 sub_code: str = REQUEST_DENIED, code: str = REQUESTER) -> None:
         super().__init__(reason, detail)
         self.pending = pending
-        self.sub_code = sub_code
+        self.code, self.sub_code = code, sub_code
 
 
 def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str,
                         require_signature: bool, now: dt.datetime,
-                        max_age: dt.timedelta, skew: dt.timedelta) -> PendingRequest:
+                        max_age: dt.timedelta, skew: dt.timedelta,
+                        class_refs: Mapping[str, str]) -> PendingRequest:
+    """The waiting request of an AuthnRequest that passes every check; `class_refs`: the
+    AuthnContextClassRefs the bridge knows (authn_context.known_refs)."""
     root = message.root
     if root.tag != f"{{{SAMLP}}}AuthnRequest":
         raise RequestRefused("not_authn_request", f"{etree.QName(root).localname} received")
@@ -105,15 +114,22 @@ def check_authn_request(message: Received, registry: SpRegistry, *, sso_url: str
             raise AnswerableRefusal(reason_of(exc), exc.message, pending) from None
         return check_authn_request(message, registry, sso_url=sso_url,
                                    require_signature=require_signature, now=now,
-                                   max_age=max_age, skew=skew)
+                                   max_age=max_age, skew=skew, class_refs=class_refs)
     destination = root.get("Destination")
     if destination is not None and destination != sso_url:
         raise AnswerableRefusal("wrong_destination", f"Destination {destination!r}", pending)
     issued = parse_instant(root.get("IssueInstant"))
     if issued is None or issued > now + skew or issued < now - max_age:
         raise AnswerableRefusal("stale_request", f"IssueInstant {root.get('IssueInstant')}", pending)
-    saml = dataclasses.replace(saml, name_id_format=_name_id_format(root, pending))
-    return dataclasses.replace(pending, continuation=asdict(saml))
+    try:
+        context = authn_context.asked(root, class_refs)
+    except authn_context.Unsatisfiable as exc:
+        raise AnswerableRefusal("no_authn_context", str(exc), pending, sub_code=NO_AUTHN_CONTEXT,
+                                code=RESPONDER) from None
+    saml = dataclasses.replace(saml, name_id_format=_name_id_format(root, pending),
+                               authn_context=context.refs)
+    return dataclasses.replace(pending, method=context.method, method_exact=context.exact,
+                               continuation=asdict(saml))
 
 
 def _name_id_format(root: etree._Element, pending: PendingRequest) -> str:

@@ -24,15 +24,10 @@ from samlkit.xmlsig import sign
 
 from .requests import SamlRequest
 
-AUTHN_CONTEXT = {
-    "eid": "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI",
-    "token": "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
-}
-
 
 def success(pending: SamlRequest, *, issuer: str, keypair: KeyPair, now: dt.datetime,
             validity: dt.timedelta, name_id_value: str, authn_instant: dt.datetime,
-            method: str, attributes: list[tuple[str, list[str]]],
+            class_ref: str, attributes: list[tuple[str, list[str]]],
             name_id_format: str = NAMEID_PERSISTENT) -> tuple[bytes, str]:
     """(the Response, the SessionIndex it carries)."""
     root = response(issuer=issuer, destination=pending.acs_url, in_response_to=pending.request_id,
@@ -44,7 +39,7 @@ def success(pending: SamlRequest, *, issuer: str, keypair: KeyPair, now: dt.date
                         SPNameQualifier=pending.sp_entity_id),
         recipient=pending.acs_url, in_response_to=pending.request_id,
         audience=pending.sp_entity_id, now=now, validity=validity, authn_instant=authn_instant,
-        class_ref=AUTHN_CONTEXT[method], attributes=attributes, name_format=ATTRNAME_URI)
+        class_ref=class_ref, attributes=attributes, name_format=ATTRNAME_URI)
     sign(assertion, keypair)
     session_index = assertion.find("{*}AuthnStatement").get("SessionIndex")
     return to_bytes(root), session_index

@@ -75,7 +75,7 @@ class SamlBackend:
                           acs_url=self.acs_url, keypair=self.deps.keys.sp, store=self.deps.store,
                           state=state, force_authn=needs.force_authn, now=self.core.clock(),
                           validity=self.config.request_validity,
-                          authn_contexts=self._class_refs(needs.method))
+                          authn_contexts=self._class_refs(needs.method, needs.method_exact))
         response = Response(status=302, headers={"Location": url})
         secure = self.config.secure_cookies
         response.set_cookie(self.flow_cookie, flow,
@@ -84,15 +84,15 @@ class SamlBackend:
                             samesite="None" if secure else "Lax")
         return response
 
-    def _class_refs(self, method: str | None) -> list[str]:
+    def _class_refs(self, method: str | None, exact: bool = False) -> list[str]:
         """The upstream's AuthnContextClassRefs of the sign-in methods at least as strong as
-        `method` (for each, the first the configuration's mapping names), so the upstream
-        offers only those; none when any method will do."""
+        `method` (`exact`: of that method only; for each, the first the configuration's
+        mapping names), so the upstream offers only those; none when any method will do."""
         if method is None:
             return []
         refs: dict[str, str] = {}
         for ref, used in self.config.authn_contexts.items():
-            if method_satisfies(used, method):
+            if used == method if exact else method_satisfies(used, method):
                 refs.setdefault(used, ref)
         return list(refs.values())
 

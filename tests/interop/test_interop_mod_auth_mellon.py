@@ -7,6 +7,7 @@ bridge ("Afmelden"), whose LogoutRequest Mellon verifies and answers.
 CI needs: apt-get install -y apache2 libapache2-mod-auth-mellon"""
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -52,6 +53,20 @@ def test_mellon_signs_in_through_the_bridge(mellon, server):
     assert (env["authnMethod"], env["capacity"], env["government"]) == ("eid", "employee", MERELBEKE)
     assert env["right"] == f"mellon-user@{MERELBEKE}"
     assert env["MELLON_NAME_ID"] and BART not in env["MELLON_NAME_ID"]  # a pseudonym, not the RRN
+
+
+def test_mellon_asking_for_the_eid_card_gets_it(mellon, server):
+    """MellonAuthnContextClassRef SmartcardPKI (support.mellon): the bridge asks the federal IdP
+    (here dev_eid) for the eID card only, and mellon, which checks, accepts the assertion."""
+    browser = HttpBrowser(requests.Session())
+    upstream = walk(browser, mellon.base + "/secure/env", stop_at=server.base + "/dev-eid/")
+    assert upstream.location, (upstream.url, upstream.text[:800], mellon.errors())
+    status, text, _ = browser.request("GET", upstream.location, None)
+    assert status == 200 and set(re.findall(r'name="method" value="(\w+)"', text)) == {"eid"}, text[:800]
+    page = walk(browser, upstream.location, BART, MERELBEKE)
+    assert page.url == mellon.base + "/secure/env", (page.url, page.text[:800], mellon.errors())
+    env = env_of(page.text)
+    assert env["authnMethod"] == "eid" and env["rrn"] == BART
 
 
 def test_single_logout_started_by_mellon(mellon, server):

@@ -22,6 +22,9 @@ CHANGES = {
 }
 
 
+SMARTCARD_PKI = "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI"
+
+
 class MellonSp:
     def __init__(self, bridge_base: str) -> None:
         require(MELLON_MODULE[1], PACKAGES)
@@ -53,6 +56,9 @@ class MellonSp:
             f"  MellonUser {P}rrn",
             *[f"  MellonSetEnvNoPrefix {name} {P}{name}" for name in ATTRIBUTES],
             '  MellonMergeEnvVars On ";"',
+            # the eID card only: a RequestedAuthnContext in the AuthnRequest (read where the
+            # endpoint is, not per protected Location), and the assertion must name it
+            f"  MellonAuthnContextClassRef {SMARTCARD_PKI}",
             "</Location>",
             "<Location /secure>", "  AuthType Mellon", "  MellonEnable auth", "  Require valid-user",
             "</Location>",
