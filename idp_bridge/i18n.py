@@ -7,10 +7,11 @@ marked string of the bridge's code and templates and fails when the English cata
 (`python scripts/catalog.py idp_bridge` updates the .po).
 
 The language of a request (`choose`): the person's own choice through the page's language
-link (`?lang=en|nl`, kept in the bridge session), else the PrefLanguage of the upstream
-sign-in (anything but "en" is Dutch; after the session ended, that of the session that ended,
-so that its signed-out page speaks the language its other pages spoke, until a new sign-in),
-else (no session, or no PrefLanguage sent) the
+link (`?lang=en|nl`, kept in the bridge session), else the language the waiting application
+asked its sign-in's pages in (OIDC `ui_locales`: `asked_by_application`), else the
+PrefLanguage of the upstream sign-in (anything but "en" is Dutch; after the session ended,
+that of the session that ended, so that its signed-out page speaks the language its other
+pages spoke, until a new sign-in), else (no session, or no PrefLanguage sent) the
 browser's Accept-Language best match between nl and en, else Dutch.
 dev_eid, the test stand-in of the federal IdP, stays Dutch.
 """
@@ -30,6 +31,7 @@ DOMAIN = "messages"
 DEFAULT = "nl"
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 SESSION_KEY = "language"
+FLOW_KEY = "flow_language"  # the application's ui_locales, for the sign-in it started
 # Pages that show the same thing when asked again with GET (without a SAML message).
 _REPEATABLE = ("/idp/capacity", "/idp/slo")
 
@@ -56,11 +58,30 @@ def choose() -> str:
     chosen = session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return chosen
+    asked_by_app = session.get(FLOW_KEY)
+    if asked_by_app in LANGUAGES:
+        return asked_by_app
     person = session.get("person")
     language = person.get("language") if person else session.get("ended_language")
     if language:
         return "en" if language == "en" else "nl"
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT) or DEFAULT
+
+
+def asked_by_application(tags: str | None) -> None:
+    """A new sign-in request: the languages its application asked the pages in (OIDC
+    `ui_locales`, BCP 47 tags by preference, e.g. "en-GB fr"); the first we speak holds for
+    this sign-in, below the person's own choice. A request asking none we speak (and every
+    SAML request) forgets the previous application's."""
+    primary = (tag.split("-", 1)[0].lower() for tag in (tags or "").split()[:20])
+    wanted = next((tag for tag in primary if tag in LANGUAGES), None)
+    if wanted is not None:
+        session[FLOW_KEY] = wanted
+    elif FLOW_KEY in session:
+        del session[FLOW_KEY]
+    else:
+        return
+    g.bridge_language = choose()
 
 
 def switch_link() -> dict[str, str]:

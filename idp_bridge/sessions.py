@@ -166,16 +166,16 @@ class BrowserSession:
     def begin(self, person: SignedInPerson, upstream: dict[str, Any], rotate,
               core_id: str | None = None) -> None:
         """A fresh sign-in: new session ID, nothing kept from before but what is passed in
-        and the language the person chose on the bridge's pages (see i18n.py). `core_id`:
+        and the languages of the bridge's pages (the person's choice, the application's ask). `core_id`:
         the same sign-in session goes on (a forced re-authentication of the same person);
         otherwise the session before this one, if any, has ended."""
         if self.data.get("core") != core_id:
             self._forget()
         rotate()
-        language = self.data.get("language")
+        # the person's own choice, and the language the waiting application asked (i18n.py)
+        kept = {key: self.data[key] for key in ("language", "flow_language") if self.data.get(key)}
         self.data.clear()
-        if language:
-            self.data["language"] = language
+        self.data.update(kept)
         self.data.update(person=person.to_dict(), signed_in_at=self.now.isoformat(),
                          last_seen=self.now.isoformat(), upstream=upstream, apps=[],
                          csrf=secrets.token_urlsafe(24), core=core_id or secrets.token_urlsafe(32))

@@ -183,6 +183,7 @@ def _routes(app: Flask, bridge: Bridge, max_bytes: int) -> None:
 
     @app.route("/idp/sso", methods=["GET", "POST"])
     def sso():
+        i18n.asked_by_application(None)  # SAML asks no language: not a previous OIDC one's
         pending = saml.sso(received("SAMLRequest"))
         return bridge.respond(pending if isinstance(pending, Response) else core.start(pending))
 

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, request
 
 from attribute_authority.db import read_only, session_factory
 
+from .. import i18n
 from ..config import BridgeDeps
 from ..core import SignedOut
 from ..errors import RequestRefused
@@ -55,7 +56,9 @@ def install(app: Flask, deps: BridgeDeps, extra=None) -> Provider:
         def authorize():
             values = request.form if request.method == "POST" else request.args
             try:
-                pending = front_end.authorize(single_values(values))
+                args = single_values(values)
+                i18n.asked_by_application(args.get("ui_locales"))
+                pending = front_end.authorize(args)
             except InvalidRequestError as exc:
                 raise RequestRefused("oidc_repeated_parameter", str(exc.description)) from exc
             except Redirected as exc:

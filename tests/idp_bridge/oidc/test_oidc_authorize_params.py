@@ -199,3 +199,40 @@ def test_rrn_asked_by_another_application_is_dropped_silently(op, rp):
                                 headers=headers).json
     assert "rrn" not in introspected["scope"].split()
 
+
+
+# -- ui_locales ---------------------------------------------------------------------------------
+
+
+def _lang(response) -> str:
+    import lxml.html
+
+    return lxml.html.fromstring(response.data).get("lang")
+
+
+def test_ui_locales_is_the_language_of_the_sign_in_pages(op, rp):
+    """The first tag we speak ("en-GB" is English) holds for the pages of the sign-in it
+    asked, over the upstream's PrefLanguage (Bart's is Dutch); none we speak is Dutch again."""
+    browser = op.browser()
+    acs = upstream(browser, authorize_url(rp, ui_locales="fr-BE en-GB nl"), BART)
+    assert acs.status_code == 303, acs.data[:800]
+    page = browser.get("/idp/capacity")
+    assert _lang(page) == "en" and "In which capacity are you signing in?" in page.get_data(as_text=True)
+    refused = browser.get(authorize_url(rp, redirect_uri="https://evil.example.test/cb", ui_locales="fr de"))
+    assert refused.status_code == 400 and _lang(refused) == "nl"  # a new request, nothing we speak
+    refused = browser.get(authorize_url(rp, redirect_uri="https://evil.example.test/cb", ui_locales="EN"))
+    assert refused.status_code == 400 and _lang(refused) == "en"
+
+
+def test_the_persons_own_language_choice_beats_ui_locales(op, rp):
+    browser = op.browser()
+    assert _lang(browser.get("/idp/slo?lang=nl")) == "nl"  # chosen with the page's language link
+    refused = browser.get(authorize_url(rp, redirect_uri="https://evil.example.test/cb", ui_locales="en"))
+    assert refused.status_code == 400 and _lang(refused) == "nl"
+
+
+def test_a_saml_request_forgets_the_previous_applications_ui_locales(op, rp):
+    browser = op.browser()
+    browser.get(authorize_url(rp, redirect_uri="https://evil.example.test/cb", ui_locales="en"))
+    sp = op.sp("demo-app")
+    assert _lang(browser.get(sp.login_url().replace("SAMLRequest=", "SAMLRequest=x"))) == "nl"
