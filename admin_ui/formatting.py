@@ -31,7 +31,11 @@ CAPACITY_LABELS = {"employee": _l("voor medewerkers"), "citizen": _l("voor burge
                    "any": _l("voor medewerkers en burgers")}
 
 
-def day(value: date | None) -> str:
+def day(value: date | datetime | None) -> str:
+    """A day as the screens show it; an instant (a stored `created_at`) by the Brussels day it
+    falls on, not UTC's (at 00:30 in Brussels it is still yesterday in UTC)."""
+    if isinstance(value, datetime):
+        value = clock.local_day(value)
     return value.strftime("%d-%m-%Y") if value else "–"
 
 

@@ -29,6 +29,18 @@ def test_home_counts_the_waiting_requests_and_links_the_inbox(client, bart_asks)
     assert "Bart Claes" in inbox and "in afwachting" in inbox
 
 
+def test_the_inbox_and_request_name_the_brussels_day_it_was_made(client, db, bart_asks):
+    """Made at 00:30 in Brussels on 1 July (22:30 UTC on 30 June): the screens say 1 July."""
+    from datetime import datetime, timezone
+
+    db.get(AccessRequest, bart_asks).created_at = datetime(2026, 6, 30, 22, 30, tzinfo=timezone.utc)
+    db.commit()
+    sign_in(client, AN, MERELBEKE)
+    for path in ("/admin/requests", f"/admin/requests/{bart_asks}"):
+        page = client.get(path).get_data(as_text=True)
+        assert "01-07-2026" in page and "30-06-2026" not in page, path
+
+
 def test_approve_prefills_the_grant_and_the_right_is_answered_at_once(client, db, bart_asks):
     sign_in(client, AN, MERELBEKE)
     page = client.get(f"/admin/requests/{bart_asks}").get_data(as_text=True)
