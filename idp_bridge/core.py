@@ -52,11 +52,12 @@ API for a front end (the SAML IdP side uses exactly this; so does the OIDC provi
    LogoutRequest, which gets the `Reply` at the end instead; an OIDC application that asked
    gets its back-channel logout_token like the others, and its post-logout redirect last)
    ends the session and returns a `LogoutStep` to follow with
-   `core.run_logout(plan)`. The plan is a typed `LogoutPlan` over all `AppEntry`s; each entry
-   is handed to the hop handler registered for its protocol
-   (`core.register_logout_hop("oidc", handler)`): a handler returns either a browser message
-   (a front-channel hop whose answer comes back later: call `core.logout_hop_done(plan_id,
-   ok)`), or True/False (a back-channel hop done at once, e.g. OIDC Back-Channel Logout).
+   `core.run_logout(plan)`. The plan is a typed `LogoutPlan` over all `AppEntry`s. First the
+   entries of a protocol told server to server (`core.register_back_channel_hop("oidc",
+   handler)`, OIDC Back-Channel Logout) are told, all together; then each other entry is
+   handed to the hop handler registered for its protocol (`core.register_logout_hop("saml",
+   handler)`), which returns either a browser message (a front-channel hop whose answer comes
+   back later: call `core.logout_hop_done(plan_id, ok)`), or True/False when done at once.
    Then the upstream hop (the back end's handler), then the `Reply` is handed to the reply
    handler registered for `reply.protocol`, else `SignedOut(partial)` for web to render.
 
@@ -65,12 +66,14 @@ The core raises the bridge's refusals (`errors.BridgeRefusal`) for what no proto
 """
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hmac
 import json
 import logging
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -239,6 +242,10 @@ class Sent:
 # A logout step: the next message, done, a fresh sign-in (switch) or the capacity page (resume)
 LogoutStep = Sent | SignedOut | NeedsUpstream | ToCapacityPage
 HopHandler = Callable[[AppEntry, str], Any]  # -> browser message, or True/False when done
+BackChannelHop = Callable[[AppEntry], bool]  # told server to server: whether it confirmed
+# Back-channel hops of one logout run together: an application that does not answer costs
+# its timeout once, not once for each application after it.
+_BACK_CHANNEL_THREADS = 8
 UpstreamHop = Callable[[dict, str], Any]  # -> browser message, or None (nothing to do)
 ReplyHandler = Callable[[Reply, bool], Any]  # -> browser message
 
@@ -265,6 +272,7 @@ class SignInCore:
         # read-only transaction never takes, nor waits for, the write lock.
         self.read_db = session_factory(read_only(db.kw["bind"]))
         self._hops: dict[str, HopHandler] = {}
+        self._back_channel: dict[str, BackChannelHop] = {}
         self._replies: dict[str, ReplyHandler] = {}
         self._upstream_hop: UpstreamHop | None = None
 
@@ -272,6 +280,12 @@ class SignInCore:
 
     def register_logout_hop(self, protocol: str, handler: HopHandler) -> None:
         self._hops[protocol] = handler
+
+    def register_back_channel_hop(self, protocol: str, handler: BackChannelHop) -> None:
+        """A protocol whose applications are told server to server (OIDC Back-Channel
+        Logout): all of a logout's are told at its start, together, before the browser's
+        front-channel hops (an abandoned browser then leaves none of them signed in)."""
+        self._back_channel[protocol] = handler
 
     def register_reply(self, protocol: str, handler: ReplyHandler) -> None:
         self._replies[protocol] = handler
@@ -566,6 +580,7 @@ class SignInCore:
         return self.run_logout(plan, plan_id)
 
     def run_logout(self, plan: LogoutPlan, plan_id: str | None = None) -> LogoutStep:
+        self._tell_back_channel(plan)
         while plan.entries:
             entry = plan.entries.pop(0)
             handler = self._hops.get(entry.protocol)
@@ -593,6 +608,17 @@ class SignInCore:
         if plan.reply is not None and plan.reply.protocol in self._replies:
             return Sent(self._replies[plan.reply.protocol](plan.reply, plan.partial))
         return SignedOut(plan.partial)
+
+    def _tell_back_channel(self, plan: LogoutPlan) -> None:
+        told = [e for e in plan.entries if e.protocol in self._back_channel]
+        if not told:
+            return
+        plan.entries = [e for e in plan.entries if e.protocol not in self._back_channel]
+        # each in a copy of this request's context: its log lines keep the request id
+        calls = [(contextvars.copy_context(), self._back_channel[e.protocol], e) for e in told]
+        with ThreadPoolExecutor(max_workers=min(_BACK_CHANNEL_THREADS, len(told))) as pool:
+            confirmed = list(pool.map(lambda call: call[0].run(call[1], call[2]), calls))
+        plan.partial = plan.partial or not all(confirmed)
 
     def _switch_sign_in(self, plan: LogoutPlan) -> NeedsUpstream:
         """The applications of the old capacity are signed out: the fresh upstream sign-in."""

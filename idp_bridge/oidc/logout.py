@@ -25,7 +25,7 @@ BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 class OidcLogout:
     def __init__(self, provider: Provider, core: SignInCore, timeout: float = 3.0) -> None:
         self.provider, self.core, self.timeout = provider, core, timeout
-        core.register_logout_hop(PROTOCOL, self.hop)
+        core.register_back_channel_hop(PROTOCOL, self.hop)
         core.register_reply(PROTOCOL, self.reply)
 
     def logout_token(self, entry: AppEntry) -> str:
@@ -35,8 +35,9 @@ class OidcLogout:
              "jti": secrets.token_urlsafe(16), "sub": entry.subject, "sid": entry.session_index,
              "events": {BACKCHANNEL_EVENT: {}}}, typ="logout+jwt")
 
-    def hop(self, entry: AppEntry, plan_id: str) -> bool:
-        """Back-channel: done at once; False when the client could not be told."""
+    def hop(self, entry: AppEntry) -> bool:
+        """Back-channel (run by the core beside the logout's other ones): False when the
+        client could not be told."""
         if entry.session_index:
             self.provider.grants.revoke_session(entry.session_index)
         client = self.provider.clients.get(entry.peer)

@@ -208,10 +208,11 @@ def verified(op: BridgeHarness, token: str, typ: str = "JWT") -> dict:
 class LogoutReceiver:
     """An application's back-channel logout endpoint (OIDC Back-Channel Logout 1.0, 2.8) over
     real HTTP on a free loopback port: it keeps every logout_token POSTed to it and answers
-    `status` (200, or an error to see how the bridge takes a refusal)."""
+    `status` (200, or an error to see how the bridge takes a refusal); with a `barrier`, only
+    once the barrier's other receivers were told as well."""
 
-    def __init__(self, status: int = 200) -> None:
-        self.status = status
+    def __init__(self, status: int = 200, barrier: threading.Barrier | None = None) -> None:
+        self.status, self.barrier = status, barrier
         self.tokens: list[str] = []
         self.content_types: list[str] = []
         self._lock = threading.Lock()
@@ -224,6 +225,11 @@ class LogoutReceiver:
             if request.method == "POST" and request.path == "/backchannel-logout":
                 self.content_types.append(request.mimetype)
                 self.tokens.extend(request.form.getlist("logout_token"))
+        if self.barrier is not None:  # answer only once every receiver of the barrier was told
+            try:
+                self.barrier.wait()
+            except threading.BrokenBarrierError:
+                return Response(status=504)(environ, start_response)
         return Response(status=self.status, headers={"Cache-Control": "no-store"})(environ, start_response)
 
     def __enter__(self) -> LogoutReceiver:

@@ -1,10 +1,11 @@
 """Back-channel logout (OIDC Back-Channel Logout 1.0) against real receivers on loopback ports,
 and the session identity `sid` it names (issue 12 point 2): whichever way the session ends -
 the bridge's own "Afmelden", a SAML application's LogoutRequest, an RP-initiated
-/oidc/logout - every OIDC application of the session gets a logout_token, in the same trip as
-the SAML applications' front-channel hops."""
+/oidc/logout - every OIDC application of the session gets a logout_token, all of them together at the start
+of the trip of the SAML applications' front-channel hops."""
 from __future__ import annotations
 
+import threading
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from saml2 import BINDING_HTTP_REDIRECT
@@ -75,12 +76,13 @@ def test_bridge_sign_out_tells_every_oidc_application_in_the_saml_trip(op):
     with LogoutReceiver() as first, LogoutReceiver() as second:
         session = Session(op, first, second)
         hop = session.browser.sign_out_everywhere()
-        # the SAML application came first in the session: its front-channel hop first ...
-        assert hop.status_code == 302 and hop.headers["Location"].startswith(session.saml.slo)
-        assert first.tokens == [] and second.tokens == []
-        hop = session.browser.get(_path(answer_logout(session.saml, hop.headers["Location"])))
-        # ... then the OIDC applications, told at once, then upstream
+        # the OIDC applications are told at once, server to server, before the browser's first
+        # front-channel hop (to the SAML application, though it came first in the session):
+        # a browser that goes no further leaves none of them signed in
         session.assert_each_told_once()
+        assert hop.status_code == 302 and hop.headers["Location"].startswith(session.saml.slo)
+        hop = session.browser.get(_path(answer_logout(session.saml, hop.headers["Location"])))
+        session.assert_each_told_once()  # and not told again
         done = _through_upstream(session.browser, hop.headers["Location"])
         assert done.status_code == 200
         assert "afgemeld bij alle toepassingen" in done.get_data(as_text=True)  # nothing partial
@@ -130,6 +132,22 @@ def test_a_receiver_that_refuses_makes_the_logout_partial_not_stuck(op):
         assert done.status_code == 200
         assert "afgemeld bij alle toepassingen" not in done.get_data(as_text=True)
         assert browser.get("/idp/capacity").status_code == 403
+
+
+def test_the_applications_are_told_together_not_one_after_the_other(op):
+    """Each receiver answers only once the other has been told too (a barrier of two): told
+    one after the other, the first would wait past the bridge's timeout and the logout be
+    partial; told together, both confirm."""
+    both = threading.Barrier(2, timeout=10)
+    with LogoutReceiver(barrier=both) as first, LogoutReceiver(barrier=both) as second:
+        rps = [register(op, backchannel_logout_uri=first.url),
+               register(op, random_code(), backchannel_logout_uri=second.url)]
+        browser = op.browser()
+        tokens_for(rps[0], sign_in(browser, authorize_url(rps[0]), BART, MERELBEKE))
+        tokens_for(rps[1], browser.get(authorize_url(rps[1])))
+        done = _through_upstream(browser, browser.sign_out_everywhere().headers["Location"])
+        assert len(first.tokens) == len(second.tokens) == 1
+        assert "afgemeld bij alle toepassingen" in done.get_data(as_text=True)  # nothing partial
 
 
 def test_sid_is_one_per_session_and_application_and_pairwise(op):
