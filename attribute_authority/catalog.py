@@ -84,10 +84,10 @@ def add_right(session: Session, actor: authz.Actor, code: str, app_code: str, na
     _check_code(code, "een rechtcode", "a right code")
     if not code.startswith(app.code + "-"):
         raise InvalidInput(detail=f"de code van een recht van {app.code} begint met '{app.code}-'",
-                           detail_en=f"the code of a right of {app.code} starts with '{app.code}-'")
+                           detail_en=f"the code of a right of {app.code} must start with '{app.code}-'")
     if not isinstance(max_days, int) or not 1 <= max_days <= 3660:
         raise InvalidInput(detail="de maximale geldigheid ligt tussen 1 en 3660 dagen",
-                           detail_en="the maximum validity lies between 1 and 3660 days")
+                           detail_en="the maximum validity must be between 1 and 3660 days")
     if session.scalars(select(Right.id).where(Right.code == code)).first():
         raise CatalogConflict(detail=f"Recht {code} bestaat al.")
     right = Right(code=code, application=app, name=name.strip() or code, max_days=max_days)
@@ -106,7 +106,7 @@ def set_max_days(session: Session, actor: authz.Actor, code: str, max_days: int,
     right = right_by_code(session, code)
     if not 1 <= max_days <= 3660:
         raise InvalidInput(detail="de maximale geldigheid ligt tussen 1 en 3660 dagen",
-                           detail_en="the maximum validity lies between 1 and 3660 days")
+                           detail_en="the maximum validity must be between 1 and 3660 days")
     before = snapshot(right, "max_days")
     right.max_days = max_days
     audit.record(session, actor.rrn, Change("right.changed", "right", right.id,
