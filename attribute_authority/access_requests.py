@@ -108,9 +108,11 @@ def submit(session: Session, person_id: int, government_code: str, right_code: s
     on = on or clock.today()
     motivation = (motivation or "").strip()
     if not motivation:
-        raise InvalidInput(detail="schrijf kort waarom u dit recht nodig heeft")
+        raise InvalidInput(detail="schrijf kort waarom u dit recht nodig heeft",
+                           detail_en="write briefly why you need this right")
     if len(motivation) > 2000:
-        raise InvalidInput(detail="de motivering is langer dan 2000 tekens")
+        raise InvalidInput(detail="de motivering is langer dan 2000 tekens",
+                           detail_en="the motivation is longer than 2000 characters")
     person = _person(session, person_id)
     plan = draft(session, person_id, government_code, right_code, on)
     address = plan.email or (email or "").strip()
@@ -210,7 +212,7 @@ def inbox(session: Session, actor: authz.Actor, status: str = "open", page: int 
           size: int = paging.DEFAULT_SIZE, on: date | None = None) -> paging.Page[AccessRequest]:
     on = on or clock.today()
     if status not in STATUS_NL:
-        raise InvalidInput(detail=f"onbekende status '{status}'")
+        raise InvalidInput(detail=f"onbekende status '{status}'", detail_en=f"unknown status '{status}'")
     return paging.fetch(session, _inbox_statement(_acting_scope(session, actor, on), status),
                         page, size)
 
@@ -300,7 +302,8 @@ def refuse(session: Session, actor: authz.Actor, request_id: int, reason: str,
     on = on or clock.today()
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput(detail="geef de aanvrager een reden voor de weigering")
+        raise InvalidInput(detail="geef de aanvrager een reden voor de weigering",
+                           detail_en="give the requester a reason for the refusal")
     request = get(session, actor, request_id, on)
     _open(request, on)
     authz.require_admin_of(session, actor, request.government, on)

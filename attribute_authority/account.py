@@ -161,9 +161,10 @@ def submit(session: Session, register: NationalRegister, rrn: str, app_code: str
     service does not know yet is added from the national register first, in the same unit of
     work, so that a refusal leaves nothing behind."""
     if not right_code:
-        raise InvalidInput(detail="kies het recht dat u nodig heeft")
+        raise InvalidInput(detail="kies het recht dat u nodig heeft", detail_en="choose the right you need")
     if not government_code:
-        raise InvalidInput(detail="kies het bestuur waarvoor u het recht nodig heeft")
+        raise InvalidInput(detail="kies het bestuur waarvoor u het recht nodig heeft",
+                           detail_en="choose the government you need the right for")
     choices(session, rrn, app_code, right_code, government_code)
     person = people.add_self(session, register, rrn)
     return access_requests.submit(session, person.id, government_code, right_code, motivation,

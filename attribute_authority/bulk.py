@@ -190,7 +190,9 @@ def update_selection(session: Session, actor: authz.Actor, selection_id: int,
             _eligible_ids_of(session, selection, on).where(Relation.id.in_(ticked_set))))
         if valid != ticked_set:
             raise InvalidInput(detail="de selectie bevat relaties die niet bij deze filter "
-                                      "of dit bestuur horen")
+                                      "of dit bestuur horen",
+                               detail_en="the selection holds relations outside this filter "
+                                         "or this government")
     if selection.all_matching:
         return selection
     kept = [i for i in selection.relation_ids if i not in set(shown)]
@@ -276,7 +278,8 @@ def grant_many(session: Session, actor: authz.Actor, government_code: str, right
         select(Relation).join(Relation.person).options(contains_eager(Relation.person))
         .where(Relation.id.in_(wanted), Relation.government_id == government.id)))
     if len(chosen) != len(wanted):
-        raise InvalidInput(detail="de selectie bevat relaties die niet bij dit bestuur horen")
+        raise InvalidInput(detail="de selectie bevat relaties die niet bij dit bestuur horen",
+                           detail_en="the selection holds relations outside this government")
     grants.check_right_for(session, actor, right, government, on)
     period = grants.plan_new(right, start, end, on)
     clashes = grants.overlapping(session, [r.id for r in chosen], right, period)

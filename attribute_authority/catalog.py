@@ -35,20 +35,24 @@ def right_by_code(session: Session, code: str) -> Right:
     return right
 
 
-def _check_code(code: str, what: str) -> None:
+def _check_code(code: str, what: str, what_en: str) -> None:
     if not CODE.match(code or "") or len(code) > 60:
         raise InvalidInput(detail=f"{what} bestaat uit kleine letters, cijfers en '-' "
-                                  f"(bijvoorbeeld demo-app), niet '{code}'")
+                                  f"(bijvoorbeeld demo-app), niet '{code}'",
+                           detail_en=f"{what_en} consists of lowercase letters, digits and '-' "
+                                     f"(for example demo-app), not '{code}'")
 
 
 def register_application(session: Session, actor: authz.Actor, code: str, name: str,
                          capacity: str = "employee", on: date | None = None) -> Application:
     authz.require_central(session, actor, on or clock.today())
-    _check_code(code, "een toepassingscode")
+    _check_code(code, "een toepassingscode", "an application code")
     if capacity not in CAPACITIES:
-        raise InvalidInput(detail=f"hoedanigheid moet een van {', '.join(CAPACITIES)} zijn")
+        raise InvalidInput(detail=f"hoedanigheid moet een van {', '.join(CAPACITIES)} zijn",
+                           detail_en=f"capacity must be one of {', '.join(CAPACITIES)}")
     if not name.strip():
-        raise InvalidInput(detail="een toepassing heeft een naam nodig")
+        raise InvalidInput(detail="een toepassing heeft een naam nodig",
+                           detail_en="an application needs a name")
     if session.scalars(select(Application.id).where(Application.code == code)).first():
         raise CatalogConflict(detail=f"Toepassing {code} bestaat al.")
     app = Application(code=code, name=name.strip(), capacity=capacity)
@@ -64,7 +68,8 @@ def update_application(session: Session, actor: authz.Actor, code: str, *, name:
     authz.require_central(session, actor, on or clock.today())
     app = application_by_code(session, code)
     if capacity not in CAPACITIES:
-        raise InvalidInput(detail=f"hoedanigheid moet een van {', '.join(CAPACITIES)} zijn")
+        raise InvalidInput(detail=f"hoedanigheid moet een van {', '.join(CAPACITIES)} zijn",
+                           detail_en=f"capacity must be one of {', '.join(CAPACITIES)}")
     before = snapshot(app, "name", "capacity")
     app.name, app.capacity = name.strip() or app.name, capacity
     audit.record(session, actor.rrn, Change("application.changed", "application", app.id,
@@ -76,11 +81,13 @@ def add_right(session: Session, actor: authz.Actor, code: str, app_code: str, na
               max_days: int, on: date | None = None) -> Right:
     authz.require_central(session, actor, on or clock.today())
     app = application_by_code(session, app_code)
-    _check_code(code, "een rechtcode")
+    _check_code(code, "een rechtcode", "a right code")
     if not code.startswith(app.code + "-"):
-        raise InvalidInput(detail=f"de code van een recht van {app.code} begint met '{app.code}-'")
+        raise InvalidInput(detail=f"de code van een recht van {app.code} begint met '{app.code}-'",
+                           detail_en=f"the code of a right of {app.code} must start with '{app.code}-'")
     if not isinstance(max_days, int) or not 1 <= max_days <= 3660:
-        raise InvalidInput(detail="de maximale geldigheid ligt tussen 1 en 3660 dagen")
+        raise InvalidInput(detail="de maximale geldigheid ligt tussen 1 en 3660 dagen",
+                           detail_en="the maximum validity must be between 1 and 3660 days")
     if session.scalars(select(Right.id).where(Right.code == code)).first():
         raise CatalogConflict(detail=f"Recht {code} bestaat al.")
     right = Right(code=code, application=app, name=name.strip() or code, max_days=max_days)
@@ -98,7 +105,8 @@ def set_max_days(session: Session, actor: authz.Actor, code: str, max_days: int,
     authz.require_central(session, actor, on or clock.today())
     right = right_by_code(session, code)
     if not 1 <= max_days <= 3660:
-        raise InvalidInput(detail="de maximale geldigheid ligt tussen 1 en 3660 dagen")
+        raise InvalidInput(detail="de maximale geldigheid ligt tussen 1 en 3660 dagen",
+                           detail_en="the maximum validity must be between 1 and 3660 days")
     before = snapshot(right, "max_days")
     right.max_days = max_days
     audit.record(session, actor.rrn, Change("right.changed", "right", right.id,

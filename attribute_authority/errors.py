@@ -38,9 +38,18 @@ class NotFound(DomainError):
 
 
 class InvalidInput(DomainError):
+    """Input a rule refuses, the why given in both languages: `InvalidInput(detail="…Dutch…",
+    detail_en="…English…")`. Subclasses with their own templates take their own parameters.
+    tests/attribute_authority/test_errors_english.py fails on a call without `detail_en`."""
+
     code = "invalid_input"
     nl = "Ongeldige invoer: {detail}"
-    en = "Invalid input: {detail}"
+    en = "Invalid input: {detail_en}"
+
+    def __init__(self, **params: Any) -> None:
+        if "detail" in params:
+            params.setdefault("detail_en", params["detail"])
+        super().__init__(**params)
 
 
 class InvalidDate(DomainError):

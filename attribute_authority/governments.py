@@ -72,11 +72,14 @@ def register(session: Session, actor: authz.Actor, code: str, name: str, kind: s
     """A central administrator adds a government that is not in the reference list."""
     authz.require_central(session, actor, on or clock.today())
     if not _CODE.match(code):
-        raise InvalidInput(detail="een bestuurscode bestaat uit kleine letters, cijfers en '-'")
+        raise InvalidInput(detail="een bestuurscode bestaat uit kleine letters, cijfers en '-'",
+                           detail_en="a government code consists of lowercase letters, digits and '-'")
     if kind not in KINDS:
-        raise InvalidInput(detail=f"soort bestuur moet een van {', '.join(KINDS)} zijn")
+        raise InvalidInput(detail=f"soort bestuur moet een van {', '.join(KINDS)} zijn",
+                           detail_en=f"kind of government must be one of {', '.join(KINDS)}")
     if kbo_number is not None and not re.fullmatch(r"[01]\d{9}", kbo_number):
-        raise InvalidInput(detail="een KBO-nummer heeft 10 cijfers en begint met 0 of 1")
+        raise InvalidInput(detail="een KBO-nummer heeft 10 cijfers en begint met 0 of 1",
+                           detail_en="a KBO number has 10 digits and starts with 0 or 1")
     if session.scalars(select(Government.id).where(Government.code == code)).first():
         raise CatalogConflict(detail=f"Bestuur {code} bestaat al.")
     government = Government(code=code, name=name.strip(), kind=kind, nis_code=nis_code,
@@ -106,10 +109,12 @@ def record_registration(session: Session, actor: authz.Actor, government: Govern
     on = on or clock.today()
     authz.require_central(session, actor, on)
     if registration.form_signed_on > on or registration.terms_accepted_on > on:
-        raise InvalidInput(detail="de datum van het formulier of de voorwaarden ligt in de toekomst")
+        raise InvalidInput(detail="de datum van het formulier of de voorwaarden ligt in de toekomst",
+                           detail_en="the date of the form or of the terms of use is in the future")
     if registration.acting_secretary and not (registration.council_minutes_ref or "").strip():
         raise InvalidInput(detail="voor een waarnemend algemeen directeur zijn de notulen van de "
-                                  "raad nodig")
+                                  "raad nodig",
+                           detail_en="an acting general director needs the council minutes")
     before = snapshot(government, *_REGISTRATION)
     government.secretary_person_id = registration.secretary.id
     government.form_signed_on = registration.form_signed_on

@@ -214,7 +214,8 @@ def plan_extension(session: Session, actor: authz.Actor, grant_id: int, start: d
         raise StartInPast(start=start.isoformat())
     check_period(grant.right, start, end)
     if end < on:
-        raise InvalidInput(detail="de nieuwe einddatum ligt in het verleden")
+        raise InvalidInput(detail="de nieuwe einddatum ligt in het verleden",
+                           detail_en="the new end date is in the past")
     return ExtensionPlan(grant, start, end, start > on)
 
 

@@ -123,7 +123,9 @@ def register_oidc_client(session: Session, actor: authz.Actor, code: str, *,
     if client is None:
         if auth is None:
             raise InvalidInput(detail="kies hoe de client zich aanmeldt: met een JWKS, een JWKS "
-                                      "URI, een nieuw geheim of als publieke client")
+                                      "URI, een nieuw geheim of als publieke client",
+                               detail_en="choose how the client authenticates: with a JWKS, a "
+                                         "JWKS URI, a new secret or as a public client")
         client = OidcClient(application=app)
         session.add(client)
     secret = _authenticate_with(client, auth) if auth is not None else None
@@ -147,7 +149,8 @@ def seed_client(session: Session, code: str, *, redirect_uris: list[str], jwks: 
     left alone (nothing written, nothing audited) when not. Returns whether it wrote."""
     app = session.scalars(select(Application).where(Application.code == code)).first()
     if app is None:
-        raise InvalidInput(detail=f"toepassing {code} staat niet in de catalogus")
+        raise InvalidInput(detail=f"toepassing {code} staat niet in de catalogus",
+                           detail_en=f"application {code} is not in the catalog")
     wanted = {"redirect_uris": [_checked_uri(u, "redirect URI") for u in redirect_uris],
               "post_logout_redirect_uris": [_checked_uri(u, "post-logout redirect URI")
                                             for u in post_logout_redirect_uris],
@@ -187,7 +190,9 @@ def secret_hash_matches(secret_hash: str | None, presented: str) -> bool:
 def _authenticate_with(client: OidcClient, auth: ClientAuth) -> str | None:
     chosen = [auth.jwks is not None, auth.jwks_uri is not None, auth.new_secret, auth.public]
     if sum(chosen) != 1:
-        raise InvalidInput(detail="kies precies één van --jwks, --jwks-uri, --new-secret en --public")
+        raise InvalidInput(detail="kies precies één van --jwks, --jwks-uri, --new-secret en --public",
+                           detail_en="choose exactly one of --jwks, --jwks-uri, --new-secret and "
+                                     "--public")
     client.jwks = client.jwks_uri = client.secret_hash = None
     if auth.public:
         return None
@@ -206,16 +211,21 @@ def checked_jwks(jwks: Any) -> dict[str, Any]:
     """A JWKS of public RSA or EC signing keys; a private or symmetric key is refused (a
     client that sends us its private key has leaked it; `oct` keys would allow HS*)."""
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
-        raise InvalidInput(detail="de JWKS heeft een lijst 'keys' met minstens één sleutel")
+        raise InvalidInput(detail="de JWKS heeft een lijst 'keys' met minstens één sleutel",
+                           detail_en="the JWKS needs a list 'keys' with at least one key")
     for key in jwks["keys"]:
         if not isinstance(key, dict) or key.get("kty") not in ("RSA", "EC"):
-            raise InvalidInput(detail="de JWKS bevat alleen publieke RSA- of EC-sleutels")
+            raise InvalidInput(detail="de JWKS bevat alleen publieke RSA- of EC-sleutels",
+                               detail_en="the JWKS may only hold public RSA or EC keys")
         if "d" in key or "p" in key:
-            raise InvalidInput(detail="de JWKS bevat een private sleutel; registreer alleen de publieke")
+            raise InvalidInput(detail="de JWKS bevat een private sleutel; registreer alleen de publieke",
+                               detail_en="the JWKS holds a private key; register only the public "
+                                         "one")
     try:
         KeySet.import_key_set(cast(Any, jwks))  # its shape is what joserfc checks here
     except (JoseError, ValueError, TypeError) as exc:
-        raise InvalidInput(detail=f"de JWKS is onleesbaar ({type(exc).__name__})") from None
+        raise InvalidInput(detail=f"de JWKS is onleesbaar ({type(exc).__name__})",
+                           detail_en=f"the JWKS cannot be read ({type(exc).__name__})") from None
     return jwks
 
 
@@ -236,7 +246,8 @@ def _checked_scopes(scopes: list[str] | None) -> list[str]:
     chosen = list(dict.fromkeys(["openid", *(scopes if scopes else DEFAULT_SCOPES)]))
     unknown = [s for s in chosen if s not in SCOPES]
     if unknown:
-        raise InvalidInput(detail=f"onbekende scope {unknown[0]}; kies uit {', '.join(SCOPES)}")
+        raise InvalidInput(detail=f"onbekende scope {unknown[0]}; kies uit {', '.join(SCOPES)}",
+                           detail_en=f"unknown scope {unknown[0]}; choose from {', '.join(SCOPES)}")
     return chosen
 
 

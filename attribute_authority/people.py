@@ -105,7 +105,8 @@ def set_language(session: Session, actor: authz.Actor, raw_rrn: str, language: s
     Names, birth date and sex come from the register (R1): align instead."""
     person = visible(session, actor, raw_rrn, on)
     if language not in LANGUAGES:
-        raise InvalidInput(detail=f"taal moet een van {', '.join(LANGUAGES)} zijn")
+        raise InvalidInput(detail=f"taal moet een van {', '.join(LANGUAGES)} zijn",
+                           detail_en=f"language must be one of {', '.join(LANGUAGES)}")
     before = snapshot(person, "language")
     person.language = language
     if snapshot(person, "language") != before:

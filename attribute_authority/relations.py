@@ -23,16 +23,22 @@ _PHONE = re.compile(r"^\+?[0-9 ./()-]{6,30}$")
 
 def validate(category: str, type_: str, email: str, phone: str | None) -> None:
     if category not in CATEGORIES:
-        raise InvalidInput(detail="categorie moet 'employee' (personeel) of 'external' (extern) zijn")
+        raise InvalidInput(detail="categorie moet 'employee' (personeel) of 'external' (extern) zijn",
+                           detail_en="category must be 'employee' or 'external'")
     if type_ not in TYPES:
-        raise InvalidInput(detail="type moet 'standard' of 'secretary' zijn")
+        raise InvalidInput(detail="type moet 'standard' of 'secretary' zijn",
+                           detail_en="type must be 'standard' or 'secretary'")
     if not (email or "").strip():
         raise InvalidInput(detail="vul een e-mailadres in: daarop krijgt de persoon de "
-                                  "verwittiging voor een recht vervalt")
+                                  "verwittiging voor een recht vervalt",
+                           detail_en="fill in an e-mail address: that is where the person is "
+                                     "notified before a right expires")
     if not _EMAIL.match(email or ""):
-        raise InvalidInput(detail=f"'{email}' is geen geldig e-mailadres")
+        raise InvalidInput(detail=f"'{email}' is geen geldig e-mailadres",
+                           detail_en=f"'{email}' is not a valid e-mail address")
     if phone and not _PHONE.match(phone):
-        raise InvalidInput(detail=f"'{phone}' is geen geldig telefoonnummer")
+        raise InvalidInput(detail=f"'{phone}' is geen geldig telefoonnummer",
+                           detail_en=f"'{phone}' is not a valid phone number")
 
 
 def open_relation(session: Session, person_id: int, government_id: int) -> Relation | None:
@@ -92,7 +98,8 @@ def update(session: Session, actor: authz.Actor, relation_id: int, *, category: 
     relation = get(session, actor, relation_id, on)
     authz.require_admin_of(session, actor, relation.government, on)
     if not relation.is_open:
-        raise InvalidInput(detail="een beëindigde relatie kan niet meer gewijzigd worden")
+        raise InvalidInput(detail="een beëindigde relatie kan niet meer gewijzigd worden",
+                           detail_en="an ended relation can no longer be changed")
     email = (email or "").strip()
     validate(category, type, email, phone)
     before = snapshot(relation, *_FIELDS)

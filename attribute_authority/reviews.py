@@ -39,9 +39,11 @@ class ReviewClosed(DomainError):
 
 def _check_deadline(deadline: date, on: date) -> None:
     if deadline <= on:
-        raise InvalidInput(detail=f"de uiterste datum {deadline:%d-%m-%Y} moet na vandaag liggen")
+        raise InvalidInput(detail=f"de uiterste datum {deadline:%d-%m-%Y} moet na vandaag liggen",
+                           detail_en=f"the deadline {deadline:%d-%m-%Y} must be after today")
     if deadline > on + timedelta(days=366):
-        raise InvalidInput(detail="de uiterste datum ligt meer dan een jaar ver")
+        raise InvalidInput(detail="de uiterste datum ligt meer dan een jaar ver",
+                           detail_en="the deadline is more than a year away")
 
 
 def start(session: Session, actor: authz.Actor, government_code: str, deadline: date,
@@ -155,7 +157,8 @@ def decide(session: Session, actor: authz.Actor, review_id: int, item_ids: Itera
     grant that is no longer active (revoked or expired meanwhile) is recorded as such."""
     on = on or clock.today()
     if decision not in DECISIONS:
-        raise InvalidInput(detail=f"onbekende beslissing '{decision}'")
+        raise InvalidInput(detail=f"onbekende beslissing '{decision}'",
+                           detail_en=f"unknown decision '{decision}'")
     review = get(session, actor, review_id, on)
     if review.status != "open":
         closed = clock.local_day(review.closed_at) if review.closed_at else on
@@ -163,7 +166,7 @@ def decide(session: Session, actor: authz.Actor, review_id: int, item_ids: Itera
     authz.require_admin_of(session, actor, review.government, on)
     ids = sorted({int(i) for i in item_ids})
     if not ids:
-        raise InvalidInput(detail="kies minstens één toekenning")
+        raise InvalidInput(detail="kies minstens één toekenning", detail_en="choose at least one grant")
     chosen = list(session.scalars(select(ReviewItem).where(
         ReviewItem.review_id == review.id, ReviewItem.id.in_(ids))))
     if len(chosen) != len(ids):

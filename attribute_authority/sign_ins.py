@@ -104,11 +104,14 @@ def search(session: Session, actor: authz.Actor, raw_rrn: str | None, window: Wi
     before the person was identified), one application, one outcome."""
     authz.require_helpdesk(session, actor, on or clock.today())
     if window.until <= window.since:
-        raise InvalidInput(detail="het einde van het tijdvenster ligt voor het begin")
+        raise InvalidInput(detail="het einde van het tijdvenster ligt voor het begin",
+                           detail_en="the end of the time window is before its start")
     if window.until - window.since > MAX_WINDOW:
-        raise InvalidInput(detail="kies een tijdvenster van hoogstens 31 dagen")
+        raise InvalidInput(detail="kies een tijdvenster van hoogstens 31 dagen",
+                           detail_en="choose a time window of at most 31 days")
     if outcome is not None and outcome not in OUTCOMES:
-        raise InvalidInput(detail=f"resultaat moet een van {', '.join(OUTCOMES)} zijn")
+        raise InvalidInput(detail=f"resultaat moet een van {', '.join(OUTCOMES)} zijn",
+                           detail_en=f"result must be one of {', '.join(OUTCOMES)}")
     in_window = and_(SignInEvent.at >= _utc(window.since), SignInEvent.at < _utc(window.until))
     stmt = select(SignInEvent).where(in_window)
     if raw_rrn:

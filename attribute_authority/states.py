@@ -53,7 +53,8 @@ def state_condition(state: str, on: date) -> ColumnElement[bool]:
         return and_(not_revoked(on), Grant.end >= on, held_on(on))
     if state == "expired":
         return and_(not_revoked(on), Grant.end < on)
-    raise InvalidInput(detail=f"status moet een van {', '.join(STATES)} zijn")
+    raise InvalidInput(detail=f"status moet een van {', '.join(STATES)} zijn",
+                       detail_en=f"status must be one of {', '.join(STATES)}")
 
 
 def active_on(on: date) -> ColumnElement[bool]:

@@ -82,9 +82,10 @@ class UploadHasProblems(DomainError):
 def parse(text: str) -> list[Line]:
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise InvalidInput(detail="het bestand is leeg")
+        raise InvalidInput(detail="het bestand is leeg", detail_en="the file is empty")
     if "\x00" in text:  # PostgreSQL keeps no NUL in text; no CSV editor writes one
-        raise InvalidInput(detail="het bestand bevat een NUL-teken; is het wel een CSV-bestand?")
+        raise InvalidInput(detail="het bestand bevat een NUL-teken; is het wel een CSV-bestand?",
+                           detail_en="the file contains a NUL character; is it really a CSV file?")
     dialect = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
     # newline=None: a file with old Mac line ends (CR only) reads as lines too
     reader = csv.DictReader(io.StringIO(text, newline=None), delimiter=dialect)
@@ -93,7 +94,8 @@ def parse(text: str) -> list[Line]:
     except csv.Error:  # a field past the reader's own limit, on the line after the last read
         raise _field_too_long(reader.line_num + 1) from None
     if not lines:
-        raise InvalidInput(detail="het bestand heeft geen regels onder de kopregel")
+        raise InvalidInput(detail="het bestand heeft geen regels onder de kopregel",
+                           detail_en="the file has no lines below the header line")
     return lines
 
 
@@ -102,7 +104,9 @@ def _lines(reader: csv.DictReader) -> list[Line]:
     missing = [c for c in ("rrn", "category", "type", "email") if c not in header]
     if missing:
         raise InvalidInput(detail=f"de kopregel mist de kolom(men) {', '.join(missing)}; "
-                                  f"verwacht: {', '.join(COLUMNS)}")
+                                  f"verwacht: {', '.join(COLUMNS)}",
+                           detail_en=f"the header line lacks the column(s) {', '.join(missing)}; "
+                                     f"expected: {', '.join(COLUMNS)}")
     reader.fieldnames = header
     lines = []
     for row in reader:
@@ -112,13 +116,16 @@ def _lines(reader: csv.DictReader) -> list[Line]:
         if any(values.values()):
             lines.append(Line(reader.line_num, values))
         if len(lines) > MAX_LINES:
-            raise InvalidInput(detail=f"een bestand heeft hoogstens {MAX_LINES} regels")
+            raise InvalidInput(detail=f"een bestand heeft hoogstens {MAX_LINES} regels",
+                               detail_en=f"a file has at most {MAX_LINES} lines")
     return lines
 
 
 def _field_too_long(line_number: int) -> InvalidInput:
     return InvalidInput(detail=f"regel {line_number} heeft een veld van meer dan {MAX_FIELD} "
-                               "tekens; een bestand met zo'n regel wordt niet opgeladen")
+                               "tekens; een bestand met zo'n regel wordt niet opgeladen",
+                        detail_en=f"line {line_number} has a field of more than {MAX_FIELD} "
+                                  "characters; a file with such a line is not uploaded")
 
 
 def _check_line(session: Session, register: NationalRegister, government_id: int,
@@ -127,7 +134,8 @@ def _check_line(session: Session, register: NationalRegister, government_id: int
     try:
         rrn = rrn_rules.parse(line.rrn).rrn
         if rrn in seen:
-            raise InvalidInput(detail=f"{rrn} staat meer dan eens in het bestand")
+            raise InvalidInput(detail=f"{rrn} staat meer dan eens in het bestand",
+                               detail_en=f"{rrn} appears more than once in the file")
         seen.add(rrn)
         person = people.find(session, rrn)
         record = None if person else register.lookup(rrn)

@@ -34,7 +34,8 @@ def ask():
     """GET: the request form as the link fills it in; POST: file the request."""
     app_code = request.args.get("app", "").strip()
     if not app_code:
-        raise InvalidInput(detail=_("de link naar deze pagina noemt geen toepassing (app=…)"))
+        raise InvalidInput(detail="de link naar deze pagina noemt geen toepassing (app=…)",
+                           detail_en="the link to this page names no application (app=…)")
     found = account.choices(g.db, g.rrn, app_code, request.args.get("right") or None,
                             request.args.get("government") or None)
     form = AccountRequestForm()

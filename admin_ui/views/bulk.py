@@ -33,7 +33,8 @@ def _ids(name: str) -> list[int]:
     values = request.form.getlist(name)
     ids = [i for i in map(row_id, values) if i is not None]
     if len(ids) != len(values):
-        raise InvalidInput(detail="een selectie bestaat uit relatienummers")
+        raise InvalidInput(detail="een selectie bestaat uit relatienummers",
+                           detail_en="a selection consists of relation numbers")
     return ids
 
 
@@ -41,7 +42,7 @@ def _filter_values(source) -> tuple[str | None, str | None]:
     """Category and type of a filter, each one of the known values or none."""
     category, type_ = source.get("category") or None, source.get("type") or None
     if category not in (None, *dict(CATEGORY_CHOICES)) or type_ not in (None, *dict(TYPE_CHOICES)):
-        raise InvalidInput(detail="onbekende categorie of type")
+        raise InvalidInput(detail="onbekende categorie of type", detail_en="unknown category or type")
     return category, type_
 
 

@@ -1,6 +1,7 @@
 """A civil servant's own pages (issue 14 task 1): "Mijn rechten" at /account/ and the request
 page an application links to, /account/request?app=…[&right=…][&government=…] (R15), through
 the Flask test client and the stand-in bridge, as Bart, Chris and Emil would use them."""
+import html
 from datetime import timedelta
 
 import pytest
@@ -188,6 +189,23 @@ def test_a_refused_request_changes_nothing(client, db, form):
     response = post(client, "/account/request?app=demo-app", form)
     assert response.status_code in (404, 422), text(response)[:300]
     assert counts(db) == before and requests_of(db, BART) == []
+
+
+def test_a_refusal_of_the_service_reads_english_on_the_english_pages(client, db):
+    sign_in(client, BART, MERELBEKE)
+    post(client, "/admin/language", {"language": "en", "next": "/account/"})
+    no_app = client.get("/account/request")
+    assert no_app.status_code == 422
+    assert "Invalid input: the link to this page names no application (app=…)" in text(no_app)
+    assert "noemt geen toepassing" not in text(no_app)
+    before = counts(db)
+    refused = post(client, "/account/request?app=demo-app",
+                   {"right": "demo-app-admin", "government": "44087", "motivation": "Nodig.",
+                    "email": "not-an-address"})
+    assert refused.status_code == 422
+    shown = html.unescape(text(refused))
+    assert "Invalid input: 'not-an-address' is not a valid e-mail address" in shown
+    assert "Ongeldige invoer" not in shown and counts(db) == before
 
 
 def test_every_form_needs_its_csrf_token(client, db):

@@ -82,3 +82,7 @@ def test_appoint_with_an_empty_email_says_to_fill_it_in(client):
     page = text(refused)
     assert refused.status_code == 422
     assert "'' is geen geldig e-mailadres" not in page and "vul een e-mailadres in" in page
+    post(client, "/admin/language", {"language": "en", "next": "/admin/"})
+    page = text(post(client, "/admin/central/governments/pz-leie/appoint", {"email": "  "}))
+    assert "Invalid input: fill in an e-mail address: that is where the person is notified" in page
+    assert "vul een e-mailadres in" not in page

@@ -226,6 +226,12 @@ def test_english_page(central):
     assert "an OIDC client needs at least one redirect URI" in refused
     refused = text(post(central, PAGE, _form(redirect_uris="http://rp.example.be/cb")))
     assert "'http://rp.example.be/cb' must be an absolute https URL" in refused
+    private = json.dumps({"keys": [new_rsa_key().as_dict(private=True)]})
+    refused = text(post(central, PAGE, _form(auth="jwks", jwks_json=private)))
+    assert "Invalid input: the JWKS holds a private key; register only the public one" in refused
+    refused = text(post(central, PAGE, _form(auth="jwks", jwks_json='{"keys": []}')))
+    assert "Invalid input: the JWKS needs a list 'keys' with at least one key" in refused
+    assert "Ongeldige invoer" not in refused and "sleutel" not in refused
 
 
 @pytest.fixture(scope="module")

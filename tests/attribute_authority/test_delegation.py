@@ -67,9 +67,10 @@ def test_first_appointment_needs_the_registration_record(session, register, toda
     with pytest.raises(RegistrationIncomplete):
         delegation.appoint_local_admin(session, dina, "44021", on=today)
     secretary, _ = people.add(session, dina, register, HANNE, on=today)
-    with pytest.raises(InvalidInput, match="notulen"):
+    with pytest.raises(InvalidInput, match="council minutes") as refused:
         governments.record_registration(session, dina, gent, governments.Registration(
             secretary, today, today, acting_secretary=True), on=today)
+    assert "notulen van de raad" in refused.value.message("nl")
     governments.record_registration(session, dina, gent, governments.Registration(
         secretary, today - timedelta(days=2), today, acting_secretary=True,
         council_minutes_ref="GR 2026-11-03 punt 12"), on=today)

@@ -55,6 +55,16 @@ def test_refusals_change_nothing(cli, args, needle):
         assert s.scalars(select(OidcClient)).all() == []
 
 
+def test_with_idbeheer_lang_en_a_refusal_is_english(cli, monkeypatch, tmp_path):
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [RSAKey.generate_key(2048).as_dict(private=True)]}))
+    monkeypatch.setenv("IDBEHEER_LANG", "en")
+    line = refused(cli("app", "oidc", "demo-app", "--redirect-uri", "https://rp.example/cb",
+                       "--jwks", str(jwks), "--as", DINA, ok=False))
+    assert line == ("idbeheer: Invalid input: the JWKS holds a private key; register only the "
+                    "public one")
+
+
 def test_private_key_in_jwks_is_refused(cli, tmp_path):
     key = RSAKey.generate_key(2048)
     jwks = tmp_path / "jwks.json"
