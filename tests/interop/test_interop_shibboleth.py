@@ -8,7 +8,7 @@ CI needs: apt-get install -y apache2 shibboleth-sp-utils libapache2-mod-shib"""
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 import requests
@@ -88,6 +88,25 @@ def test_shibboleth_signs_in_through_the_bridge_with_rights_from_the_attribute_a
     assert sent, sp.errors()
     assert f'<ds:SignatureMethod Algorithm="{RSA_SHA256}"/>' in sent[0]
     assert "<saml:EncryptedID" in sent[0] and f'Algorithm="{AES256_GCM}"' in sent[0]
+
+
+def test_shibboleth_asking_for_the_federal_token_gets_that_class_back(registered, server):
+    """Shibboleth's session initiator with `authnContextClassRef` (as an application page links
+    it): the bridge asks the federal IdP (dev_eid) for the token only, and the assertion names
+    the class Shibboleth asked for, which it exports as Shib-AuthnContext-Class."""
+    sp = registered
+    token = "urn:be:fedict:iam:fas:citizen:token"
+    browser = HttpBrowser(requests.Session())
+    login = sp.base + "/Shibboleth.sso/Login?" + urlencode(
+        {"target": sp.base + "/secure/env", "authnContextClassRef": token})
+    upstream = walk(browser, login, stop_at=server.base + "/dev-eid/")
+    assert upstream.location, (upstream.url, upstream.text[:800], sp.errors())
+    status, text, _ = browser.request("GET", upstream.location, None)
+    assert status == 200 and set(re.findall(r'name="method" value="(\w+)"', text)) == {"token"}, text[:800]
+    page = walk(browser, upstream.location, BART, MERELBEKE, method="token")
+    assert page.url == sp.base + "/secure/env", (page.url, page.text[:800], sp.errors())
+    env = env_of(page.text)
+    assert env["Shib_AuthnContext_Class"] == token and env["authnMethod"] == "token", sp.errors()
 
 
 def test_single_logout_started_by_shibboleth(registered, server):
