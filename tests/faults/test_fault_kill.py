@@ -6,7 +6,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -81,10 +80,12 @@ class SlowInbox:
     def __init__(self):
         self.received = []
         self.first = threading.Event()
+        self.second = threading.Event()  # the sender is inside its second send
 
     async def handle_DATA(self, server, session, envelope):
         if self.received:
             import asyncio
+            self.second.set()
             await asyncio.sleep(30)
         self.received.append(envelope.rcpt_tos[0])
         self.first.set()
@@ -117,7 +118,7 @@ def test_notice_run_killed_mid_send_never_sends_twice(seeded):
         child = subprocess.Popen([sys.executable, "-c", NOTICE_CHILD, url, f"smtp://127.0.0.1:{port}",
                                   day.isoformat()], env={**os.environ, "PYTHONPATH": os.getcwd()})
         assert inbox.first.wait(30)
-        time.sleep(0.5)  # the child is now inside its second send
+        assert inbox.second.wait(30)  # the child is now inside its second send
         child.send_signal(signal.SIGKILL)
         child.wait()
     finally:
