@@ -256,6 +256,10 @@ class OidcClientForm(FlaskForm):
     jwks_json = TextAreaField(_l("of plak de JWKS (JSON)"), [Length(max=100_000)])
     jwks_uri = StringField(_l("JWKS URI"), [Length(max=500)])
     reason = StringField(_l("Reden (optioneel)"), [Length(max=500)])
+    # The registration as it stood when the form was opened (views.central.registration_version):
+    # a POST over a newer one (sent again by a reload, or another administrator's change) saves
+    # nothing.
+    version = HiddenField(validators=[Length(max=64)])
 
 
 class RightForm(FlaskForm):

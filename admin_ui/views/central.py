@@ -173,8 +173,18 @@ def application_oidc(code: str):
     form = OidcClientForm() if request.method == "POST" else _oidc_form_of(client)
     form.scopes.choices = [(s, SCOPE_LABELS.get(s, s)) for s in oidc_clients.SCOPES if s != "openid"]
     form.auth.choices = [(k, AUTH_LABELS[k]) for k in AUTH_LABELS if client or k != "keep"]
-    message = None
-    if form.validate_on_submit():
+    message, status = None, 200
+    submitted = form.validate_on_submit()
+    if submitted and form.version.data != registration_version(client):
+        # Sent again (a reload of the answer that showed a new secret), or another central
+        # administrator saved in between: nothing is saved over a registration not seen.
+        submitted, status = False, 409
+        form.version.data = registration_version(client)
+        message = _("Deze OIDC-registratie werd gewijzigd nadat u het formulier opende (misschien "
+                    "herlaadde u de pagina met het nieuwe geheim): er is niets bewaard, en een "
+                    "geheim dat u al kreeg, blijft geldig. Bekijk de registratie hierboven en "
+                    "bewaar opnieuw als u nog iets wilt wijzigen.")
+    if submitted:
         auth, readable = _client_auth(form)
         if readable:
             done, message = attempt(
@@ -193,12 +203,18 @@ def application_oidc(code: str):
     return render_template("admin/central/oidc_client.html", application=app, client=client,
                            auth_kind=client and oidc_clients.auth_kind(client),
                            form=form, message=message or _form_message(form)), \
-        status_of(message or form.errors)
+        status if status != 200 else status_of(message or form.errors)
+
+
+def registration_version(client) -> str:
+    """What the OIDC form carries of the registration it was opened on: its last change."""
+    return client.updated_at.isoformat() if client is not None and client.updated_at else ""
 
 
 def _oidc_form_of(client) -> OidcClientForm:
     """The form as the registration stands (a new client: the service's default scopes)."""
     form = OidcClientForm(formdata=None)
+    form.version.data = registration_version(client)
     if client is None:
         form.scopes.data = [s for s in oidc_clients.DEFAULT_SCOPES if s != "openid"]
         form.auth.data = "jwks"

@@ -44,6 +44,21 @@ def _form(**change) -> dict:
     return form
 
 
+VERSION = re.compile(r'<input name="version" type="hidden" value="([^"]*)"')
+
+
+def _opened(central, path: str = PAGE) -> str:
+    """The registration version the form carries when opened now."""
+    found = VERSION.search(central.get(path).get_data(as_text=True))
+    assert found, f"no version field on {path}"
+    return html.unescape(found.group(1))
+
+
+def _save(central, path: str = PAGE, **change):
+    """Open the form, then POST it with `change`: as an administrator does."""
+    return post(central, path, {**_form(**change), "version": _opened(central, path)})
+
+
 def _client(db, code="demo-app") -> OidcClient | None:
     db.expire_all()
     return db.scalars(select(OidcClient).join(OidcClient.application)
@@ -92,7 +107,7 @@ def test_the_catalog_and_the_application_page_show_the_registration(app, central
 ])
 def test_registration_with_each_authentication(central, db, auth, extra, kind):
     before = _audit_count(db)
-    form = _form(auth=auth, jwks_uri=extra.get("jwks_uri", ""))
+    form = {**_form(auth=auth, jwks_uri=extra.get("jwks_uri", "")), "version": _opened(central)}
     key = new_rsa_key()
     if auth == "jwks" and extra.get("upload"):
         form["jwks_file"] = (io.BytesIO(_jwks(key).encode()), "jwks.json")
@@ -120,7 +135,7 @@ def test_registration_with_each_authentication(central, db, auth, extra, kind):
 def test_a_change_keeps_the_authentication_unless_another_is_chosen(app, central, db):
     secret, _key = register_client(app.extensions["test.db"], "demo-app", secret=True)
     hashed = _client(db).secret_hash
-    changed = post(central, PAGE, _form(auth="keep", redirect_uris="https://rp.example.be/new"))
+    changed = _save(central, auth="keep", redirect_uris="https://rp.example.be/new")
     assert changed.status_code == 302, text(changed)
     client = _client(db)
     assert client.secret_hash == hashed and client.redirect_uris == ["https://rp.example.be/new"]
@@ -148,7 +163,7 @@ def test_a_change_keeps_the_authentication_unless_another_is_chosen(app, central
 ])
 def test_bad_input_is_a_clear_form_message_and_changes_nothing(central, db, change, needle):
     before = _audit_count(db)
-    refused = post(central, PAGE, _form(**change))
+    refused = _save(central, **change)
     assert refused.status_code == 422 and needle in text(refused), text(refused)
     assert 'role="alert"' in text(refused)
     assert _client(db) is None and _audit_count(db) == before
@@ -159,8 +174,8 @@ def test_a_refused_change_keeps_the_registration_as_it_was(app, central, db):
     kept = _client(db)
     state = (kept.redirect_uris, kept.jwks, kept.scopes)
     before = _audit_count(db)
-    refused = post(central, PAGE, _form(auth="jwks", jwks_json="[1, 2",
-                                        redirect_uris="https://rp.example.be/other"))
+    refused = _save(central, auth="jwks", jwks_json="[1, 2",
+                                        redirect_uris="https://rp.example.be/other")
     assert refused.status_code == 422
     page = text(refused)
     assert "geen leesbare JSON" in page and "private_key_jwt met een geregistreerde JWKS" in page
@@ -171,7 +186,7 @@ def test_a_refused_change_keeps_the_registration_as_it_was(app, central, db):
 
 def test_a_new_secret_is_shown_once_and_only_its_hash_is_kept(central, db, caplog):
     caplog.set_level(logging.DEBUG)
-    shown = post(central, PAGE, _form(auth="secret"))
+    shown = _save(central, auth="secret")
     assert shown.status_code == 200
     assert shown.headers["Cache-Control"] == "no-store"
     page = text(shown)
@@ -189,8 +204,35 @@ def test_a_new_secret_is_shown_once_and_only_its_hash_is_kept(central, db, caplo
     assert secret not in again and "client-secret" not in again
     assert "alleen als hash bewaard" in again
     # a second new secret replaces the first
-    other = SECRET.search(text(post(central, PAGE, _form(auth="secret")))).group(1)
+    other = SECRET.search(text(_save(central, auth="secret"))).group(1)
     assert other != secret and _client(db).secret_hash.endswith(hashlib.sha256(other.encode()).hexdigest())
+
+
+def test_a_reloaded_secret_answer_makes_no_second_secret(central, db):
+    """The browser sends the POST that showed the secret again (a reload): the registration
+    changed since that form was opened, so nothing is saved and the secret shown stays."""
+    form = {**_form(auth="secret"), "version": _opened(central)}
+    secret = SECRET.search(text(post(central, PAGE, dict(form)))).group(1)
+    before = (_client(db).secret_hash, _audit_count(db))
+    again = post(central, PAGE, dict(form))
+    assert again.status_code == 409 and "client-secret" not in text(again)
+    assert "er is niets bewaard" in text(again)
+    assert (_client(db).secret_hash, _audit_count(db)) == before
+    assert _client(db).secret_hash.endswith(hashlib.sha256(secret.encode()).hexdigest())
+    # the form it shows carries the registration as it is now: saving that one works
+    version = VERSION.search(again.get_data(as_text=True))
+    assert html.unescape(version.group(1)) == _opened(central)
+
+
+def test_another_administrators_change_in_between_is_not_overwritten(app, central, db):
+    register_client(app.extensions["test.db"], "demo-app")
+    opened = _opened(central)
+    assert _save(central, redirect_uris="https://rp.example.be/first").status_code == 302
+    stale = post(central, PAGE, {**_form(redirect_uris="https://rp.example.be/second", auth="keep"),
+                                 "version": opened})
+    assert stale.status_code == 409
+    assert _client(db).redirect_uris == ["https://rp.example.be/first"]
+    assert post(central, PAGE, _form(auth="keep")).status_code == 409  # no version: not seen either
 
 
 def test_a_local_administrator_gets_403_and_changes_nothing(client, db):
@@ -222,14 +264,14 @@ def test_english_page(central):
     post(central, "/admin/language", {"language": "en", "next": PAGE})
     page = text(central.get(PAGE))
     assert "Register or change the OIDC client" in page and "Redirect URIs" in page
-    refused = text(post(central, PAGE, _form(redirect_uris="")))
+    refused = text(_save(central, redirect_uris=""))
     assert "an OIDC client needs at least one redirect URI" in refused
-    refused = text(post(central, PAGE, _form(redirect_uris="http://rp.example.be/cb")))
+    refused = text(_save(central, redirect_uris="http://rp.example.be/cb"))
     assert "'http://rp.example.be/cb' must be an absolute https URL" in refused
     private = json.dumps({"keys": [new_rsa_key().as_dict(private=True)]})
-    refused = text(post(central, PAGE, _form(auth="jwks", jwks_json=private)))
+    refused = text(_save(central, auth="jwks", jwks_json=private))
     assert "Invalid input: the JWKS holds a private key; register only the public one" in refused
-    refused = text(post(central, PAGE, _form(auth="jwks", jwks_json='{"keys": []}')))
+    refused = text(_save(central, auth="jwks", jwks_json='{"keys": []}'))
     assert "Invalid input: the JWKS needs a list 'keys' with at least one key" in refused
     assert "Ongeldige invoer" not in refused and "sleutel" not in refused
 
@@ -253,9 +295,9 @@ def test_a_client_registered_on_the_page_works_on_the_next_request(central, op, 
                  {"code": "bibliotheek", "name": "Bibliotheek", "capacity": "employee"})
     assert added.status_code == 302, text(added)
     key = new_rsa_key()
-    done = post(central, "/admin/central/catalog/applications/bibliotheek/oidc",
-                _form(auth=auth, redirect_uris=REDIRECT, jwks_json=_jwks(key),
-                      scopes=["profile", "capacity", "rights"]))
+    done = _save(central, "/admin/central/catalog/applications/bibliotheek/oidc",
+                 auth=auth, redirect_uris=REDIRECT, jwks_json=_jwks(key),
+                 scopes=["profile", "capacity", "rights"])
     assert done.status_code in (200, 302), text(done)
     secret = SECRET.search(text(done)).group(1) if auth == "secret" else None
     rp = RelyingParty(op, "bibliotheek", secret=secret, key=None if secret else key)
