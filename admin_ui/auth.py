@@ -28,7 +28,7 @@ from attribute_authority.errors import NotAdministratorOf, NotFound
 from samlkit.logout import NameId
 from samlkit.samlxml import ATTRIBUTE
 
-from . import session_store, sso
+from . import i18n, session_store, sso
 from .refusal import Refusal, refuse
 
 RRN_ATTRIBUTE = ATTRIBUTE + "rrn"
@@ -92,6 +92,12 @@ def complete_sign_in(attributes: Mapping[str, Sequence[str]], return_to: str | N
                                 (attributes.get(SURNAME_ATTRIBUTE) or [""])[0]) if v)
     # A new sign-in starts a new session under a new ID (no fixation of the old one).
     session_store.renew(keep=("admin_language", sso.OUTSTANDING))
+    if "admin_language" not in session:
+        # No language chosen in this browser: the person's own (the one notices are written
+        # in, from the register or set by an administrator), not always Dutch.
+        known = people.find(g.db, rrn)
+        if known is not None and known.language in i18n.LANGUAGES:
+            session["admin_language"] = known.language
     stamp = now()
     session[_KEY] = {"rrn": rrn, "government": government or None, "name": name,
                      "since": stamp, "seen": stamp}

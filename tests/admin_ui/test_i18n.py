@@ -60,6 +60,23 @@ def test_dutch_by_default_and_english_on_request(client):
     assert "Afmelden" in client.get("/admin/").get_data(as_text=True)
 
 
+def test_a_person_whose_language_is_english_gets_english_pages(client, db):
+    """Without a language chosen in the browser, the person's own: An's notices language."""
+    from sqlalchemy import select
+
+    from attribute_authority.models import Person
+
+    db.scalar(select(Person).where(Person.rrn == AN)).language = "en"
+    db.commit()
+    sign_in(client, AN, MERELBEKE)
+    assert '<html lang="en">' in client.get("/admin/").get_data(as_text=True)
+    # a language chosen in this browser before signing in stays the browser's choice
+    post(client, "/admin/language", {"language": "nl", "next": "/admin/"})
+    post(client, "/admin/sign-out")
+    sign_in(client, AN, MERELBEKE)
+    assert '<html lang="nl">' in client.get("/admin/").get_data(as_text=True)
+
+
 def test_unknown_language_is_ignored(client):
     sign_in(client, AN, MERELBEKE)
     post(client, "/admin/language", {"language": "xx", "next": "https://evil.example/"})
