@@ -57,6 +57,7 @@ class NotRequestable(DomainError):
 
 STATUS_NL = {"open": "in afwachting", "approved": "goedgekeurd", "refused": "geweigerd",
              "expired": "verlopen"}
+STATUS_EN = {"open": "pending", "approved": "approved", "refused": "refused", "expired": "expired"}
 KIND_NL = {"grant": "nieuw recht", "extension": "verlenging", "relation": "toevoegen aan bestuur"}
 
 
@@ -75,7 +76,7 @@ class Draft:
 def _person(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(what="Persoon", key=str(person_id))
+        raise NotFound(what="Persoon", what_en="Person", key=str(person_id))
     return person
 
 
@@ -87,11 +88,14 @@ def draft(session: Session, person_id: int | None, government_code: str, right_c
     government = governments.by_code(session, government_code)
     right = catalog.right_by_code(session, right_code)
     if right.code in (authz.CENTRAL_ADMIN_RIGHT, authz.HELPDESK_RIGHT):
-        raise NotRequestable(right=right.code, why="het wordt alleen centraal toegekend")
+        raise NotRequestable(right=right.code, why="het wordt alleen centraal toegekend",
+                              why_en="it is only granted centrally")
     if government.kind == "central":
-        raise NotRequestable(right=right.code, why="de centrale organisatie aanvaardt geen aanvragen")
+        raise NotRequestable(right=right.code, why="de centrale organisatie aanvaardt geen aanvragen",
+                              why_en="the central organisation accepts no requests")
     if right.code == authz.LOCAL_ADMIN_RIGHT and governments.missing_registration(government):
-        raise NotRequestable(right=right.code, why="het bestuur is nog niet volledig geregistreerd")
+        raise NotRequestable(right=right.code, why="het bestuur is nog niet volledig geregistreerd",
+                              why_en="the government is not fully registered yet")
     relation = relations.open_relation(session, person_id, government.id) if person_id else None
     if relation is None:
         return Draft(government, right, "relation", None, None)
@@ -231,15 +235,15 @@ def get(session: Session, actor: authz.Actor, request_id: int, on: date | None =
     on = on or clock.today()
     request = session.get(AccessRequest, request_id)
     if request is None or not _acting_scope(session, actor, on).covers(request.government_id):
-        raise NotFound(what="Aanvraag", key=str(request_id))
+        raise NotFound(what="Aanvraag", what_en="Request", key=str(request_id))
     return request
 
 
 def _open(request: AccessRequest, on: date) -> None:
     if request.status == "open" and request.expires_on < on:
-        raise RequestClosed(state=STATUS_NL["expired"])
+        raise RequestClosed(state=STATUS_NL["expired"], state_en=STATUS_EN["expired"])
     if request.status != "open":
-        raise RequestClosed(state=STATUS_NL[request.status])
+        raise RequestClosed(state=STATUS_NL[request.status], state_en=STATUS_EN[request.status])
 
 
 @dataclass(frozen=True)

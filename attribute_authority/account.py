@@ -127,10 +127,10 @@ def choices(session: Session, rrn: str, app_code: str, right_code: str | None,
     if right_code:
         right = next((r for r in rights if r.code == right_code), None)
         if right is None:
-            raise NotFound(what="Recht", key=f"{right_code} ({application.name})")
+            raise NotFound(what="Recht", what_en="Right", key=f"{right_code} ({application.name})")
     government = governments.by_code(session, government_code) if government_code else None
     if government is not None and government.kind == "central":
-        raise NotFound(what="Bestuur", key=government.code)
+        raise NotFound(what="Bestuur", what_en="Government", key=government.code)
     person = people.find(session, rrn)
     own = [r.government for r in open_relations(session, person.id)] if person else []
     own = [g for g in own if g.kind != "central"]

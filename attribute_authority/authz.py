@@ -39,7 +39,7 @@ class Actor:
 def actor_for(session: Session, rrn: str) -> Actor:
     person = session.scalars(select(Person).where(Person.rrn == rrn)).first()
     if person is None:
-        raise NotFound(what="Persoon", key=rrn)
+        raise NotFound(what="Persoon", what_en="Person", key=rrn)
     return Actor(person.id, person.rrn)
 
 
@@ -49,7 +49,8 @@ def acting_actor(session: Session, rrn: str, government_code: str) -> Actor:
     person = session.scalars(select(Person).where(Person.rrn == rrn)).first()
     government = session.scalars(select(Government).where(Government.code == government_code)).first()
     if person is None or government is None:
-        raise NotFound(what="Persoon of bestuur", key=f"{rrn} @ {government_code}")
+        raise NotFound(what="Persoon of bestuur", what_en="Person or government",
+                       key=f"{rrn} @ {government_code}")
     return Actor(person.id, person.rrn, government.id)
 
 
@@ -145,7 +146,7 @@ def require_any_admin(session: Session, actor: Actor, on: date) -> None:
     """Some administrator (e.g. to look a number up in the national register)."""
     if administered_government_ids(session, actor, on) or is_central(session, actor, on):
         return
-    raise NotAdministratorOf(government="een bestuur")
+    raise NotAdministratorOf(government="een bestuur", government_en="a government")
 
 
 @dataclass(frozen=True)
@@ -167,5 +168,5 @@ def scope_of(session: Session, actor: Actor, on: date) -> Scope:
         return EVERYTHING
     ids = administered_government_ids(session, actor, on)
     if not ids:
-        raise NotAdministratorOf(government="een bestuur")
+        raise NotAdministratorOf(government="een bestuur", government_en="a government")
     return Scope(False, frozenset(ids))

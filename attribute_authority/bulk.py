@@ -170,7 +170,7 @@ def selection_of(session: Session, actor: authz.Actor, selection_id: int,
     selection = session.get(BulkSelection, selection_id)
     if selection is None or selection.actor_rrn != actor.rrn or (
             actor.acting_for is not None and actor.acting_for != selection.government_id):
-        raise NotFound(what="Selectie", key=str(selection_id))
+        raise NotFound(what="Selectie", what_en="Selection", key=str(selection_id))
     authz.require_admin_of(session, actor, session.get_one(Government,
                                                            selection.government_id), on)
     return selection

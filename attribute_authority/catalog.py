@@ -24,14 +24,14 @@ CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 def application_by_code(session: Session, code: str) -> Application:
     app = session.scalars(select(Application).where(Application.code == code)).first()
     if app is None:
-        raise NotFound(what="Toepassing", key=code)
+        raise NotFound(what="Toepassing", what_en="Application", key=code)
     return app
 
 
 def right_by_code(session: Session, code: str) -> Right:
     right = session.scalars(select(Right).where(Right.code == code)).first()
     if right is None:
-        raise NotFound(what="Recht", key=code)
+        raise NotFound(what="Recht", what_en="Right", key=code)
     return right
 
 
@@ -54,7 +54,8 @@ def register_application(session: Session, actor: authz.Actor, code: str, name: 
         raise InvalidInput(detail="een toepassing heeft een naam nodig",
                            detail_en="an application needs a name")
     if session.scalars(select(Application.id).where(Application.code == code)).first():
-        raise CatalogConflict(detail=f"Toepassing {code} bestaat al.")
+        raise CatalogConflict(detail=f"Toepassing {code} bestaat al.",
+                              detail_en=f"Application {code} already exists.")
     app = Application(code=code, name=name.strip(), capacity=capacity)
     session.add(app)
     session.flush()
@@ -89,7 +90,8 @@ def add_right(session: Session, actor: authz.Actor, code: str, app_code: str, na
         raise InvalidInput(detail="de maximale geldigheid ligt tussen 1 en 3660 dagen",
                            detail_en="the maximum validity must be between 1 and 3660 days")
     if session.scalars(select(Right.id).where(Right.code == code)).first():
-        raise CatalogConflict(detail=f"Recht {code} bestaat al.")
+        raise CatalogConflict(detail=f"Recht {code} bestaat al.",
+                              detail_en=f"Right {code} already exists.")
     right = Right(code=code, application=app, name=name.strip() or code, max_days=max_days)
     session.add(right)
     session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import authz, catalog, clock, governments, grants, relations
-from .errors import LocalAdminStillPresent, NotFound, RegistrationIncomplete
+from .errors import LocalAdminStillPresent, NotFound
 from .models import Grant, Person, Relation, Right
 from .states import active_on
 
@@ -46,15 +46,15 @@ def appoint_local_admin(session: Session, actor: authz.Actor, government_code: s
     on = on or clock.today()
     authz.require_central(session, actor, on)
     government = governments.by_code(session, government_code)
-    missing = governments.missing_registration(government)
-    if missing:
-        raise RegistrationIncomplete(government=government.name, missing="; ".join(missing))
+    if incomplete := governments.registration_incomplete(government):
+        raise incomplete
     if active_local_admins(session, government.id, on):
         raise LocalAdminStillPresent(government=government.name)
     person = (session.scalars(select(Person).where(Person.rrn == rrn)).first()
               if rrn else government.secretary)
     if person is None:
-        raise NotFound(what="Persoon", key=rrn or "algemeen directeur")
+        raise NotFound(what="Persoon", what_en="Person", key=rrn or "algemeen directeur",
+                       key_en=rrn or "general director")
     relation = relations.open_relation(session, person.id, government.id)
     if relation is None:
         is_secretary = person.id == government.secretary_person_id

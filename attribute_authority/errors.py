@@ -16,7 +16,10 @@ def _shown(value: Any) -> Any:
 
 
 class DomainError(Exception):
-    """A refused request. `code` is stable (logs, tests); `nl`/`en` are message templates."""
+    """A refused request. `code` is stable (logs, tests); `nl`/`en` are message templates.
+    A parameter in Dutch words has its English beside it, `<name>_en` (`NotFound(what="Recht",
+    what_en="Right", key=...)`): the English message uses it in place of `<name>`.
+    tests/attribute_authority/test_errors_english.py fails on a Dutch text without one."""
 
     code: ClassVar[str] = "refused"
     nl: ClassVar[str] = "Deze handeling is geweigerd."
@@ -28,7 +31,10 @@ class DomainError(Exception):
 
     def message(self, lang: str = "nl") -> str:
         template = self.nl if lang == "nl" else self.en
-        return template.format(**{k: _shown(v) for k, v in self.params.items()})
+        values = dict(self.params)
+        if lang != "nl":
+            values.update({k[:-3]: v for k, v in self.params.items() if k.endswith("_en")})
+        return template.format(**{k: _shown(v) for k, v in values.items()})
 
 
 class NotFound(DomainError):
@@ -141,6 +147,8 @@ class RightNotForGovernment(DomainError):
 
 
 class CatalogConflict(DomainError):
+    """`CatalogConflict(detail="…Dutch…", detail_en="…English…")`."""
+
     code = "catalog_conflict"
     nl = "{detail}"
     en = "{detail}"

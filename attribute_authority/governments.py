@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, authz, clock, paging, people
 from .audit import Change, snapshot
-from .errors import CatalogConflict, InvalidInput, NotFound
+from .errors import CatalogConflict, InvalidInput, NotFound, RegistrationIncomplete
 from .models import Government, Person
 from .national_register import NationalRegister
 
@@ -28,7 +28,7 @@ _REGISTRATION = ("secretary_person_id", "form_signed_on", "terms_accepted_on",
 def by_code(session: Session, code: str) -> Government:
     government = session.scalars(select(Government).where(Government.code == code)).first()
     if government is None:
-        raise NotFound(what="Bestuur", key=code)
+        raise NotFound(what="Bestuur", what_en="Government", key=code)
     return government
 
 
@@ -81,7 +81,8 @@ def register(session: Session, actor: authz.Actor, code: str, name: str, kind: s
         raise InvalidInput(detail="een KBO-nummer heeft 10 cijfers en begint met 0 of 1",
                            detail_en="a KBO number has 10 digits and starts with 0 or 1")
     if session.scalars(select(Government.id).where(Government.code == code)).first():
-        raise CatalogConflict(detail=f"Bestuur {code} bestaat al.")
+        raise CatalogConflict(detail=f"Bestuur {code} bestaat al.",
+                              detail_en=f"Government {code} already exists.")
     government = Government(code=code, name=name.strip(), kind=kind, nis_code=nis_code,
                             kbo_number=kbo_number)
     session.add(government)
@@ -127,8 +128,17 @@ def record_registration(session: Session, actor: authz.Actor, government: Govern
         after=snapshot(government, *_REGISTRATION), reason=reason))
 
 
-def missing_registration(government: Government) -> list[str]:
-    """What still lacks before a first local administrator can be appointed."""
+_MISSING_EN = {
+    "geen algemeen directeur of griffier geregistreerd": "no general director or clerk registered",
+    "geen ondertekend registratieformulier": "no signed registration form",
+    "geen aanvaarde gebruiksvoorwaarden": "no accepted terms of use",
+    "geen notulen van de raad voor de waarnemend directeur":
+        "no council minutes for the acting director",
+}
+
+
+def missing_registration(government: Government, lang: str = "nl") -> list[str]:
+    """What still lacks before a first local administrator can be appointed, in `lang`."""
     missing = []
     if government.secretary_person_id is None:
         missing.append("geen algemeen directeur of griffier geregistreerd")
@@ -138,7 +148,16 @@ def missing_registration(government: Government) -> list[str]:
         missing.append("geen aanvaarde gebruiksvoorwaarden")
     if government.acting_secretary and not government.council_minutes_ref:
         missing.append("geen notulen van de raad voor de waarnemend directeur")
-    return missing
+    return missing if lang == "nl" else [_MISSING_EN[m] for m in missing]
+
+
+def registration_incomplete(government: Government) -> RegistrationIncomplete | None:
+    """The refusal to appoint a first local administrator yet, or None when nothing lacks."""
+    missing = missing_registration(government)
+    if not missing:
+        return None
+    return RegistrationIncomplete(government=government.name, missing="; ".join(missing),
+                                  missing_en="; ".join(missing_registration(government, "en")))
 
 
 def record_registration_of(session: Session, actor: authz.Actor, register: NationalRegister,

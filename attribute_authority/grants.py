@@ -21,11 +21,10 @@ from .errors import (
     InvalidInput,
     NoOpenRelation,
     NotFound,
-    RegistrationIncomplete,
     RightNotForGovernment,
 )
 from .models import Government, Grant, GrantPeriod, Person, Relation, Right
-from .states import STATE_NL, not_revoked, state_condition, state_of
+from .states import STATE_EN, STATE_NL, not_revoked, state_condition, state_of
 
 _FIELDS = ("start", "end", "reason", "revoked_on", "revoke_reason")
 
@@ -55,9 +54,8 @@ def check_right_for(session: Session, actor: authz.Actor, right: Right,
     if right.code == authz.LOCAL_ADMIN_RIGHT:
         if government.kind == "central":
             raise RightNotForGovernment(right=right.code, government=government.name)
-        missing = governments.missing_registration(government)
-        if missing:
-            raise RegistrationIncomplete(government=government.name, missing="; ".join(missing))
+        if incomplete := governments.registration_incomplete(government):
+            raise incomplete
 
 
 class GrantOverlaps(InvalidInput):
@@ -185,7 +183,7 @@ def get(session: Session, actor: authz.Actor, grant_id: int, on: date | None = N
     on = on or clock.today()
     grant = session.get(Grant, grant_id)
     if grant is None or not authz.scope_of(session, actor, on).covers(grant.relation.government_id):
-        raise NotFound(what="Toekenning", key=str(grant_id))
+        raise NotFound(what="Toekenning", what_en="Grant", key=str(grant_id))
     return grant
 
 
@@ -206,7 +204,8 @@ def plan_extension(session: Session, actor: authz.Actor, grant_id: int, start: d
     grant = get(session, actor, grant_id, on)
     authz.require_admin_of(session, actor, grant.relation.government, on)
     if state_of(grant, on) == "revoked":
-        raise GrantNotChangeable(state=STATE_NL["revoked"], action="verlengd")
+        raise GrantNotChangeable(state=STATE_NL["revoked"], state_en=STATE_EN["revoked"],
+                                 action="verlengd", action_en="extended")
     if not grant.relation.is_open:
         raise NoOpenRelation(person=grant.relation.person.full_name,
                              government=grant.relation.government.name)
@@ -255,7 +254,8 @@ def revoke(session: Session, actor: authz.Actor, grant_id: int, reason: str | No
     authz.require_admin_of(session, actor, grant.relation.government, on)
     state = state_of(grant, on)
     if state in ("revoked", "expired"):
-        raise GrantNotChangeable(state=STATE_NL[state], action="herroepen")
+        raise GrantNotChangeable(state=STATE_NL[state], state_en=STATE_EN[state],
+                                 action="herroepen", action_en="revoked")
     _record_revoke(session, actor.rrn, grant, reason, on)
     return grant
 

@@ -75,7 +75,7 @@ def known(session: Session, actor: authz.Actor, raw_rrn: str, on: date | None = 
     authz.require_any_admin(session, actor, on or clock.today())
     person = find(session, rrn_rules.parse(raw_rrn).rrn)
     if person is None:
-        raise NotFound(what="Persoon", key=raw_rrn)
+        raise NotFound(what="Persoon", what_en="Person", key=raw_rrn)
     return person
 
 
@@ -124,14 +124,14 @@ def visible(session: Session, actor: authz.Actor, raw_rrn: str, on: date | None 
     scope = authz.scope_of(session, actor, on)
     person = find(session, rrn_rules.normalize(raw_rrn))
     if person is None:
-        raise NotFound(what="Persoon", key=raw_rrn)
+        raise NotFound(what="Persoon", what_en="Person", key=raw_rrn)
     if scope.everything:
         return person
     related = session.scalars(select(Relation.id).where(
         Relation.person_id == person.id,
         Relation.government_id.in_(scope.government_ids))).first()
     if related is None:
-        raise NotFound(what="Persoon", key=raw_rrn)
+        raise NotFound(what="Persoon", what_en="Person", key=raw_rrn)
     return person
 
 

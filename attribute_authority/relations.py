@@ -55,7 +55,8 @@ def add(session: Session, actor: authz.Actor, rrn: str, government_code: str, *,
     authz.require_admin_of(session, actor, government, on)
     person = people.find(session, rrn)
     if person is None:
-        raise NotFound(what="Persoon", key=f"{rrn} (voeg de persoon eerst toe)")
+        raise NotFound(what="Persoon", what_en="Person", key=f"{rrn} (voeg de persoon eerst toe)",
+                       key_en=f"{rrn} (add the person first)")
     email = (email or "").strip()
     validate(category, type, email, phone)
     if open_relation(session, person.id, government.id) is not None:
@@ -75,7 +76,7 @@ def get(session: Session, actor: authz.Actor, relation_id: int, on: date | None 
     on = on or clock.today()
     relation = session.get(Relation, relation_id)
     if relation is None or not authz.scope_of(session, actor, on).covers(relation.government_id):
-        raise NotFound(what="Relatie", key=str(relation_id))
+        raise NotFound(what="Relatie", what_en="Relation", key=str(relation_id))
     return relation
 
 
@@ -87,7 +88,7 @@ def find_open(session: Session, actor: authz.Actor, rrn: str, government_code: s
     person = people.find(session, rrn)
     relation = open_relation(session, person.id, government.id) if person else None
     if relation is None:
-        raise NotFound(what="Open relatie", key=f"{rrn} @ {government_code}")
+        raise NotFound(what="Open relatie", what_en="Open relation", key=f"{rrn} @ {government_code}")
     return relation
 
 

@@ -75,7 +75,7 @@ def get(session: Session, actor: authz.Actor, review_id: int, on: date | None = 
     on = on or clock.today()
     review = session.get(AccessReview, review_id)
     if review is None or not authz.scope_of(session, actor, on).covers(review.government_id):
-        raise NotFound(what="Herziening", key=str(review_id))
+        raise NotFound(what="Herziening", what_en="Review", key=str(review_id))
     return review
 
 
@@ -170,7 +170,8 @@ def decide(session: Session, actor: authz.Actor, review_id: int, item_ids: Itera
     chosen = list(session.scalars(select(ReviewItem).where(
         ReviewItem.review_id == review.id, ReviewItem.id.in_(ids))))
     if len(chosen) != len(ids):
-        raise NotFound(what="Toekenning in deze herziening", key=", ".join(map(str, ids)))
+        raise NotFound(what="Toekenning in deze herziening", what_en="Grant in this review",
+                       key=", ".join(map(str, ids)))
     changed = 0
     for item in chosen:
         if item.decision == decision:

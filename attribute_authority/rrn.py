@@ -39,14 +39,14 @@ def parse(raw: str) -> RrnInfo:
     """Validate and decode a number; raise InvalidRrn with the reason."""
     rrn = normalize(raw)
     if len(rrn) != 11 or not rrn.isascii() or not rrn.isdigit():
-        raise InvalidRrn(rrn=raw, why="niet 11 cijfers")
+        raise InvalidRrn(rrn=raw, why="niet 11 cijfers", why_en="not 11 digits")
     body, check = int(rrn[:9]), int(rrn[9:])
     if 97 - body % 97 == check:
         century = 1900
     elif 97 - int("2" + rrn[:9]) % 97 == check:
         century = 2000
     else:
-        raise InvalidRrn(rrn=raw, why="controlegetal klopt niet")
+        raise InvalidRrn(rrn=raw, why="controlegetal klopt niet", why_en="the check digits are wrong")
     yy, mm, dd, serial = int(rrn[0:2]), int(rrn[2:4]), int(rrn[4:6]), int(rrn[6:9])
     is_bis = False
     sex_known = True
@@ -55,15 +55,15 @@ def parse(raw: str) -> RrnInfo:
     elif mm >= 20:
         mm, is_bis, sex_known = mm - 20, True, False
     if mm > 12:
-        raise InvalidRrn(rrn=raw, why="ongeldige maand")
+        raise InvalidRrn(rrn=raw, why="ongeldige maand", why_en="invalid month")
     year = century + yy
     if mm == 0:
         if dd != 0 and not is_bis:
-            raise InvalidRrn(rrn=raw, why="dag zonder maand")
+            raise InvalidRrn(rrn=raw, why="dag zonder maand", why_en="a day without a month")
     elif dd > calendar.monthrange(year, mm)[1]:
-        raise InvalidRrn(rrn=raw, why="ongeldige dag")
+        raise InvalidRrn(rrn=raw, why="ongeldige dag", why_en="invalid day")
     if not 1 <= serial <= 997:
-        raise InvalidRrn(rrn=raw, why="ongeldig volgnummer")
+        raise InvalidRrn(rrn=raw, why="ongeldig volgnummer", why_en="invalid serial number")
     sex = ("M" if serial % 2 else "F") if sex_known else None
     return RrnInfo(rrn, is_bis, year, mm or None, dd or None, sex)
 

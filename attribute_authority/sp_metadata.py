@@ -99,7 +99,8 @@ def _refuse_taken_entity_id(session: Session, sp: SpMetadata) -> None:
     owner = session.scalar(select(ApplicationMetadata.app_code)
                            .where(ApplicationMetadata.entity_id == sp.entity_id))
     if owner is not None and owner != sp.app_code:
-        raise CatalogConflict(detail=f"entityID {sp.entity_id} is al van toepassing {owner}")
+        raise CatalogConflict(detail=f"entityID {sp.entity_id} is al van toepassing {owner}",
+                              detail_en=f"entityID {sp.entity_id} already belongs to application {owner}")
 
 
 def _store(session: Session, actor_rrn: str | None, sp: SpMetadata, xml: bytes, source: str,

@@ -17,6 +17,7 @@ STATES = ("pending", "active", "expired", "revoked")
 # The FAQ's words: toegekend, herroepen, in afwachting.
 STATE_NL = {"pending": "in afwachting", "active": "toegekend", "expired": "verlopen",
             "revoked": "herroepen"}
+STATE_EN = {"pending": "pending", "active": "granted", "expired": "expired", "revoked": "revoked"}
 
 
 def periods_of(grant: Grant) -> list[tuple[date, date]]:

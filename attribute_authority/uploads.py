@@ -148,7 +148,7 @@ def _check_line(session: Session, register: NationalRegister, government_id: int
         relations.validate(v.get("category", ""), v.get("type", ""), v.get("email", ""),
                            v.get("phone") or None)
         if person and relations.open_relation(session, person.id, government_id):
-            raise RelationExists(person=name, government="dit bestuur")
+            raise RelationExists(person=name, government="dit bestuur", government_en="this government")
         return LineCheck(line, name, None)
     except DomainError as problem:
         return LineCheck(line, None, problem)
@@ -195,7 +195,7 @@ def state(job: UploadJob, now: datetime | None = None) -> str:
 def get(session: Session, actor: authz.Actor, job_id: int, on: date | None = None) -> UploadJob:
     job = session.get(UploadJob, job_id)
     if job is None or not authz.scope_of(session, actor, on or clock.today()).covers(job.government_id):
-        raise NotFound(what="Opladen", key=str(job_id))
+        raise NotFound(what="Opladen", what_en="Upload", key=str(job_id))
     return job
 
 

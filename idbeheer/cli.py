@@ -62,6 +62,17 @@ class Context:
         return FileRegister()
 
 
+def _lang() -> str:
+    """The language of the CLI's messages: IDBEHEER_LANG, Dutch unless it says otherwise."""
+    return os.environ.get("IDBEHEER_LANG", "nl")
+
+
+def _say(nl: str, en: str) -> str:
+    """A line of the CLI's own in its language (as `DomainError.message`: any other than nl is
+    English)."""
+    return nl if _lang() == "nl" else en
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"idbeheer: {message}", err=True)
     sys.exit(1)
@@ -74,7 +85,7 @@ def refusals(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except DomainError as refusal:
-            _fail(refusal.message(os.environ.get("IDBEHEER_LANG", "nl")))
+            _fail(refusal.message(_lang()))
     return wrapper
 
 
@@ -84,7 +95,7 @@ def iso_date(_ctx, _param, value: str | None) -> date | None:
     try:
         return dates.parse(value)
     except DomainError as refusal:
-        raise click.BadParameter(refusal.message(os.environ.get("IDBEHEER_LANG", "nl"))) from None
+        raise click.BadParameter(refusal.message(_lang())) from None
 
 
 ACTOR = click.option("--as", "actor_rrn", required=True, metavar="RRN",
@@ -148,7 +159,8 @@ def seed_demo(ctx: Context) -> None:
     """Load the demo data (idempotent)."""
     with ctx.work() as session:
         if not inspect(session.connection()).has_table("person"):
-            _fail("de databank heeft nog geen schema: voer eerst 'idbeheer db upgrade' uit")
+            _fail(_say("de databank heeft nog geen schema: voer eerst 'idbeheer db upgrade' uit",
+                       "the database has no schema yet: run 'idbeheer db upgrade' first"))
         counts = demo.seed(session, ctx.register())
         if not ctx.settings.production:
             counts["oidc_clients"] = int(register_demo_clients(session, ctx.settings))
@@ -226,13 +238,14 @@ def app_oidc(ctx: Context, code: str, redirect_uris: tuple[str, ...], jwks_file:
              capacity: str | None, actor_rrn: str) -> None:
     """Register or update CODE as an OIDC client (a new secret is printed once)."""
     if sum([jwks_file is not None, jwks_uri is not None, new_secret, public]) != 1:
-        _fail("kies precies één van --jwks FILE, --jwks-uri URL, --new-secret en --public")
+        _fail(_say("kies precies één van --jwks FILE, --jwks-uri URL, --new-secret en --public",
+                   "choose exactly one of --jwks FILE, --jwks-uri URL, --new-secret and --public"))
     jwks = None
     if jwks_file is not None:
         try:
             jwks = json.loads(Path(jwks_file).read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            _fail(f"{jwks_file} is geen JSON: {exc}")
+            _fail(_say(f"{jwks_file} is geen JSON: {exc}", f"{jwks_file} is not JSON: {exc}"))
     with ctx.work() as session:
         actor = authz.actor_for(session, actor_rrn)
         _client, secret = oidc_clients.register_oidc_client(
@@ -371,7 +384,8 @@ def grant_extend(ctx: Context, grant_id: int, start: date, end: date, reason: st
         plan = grants.extend(session, actor, grant_id, start, end, reason)
     click.echo(f"grant {grant_id} now runs from {plan.start} to {plan.end}")
     if plan.pending:
-        click.echo(f"let op: het recht is pas actief vanaf {plan.start}", err=True)
+        click.echo(_say(f"let op: het recht is pas actief vanaf {plan.start}",
+                        f"note: the right is active only from {plan.start}"), err=True)
 
 
 @grant.command("revoke")
@@ -510,7 +524,8 @@ def government_registration(ctx: Context, government: str, secretary_rrn: str, f
         actor = authz.actor_for(session, actor_rrn)
         secretary = people.find(session, secretary_rrn)
         if secretary is None:
-            _fail(f"persoon {secretary_rrn} is niet gekend: voeg die eerst toe")
+            _fail(_say(f"persoon {secretary_rrn} is niet gekend: voeg die eerst toe",
+                       f"person {secretary_rrn} is not known: add them first"))
         gov = governments.by_code(session, government)
         governments.record_registration(session, actor, gov, governments.Registration(
             secretary, form_signed, terms_accepted, acting, minutes))

@@ -91,7 +91,7 @@ def switch():
     form = AccountSwitchForm()
     own = {r.government.code for r in _open_relations()}
     if not form.validate_on_submit() or form.government.data not in own:
-        raise NotFound(what=_("Bestuur"), key=form.government.data or "—")
+        raise NotFound(what="Bestuur", what_en="Government", key=form.government.data or "—")
     return auth.start_sign_in(form.next.data or url_for("account.home"),
                               government=form.government.data)
 

@@ -25,7 +25,7 @@ from ..forms import (
     RightForm,
 )
 from ..i18n import gettext as _
-from ..i18n import ngettext
+from ..i18n import language, ngettext
 from ..refusal import Refusal, refuse
 from ..request_scope import attempt
 from ._common import deps, page_number, status_of, today
@@ -65,7 +65,7 @@ def _government_page(code: str, registration=None, appoint=None, message=None):
         registration.minutes.data = government.council_minutes_ref
     return render_template(
         "admin/central/government.html", government=government,
-        missing=governments.missing_registration(government),
+        missing=governments.missing_registration(government, language()),
         admins=delegation.active_local_admins(g.db, government.id, on),
         registration=registration, appoint=appoint or AppointForm(formdata=None),
         message=message), status_of(message)

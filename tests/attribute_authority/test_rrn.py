@@ -49,8 +49,9 @@ def test_invalid_numbers_are_refused_with_reason(number, why):
 def test_impossible_day_with_valid_check_digits():
     nine = "850230033"
     number = nine + f"{97 - int(nine) % 97:02d}"
-    with pytest.raises(InvalidRrn, match="ongeldige dag"):
+    with pytest.raises(InvalidRrn, match="invalid day") as refused:
         rrn.parse(number)
+    assert "(ongeldige dag)" in refused.value.message("nl")
 
 
 def test_serial_000_is_refused():

@@ -166,6 +166,21 @@ def test_local_admin_appointment_via_cli(cli, register):
     assert "local administrator of 44021" in out
 
 
+def test_unknown_secretary_and_application_in_dutch_and_in_english(cli, monkeypatch):
+    args = ("government", "registration", "44021", "--secretary", "05031500291", "--form-signed",
+            "2026-01-05", "--terms-accepted", "2026-01-05", "--as", DINA)
+    assert refused(cli(*args, ok=False)) == (
+        "idbeheer: persoon 05031500291 is niet gekend: voeg die eerst toe")
+    assert refused(cli("right", "add", "x-reader", "--app", "nope", "--name", "X", "--max-days", "30",
+                       "--as", DINA, ok=False)) == (
+        "idbeheer: Toepassing 'nope' bestaat niet of u heeft er geen toegang toe.")
+    monkeypatch.setenv("IDBEHEER_LANG", "en")
+    assert refused(cli(*args, ok=False)) == "idbeheer: person 05031500291 is not known: add them first"
+    assert refused(cli("right", "add", "x-reader", "--app", "nope", "--name", "X", "--max-days", "30",
+                       "--as", DINA, ok=False)) == (
+        "idbeheer: Application 'nope' does not exist or you have no access to it.")
+
+
 @pytest.mark.slow  # one `idbeheer … --help` process per contract command
 def test_contract_check_finds_every_cli_command():
     idbeheer = Path(sys.executable).parent / "idbeheer"

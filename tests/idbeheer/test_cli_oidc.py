@@ -65,6 +65,26 @@ def test_with_idbeheer_lang_en_a_refusal_is_english(cli, monkeypatch, tmp_path):
                     "public one")
 
 
+@pytest.mark.parametrize("lang,line", [
+    (None, "idbeheer: kies precies één van --jwks FILE, --jwks-uri URL, --new-secret en --public"),
+    ("en", "idbeheer: choose exactly one of --jwks FILE, --jwks-uri URL, --new-secret and --public"),
+])
+def test_the_clis_own_refusal_follows_idbeheer_lang(cli, monkeypatch, lang, line):
+    if lang:
+        monkeypatch.setenv("IDBEHEER_LANG", lang)
+    assert refused(cli("app", "oidc", "demo-app", "--redirect-uri", "https://rp.example/cb",
+                       "--as", DINA, ok=False)) == line
+
+
+def test_a_jwks_file_that_is_no_json_is_named_in_english(cli, monkeypatch, tmp_path):
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text("{not json")
+    monkeypatch.setenv("IDBEHEER_LANG", "en")
+    line = refused(cli("app", "oidc", "demo-app", "--redirect-uri", "https://rp.example/cb",
+                       "--jwks", str(jwks), "--as", DINA, ok=False))
+    assert line.startswith(f"idbeheer: {jwks} is not JSON: ")
+
+
 def test_private_key_in_jwks_is_refused(cli, tmp_path):
     key = RSAKey.generate_key(2048)
     jwks = tmp_path / "jwks.json"
