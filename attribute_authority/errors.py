@@ -50,12 +50,7 @@ class InvalidInput(DomainError):
 
     code = "invalid_input"
     nl = "Ongeldige invoer: {detail}"
-    en = "Invalid input: {detail_en}"
-
-    def __init__(self, **params: Any) -> None:
-        if "detail" in params:
-            params.setdefault("detail_en", params["detail"])
-        super().__init__(**params)
+    en = "Invalid input: {detail}"
 
 
 class InvalidDate(DomainError):
