@@ -135,7 +135,7 @@ class PendingRequest:
         """Whether a sign-in with method `used` does for this request."""
         if self.method is None:
             return True
-        return used == self.method if self.method_exact else method_satisfies(used, self.method)
+        return method_satisfies(used, self.method, self.method_exact)
 
     @classmethod
     def from_json(cls, text: str) -> PendingRequest:
@@ -639,7 +639,11 @@ class SignInCore:
 METHOD_STRENGTH = {"token": 1, "eid": 2}
 
 
-def method_satisfies(used: str, asked: str) -> bool:
+def method_satisfies(used: str, asked: str, exact: bool = False) -> bool:
+    """Whether a sign-in with `used` does where `asked` is: as strong or stronger, or (`exact`)
+    that method only."""
+    if exact:
+        return used == asked
     return METHOD_STRENGTH.get(used, 0) >= METHOD_STRENGTH.get(asked, 0)
 
 

@@ -32,6 +32,7 @@ DEFAULT = "nl"
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 SESSION_KEY = "language"
 FLOW_KEY = "flow_language"  # the application's ui_locales, for the sign-in it started
+ENDED_KEY = "ended_language"  # the PrefLanguage of the session that ended
 # Pages that show the same thing when asked again with GET (without a SAML message).
 _REPEATABLE = ("/idp/capacity", "/idp/slo")
 
@@ -62,7 +63,7 @@ def choose() -> str:
     if asked_by_app in LANGUAGES:
         return asked_by_app
     person = session.get("person")
-    language = person.get("language") if person else session.get("ended_language")
+    language = person.get("language") if person else session.get(ENDED_KEY)
     if language:
         return "en" if language == "en" else "nl"
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT) or DEFAULT

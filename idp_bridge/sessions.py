@@ -47,6 +47,7 @@ from flask_session import Session as FlaskSession
 
 from samlkit.replay import OneTimeStore
 
+from . import i18n
 from .errors import OUTAGES
 from .logout import AppEntry
 from .person import Capacity, SignedInPerson
@@ -166,14 +167,14 @@ class BrowserSession:
     def begin(self, person: SignedInPerson, upstream: dict[str, Any], rotate,
               core_id: str | None = None) -> None:
         """A fresh sign-in: new session ID, nothing kept from before but what is passed in
-        and the languages of the bridge's pages (the person's choice, the application's ask). `core_id`:
-        the same sign-in session goes on (a forced re-authentication of the same person);
+        and the languages of the bridge's pages (the person's choice, the application's ask).
+        `core_id`: the same sign-in session goes on (a forced re-authentication of the same person);
         otherwise the session before this one, if any, has ended."""
         if self.data.get("core") != core_id:
             self._forget()
         rotate()
         # the person's own choice, and the language the waiting application asked (i18n.py)
-        kept = {key: self.data[key] for key in ("language", "flow_language") if self.data.get(key)}
+        kept = {key: self.data[key] for key in (i18n.SESSION_KEY, i18n.FLOW_KEY) if self.data.get(key)}
         self.data.clear()
         self.data.update(kept)
         self.data.update(person=person.to_dict(), signed_in_at=self.now.isoformat(),
@@ -223,7 +224,7 @@ class BrowserSession:
         the upstream PrefLanguage as `ended_language` until the next sign-in (i18n.py)."""
         self._forget()
         person = self.data.get("person") or {}
-        kept = {"language": self.data.get("language"), "ended_language": person.get("language")}
+        kept = {i18n.SESSION_KEY: self.data.get(i18n.SESSION_KEY), i18n.ENDED_KEY: person.get("language")}
         self.data.clear()
         self.data.update({k: v for k, v in kept.items() if v})
 

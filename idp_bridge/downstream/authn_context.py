@@ -80,8 +80,8 @@ def asked(root: etree._Element, known: Mapping[str, str]) -> AskedContext:
     if will_do == set(METHOD_STRENGTH):
         return AskedContext(None, False, refs)
     method = min(will_do, key=METHOD_STRENGTH.__getitem__)
-    exact = any(METHOD_STRENGTH[m] > METHOD_STRENGTH[method] and m not in will_do for m in METHOD_STRENGTH)
-    return AskedContext(method, exact, refs)
+    at_least = {m for m, s in METHOD_STRENGTH.items() if s >= METHOD_STRENGTH[method]}
+    return AskedContext(method, will_do != at_least, refs)  # exact: a stronger one would not do
 
 
 def class_ref(method: str, refs: Sequence[str], known: Mapping[str, str]) -> str:

@@ -92,7 +92,7 @@ class SamlBackend:
             return []
         refs: dict[str, str] = {}
         for ref, used in self.config.authn_contexts.items():
-            if used == method if exact else method_satisfies(used, method):
+            if method_satisfies(used, method, exact):
                 refs.setdefault(used, ref)
         return list(refs.values())
 
