@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -128,27 +129,22 @@ def record_registration(session: Session, actor: authz.Actor, government: Govern
         after=snapshot(government, *_REGISTRATION), reason=reason))
 
 
-_MISSING_EN = {
-    "geen algemeen directeur of griffier geregistreerd": "no general director or clerk registered",
-    "geen ondertekend registratieformulier": "no signed registration form",
-    "geen aanvaarde gebruiksvoorwaarden": "no accepted terms of use",
-    "geen notulen van de raad voor de waarnemend directeur":
-        "no council minutes for the acting director",
-}
+# What a first local administrator waits for: (still lacking?, in Dutch, in English).
+_NEEDED: tuple[tuple[Callable[[Government], bool], str, str], ...] = (
+    (lambda g: g.secretary_person_id is None, "geen algemeen directeur of griffier geregistreerd",
+     "no general director or clerk registered"),
+    (lambda g: g.form_signed_on is None, "geen ondertekend registratieformulier",
+     "no signed registration form"),
+    (lambda g: g.terms_accepted_on is None, "geen aanvaarde gebruiksvoorwaarden",
+     "no accepted terms of use"),
+    (lambda g: bool(g.acting_secretary and not g.council_minutes_ref),
+     "geen notulen van de raad voor de waarnemend directeur", "no council minutes for the acting director"),
+)
 
 
 def missing_registration(government: Government, lang: str = "nl") -> list[str]:
     """What still lacks before a first local administrator can be appointed, in `lang`."""
-    missing = []
-    if government.secretary_person_id is None:
-        missing.append("geen algemeen directeur of griffier geregistreerd")
-    if government.form_signed_on is None:
-        missing.append("geen ondertekend registratieformulier")
-    if government.terms_accepted_on is None:
-        missing.append("geen aanvaarde gebruiksvoorwaarden")
-    if government.acting_secretary and not government.council_minutes_ref:
-        missing.append("geen notulen van de raad voor de waarnemend directeur")
-    return missing if lang == "nl" else [_MISSING_EN[m] for m in missing]
+    return [nl if lang == "nl" else en for lacking, nl, en in _NEEDED if lacking(government)]
 
 
 def registration_incomplete(government: Government) -> RegistrationIncomplete | None:

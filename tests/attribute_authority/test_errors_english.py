@@ -18,19 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("attribute_authority", "admin_ui", "idbeheer", "idp_bridge")
 
 
-def _invalid_input_calls() -> list[tuple[str, ast.Call]]:
-    calls = []
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-                if isinstance(node, ast.Call) and _name(node.func) == "InvalidInput":
-                    calls.append((f"{path.relative_to(ROOT)}:{node.lineno}", node))
-    return calls
-
-
 def _parsed() -> list[tuple[Path, ast.Module]]:
     return [(path, ast.parse(path.read_text(encoding="utf-8"), str(path)))
             for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))]
+
+
+def _invalid_input_calls() -> list[tuple[str, ast.Call]]:
+    return [(f"{path.relative_to(ROOT)}:{node.lineno}", node) for path, module in _parsed()
+            for node in ast.walk(module) if isinstance(node, ast.Call) and _name(node.func) == "InvalidInput"]
 
 
 def _domain_error_names(modules: list[tuple[Path, ast.Module]]) -> set[str]:
